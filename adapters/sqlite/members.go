@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+func scanMember(r scanner) (bot.Member, error) {
+	var m bot.Member
+	err := r.Scan(&m.ID, &m.Name, &m.Locale, &m.Lang,
+		&m.Roles.Committee, &m.Roles.Chair, &m.Roles.Staff, jsonCol{&m.Roles.Groups})
+	if len(m.Roles.Groups) == 0 {
+		m.Roles.Groups = nil
+	}
+	return m, err
+}
+
+const memberCols = `id, name, locale, lang, committee, chair, staff, groups`
+
+// Member returns the person id, or bot.ErrNotFound. A person without
+// working groups has nil Roles.Groups.
+func (t *tx) Member(id bot.UserID) (bot.Member, error) {
+	m, err := scanMember(t.queryRow(`SELECT `+memberCols+` FROM members WHERE id = ?`, id))
+	if err != nil {
+		return bot.Member{}, fmt.Errorf("member %s: %w", id, dbErr(err))
+	}
+	return m, nil
+}
+
+// PutMember records m's name, locale and roles, adding the person if they
+// are new; m.Lang is ignored and the language they chose is kept.
+func (t *tx) PutMember(m bot.Member) error {
+	groups := []string{}
+	if m.Roles.Groups != nil {
+		groups = m.Roles.Groups
+	}
+	gs, err := jsonText(groups)
+	if err != nil {
+		return fmt.Errorf("put member %s: %w", m.ID, err)
+	}
+	if _, err := t.exec(`INSERT INTO members (id, name, locale, committee, chair, staff, groups)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, locale = excluded.locale,
+			committee = excluded.committee, chair = excluded.chair, staff = excluded.staff,
+			groups = excluded.groups`,
+		m.ID, m.Name, m.Locale, m.Roles.Committee, m.Roles.Chair, m.Roles.Staff, gs); err != nil {
+		return fmt.Errorf("put member %s: %w", m.ID, dbErr(err))
+	}
+	return nil
+}
+
+// SetLang records the language id chose, adding the person if they are
+// new.
+func (t *tx) SetLang(id bot.UserID, lang string) error {
+	if _, err := t.exec(`INSERT INTO members (id, lang) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET lang = excluded.lang`, id, lang); err != nil {
+		return fmt.Errorf("set language of %s: %w", id, dbErr(err))
+	}
+	return nil
+}
+
+// Members lists the people whose id has the prefix platform+":", by id.
+func (t *tx) Members(platform string) ([]bot.Member, error) {
+	// A range on the primary key rather than LIKE, which would need its
+	// wildcards escaped; ';' is the character after ':'.
+	rows, err := t.query(`SELECT `+memberCols+` FROM members WHERE id >= ? AND id < ? ORDER BY id`,
+		platform+":", platform+";")
+	ms, err := collect(rows, err, scanMember)
+	if err != nil {
+		return nil, fmt.Errorf("members on %s: %w", platform, dbErr(err))
+	}
+	return ms, nil
+}
+
+// PutVolunteer records v, replacing an earlier sign-up of v.User.
+func (t *tx) PutVolunteer(v bot.Volunteer) error {
+	if _, err := t.exec(`INSERT INTO volunteers (user, languages, skills, groups, at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user) DO UPDATE SET languages = excluded.languages, skills = excluded.skills,
+			groups = excluded.groups, at = excluded.at`,
+		v.User, v.Languages, v.Skills, v.Groups, encTime(v.At)); err != nil {
+		return fmt.Errorf("put volunteer %s: %w", v.User, dbErr(err))
+	}
+	return nil
+}
+
+// Volunteers lists the volunteers by user id.
+func (t *tx) Volunteers() ([]bot.Volunteer, error) {
+	rows, err := t.query(`SELECT user, languages, skills, groups, at FROM volunteers ORDER BY user`)
+	vs, err := collect(rows, err, func(r scanner) (bot.Volunteer, error) {
+		var v bot.Volunteer
+		err := r.Scan(&v.User, &v.Languages, &v.Skills, &v.Groups, timeCol{&v.At})
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list volunteers: %w", dbErr(err))
+	}
+	return vs, nil
+}
+
+// FirstNotice records that user was told key at at; false when they had
+// been (the first time is kept).
+func (t *tx) FirstNotice(user bot.UserID, key string, at time.Time) (bool, error) {
+	n, err := t.execN(`INSERT INTO notices (user, key, at) VALUES (?, ?, ?)
+		ON CONFLICT (user, key) DO NOTHING`, user, key, encTime(at))
+	if err != nil {
+		return false, fmt.Errorf("notice %q to %s: %w", key, user, dbErr(err))
+	}
+	return n > 0, nil
+}

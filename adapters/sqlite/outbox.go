@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+// Outbox states.
+const (
+	statePending = "pending"
+	stateDone    = "done"
+	stateFailed  = "failed"
+)
+
+// Enqueue adds it to the outbox, due at it.Created, and sets it.ID. When
+// it.Collapse is set, pending items with the same key that have not been
+// tried yet are dropped first; one already being tried is left alone, as
+// its attempt may be under way. An item of case 0 belongs to no case.
+func (t *tx) Enqueue(it *bot.Item) error {
+	place, err := jsonText(it.Place)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", it.Op, err)
+	}
+	msg, err := jsonText(it.Message)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", it.Op, err)
+	}
+	if it.Collapse != "" {
+		if _, err := t.exec(`DELETE FROM outbox WHERE collapse = ? AND state = ? AND attempts = 0`,
+			it.Collapse, statePending); err != nil {
+			return fmt.Errorf("enqueue %s: collapse %q: %w", it.Op, it.Collapse, dbErr(err))
+		}
+	}
+	created := encTime(it.Created)
+	res, err := t.exec(`INSERT INTO outbox (platform, case_id, op, name, place, message, emoji, user,
+		collapse, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.Platform, nullID(it.CaseID), it.Op, it.Name, place, msg, it.Emoji, it.User,
+		it.Collapse, statePending, it.Attempts, created, created)
+	if err != nil {
+		return fmt.Errorf("enqueue %s for case %d: %w", it.Op, it.CaseID, dbErr(err))
+	}
+	if it.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("enqueue %s for case %d: %w", it.Op, it.CaseID, err)
+	}
+	return nil
+}
+
+// Pending lists up to limit (all when limit <= 0) pending items of platform
+// due at now, oldest first. An item of a case is left out while an older
+// pending item of the same case, on any platform, is not due yet: the work
+// of a case is done in order.
+func (t *tx) Pending(platform string, now time.Time, limit int) ([]bot.Item, error) {
+	if limit <= 0 {
+		limit = -1 // no limit, to SQLite
+	}
+	at := encTime(now)
+	rows, err := t.query(`SELECT o.id, o.platform, coalesce(o.case_id, 0), o.op, o.name, o.place, o.message,
+			o.emoji, o.user, o.collapse, o.attempts, o.created_at
+		FROM outbox o
+		WHERE o.platform = ? AND o.state = 'pending' AND o.next_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM outbox b
+				WHERE o.case_id IS NOT NULL AND b.case_id = o.case_id
+					AND b.state = 'pending' AND b.id < o.id AND b.next_at > ?)
+		ORDER BY o.id LIMIT ?`, platform, at, at, limit)
+	items, err := collect(rows, err, func(r scanner) (bot.Item, error) {
+		var it bot.Item
+		err := r.Scan(&it.ID, &it.Platform, &it.CaseID, &it.Op, &it.Name, jsonCol{&it.Place}, jsonCol{&it.Message},
+			&it.Emoji, &it.User, &it.Collapse, &it.Attempts, timeCol{&it.Created})
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending items of %s: %w", platform, dbErr(err))
+	}
+	return items, nil
+}
+
+// Done marks item id performed.
+func (t *tx) Done(id int64) error {
+	return t.finish(id, stateDone, "", "done")
+}
+
+// Fail gives item id up for reason; it is never listed again.
+func (t *tx) Fail(id int64, reason string) error {
+	return t.finish(id, stateFailed, reason, "fail")
+}
+
+func (t *tx) finish(id int64, state, reason, what string) error {
+	n, err := t.execN(`UPDATE outbox SET state = ?, last_error = CASE WHEN ? = '' THEN last_error ELSE ? END,
+		done_at = ? WHERE id = ?`, state, reason, reason, encTime(t.now()), id)
+	if err != nil {
+		return fmt.Errorf("%s item %d: %w", what, id, dbErr(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("%s item %d: %w", what, id, bot.ErrNotFound)
+	}
+	return nil
+}
+
+// Retry counts an attempt at item id that failed for reason and puts the
+// item off until next.
+func (t *tx) Retry(id int64, next time.Time, reason string) error {
+	n, err := t.execN(`UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?`,
+		encTime(next), reason, id)
+	if err != nil {
+		return fmt.Errorf("retry item %d: %w", id, dbErr(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("retry item %d: %w", id, bot.ErrNotFound)
+	}
+	return nil
+}
+
+// AddTimer stores a timer; tm.ID is ignored.
+func (t *tx) AddTimer(tm bot.Timer) error {
+	if _, err := t.exec(`INSERT INTO timers (case_id, round, kind, due) VALUES (?, ?, ?, ?)`,
+		tm.CaseID, tm.Round, tm.Kind, encTime(tm.Due)); err != nil {
+		return fmt.Errorf("add %s timer to case %d: %w", tm.Kind, tm.CaseID, dbErr(err))
+	}
+	return nil
+}
+
+// DueTimers lists the timers neither fired nor cancelled that are due at
+// now, earliest first.
+func (t *tx) DueTimers(now time.Time) ([]bot.Timer, error) {
+	rows, err := t.query(`SELECT id, case_id, round, kind, due FROM timers
+		WHERE fired_at IS NULL AND cancelled_at IS NULL AND due <= ? ORDER BY due, id`, encTime(now))
+	timers, err := collect(rows, err, func(r scanner) (bot.Timer, error) {
+		var tm bot.Timer
+		err := r.Scan(&tm.ID, &tm.CaseID, &tm.Round, &tm.Kind, timeCol{&tm.Due})
+		return tm, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("due timers: %w", dbErr(err))
+	}
+	return timers, nil
+}
+
+// FireTimer marks timer id fired; false when it already was or was
+// cancelled meanwhile, bot.ErrNotFound when there is no such timer.
+func (t *tx) FireTimer(id int64) (bool, error) {
+	n, err := t.execN(`UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL`,
+		encTime(t.now()), id)
+	if err != nil {
+		return false, fmt.Errorf("fire timer %d: %w", id, dbErr(err))
+	}
+	if n > 0 {
+		return true, nil
+	}
+	found, err := t.exists(`SELECT 1 FROM timers WHERE id = ?`, id)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("fire timer %d: %w", id, dbErr(err))
+	case !found:
+		return false, fmt.Errorf("fire timer %d: %w", id, bot.ErrNotFound)
+	}
+	return false, nil
+}
+
+// CancelTimers cancels the unfired timers of round round of case caseID:
+// they are never listed or fired.
+func (t *tx) CancelTimers(caseID int64, round int) error {
+	if _, err := t.exec(`UPDATE timers SET cancelled_at = ?
+		WHERE case_id = ? AND round = ? AND fired_at IS NULL AND cancelled_at IS NULL`,
+		encTime(t.now()), caseID, round); err != nil {
+		return fmt.Errorf("cancel timers of round %d of case %d: %w", round, caseID, dbErr(err))
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Texts for the names of things, so that every reader sees them in their
+// language.
+
+func stageText(st Stage) Text     { return T("stage." + string(st)) }
+func outcomeText(o Outcome) Text  { return T("outcome." + string(o)) }
+func typeText(t RequestType) Text { return T("type." + string(t)) }
+func choiceText(c Choice) Text    { return T("choice." + string(c)) }
+func reasonText(r Reason) Text    { return T("reason." + string(r)) }
+func eventText(e EventType) Text  { return T("event." + string(e)) }
+func caseRef(id int64) Arg        { return C(fmt.Sprintf("#%d", id)) }
+func command(s string) Arg        { return C("/helpdesk " + s) }
+func roundNo(n int) Arg           { return N(n) }
+func (s *Service) groupText(id string) Text {
+	if g, ok := s.group(id); ok && g.Name != "" {
+		return Quoted(g.Name)
+	}
+	return T("group." + id)
+}
+
+// groupsText lists groups by name.
+func (s *Service) groupsText(ids []string) Arg {
+	ts := make([]Text, len(ids))
+	for i, id := range ids {
+		ts[i] = s.groupText(id)
+	}
+	return L(ts)
+}
+
+// statusLine says where a case stands.
+func statusLine(c Case) Text {
+	if c.Stage == Closed {
+		return T("card.closed", "outcome", X(outcomeText(c.Outcome)))
+	}
+	return T("card.stage", "stage", X(stageText(c.Stage)))
+}
+
+// tallyLine shows the votes of a round so far.
+func tallyLine(r Round, b Ballot) Text {
+	choices := ChoicesOf(r.Kind)
+	args := []any{"voted", N(len(b.Votes))}
+	for _, c := range choices {
+		args = append(args, string(c), N(b.Count(c)))
+	}
+	return T("tally."+string(r.Kind), args...).Plural(len(b.Eligible))
+}
+
+// card is the case's summary in the committee channel: what was asked,
+// by whom, where it stands, and the tally of the vote in progress.
+func (w *work) card(c Case) (Message, error) {
+	m := Message{
+		Lang:  w.s.cfg.CommitteeLang,
+		Title: T("card.title", "id", caseRef(c.ID), "title", S(c.Title)),
+	}
+	m.Lines = append(m.Lines, statusLine(c))
+	if c.Round > 0 && c.Stage.Open() {
+		r, err := w.tx.Round(c.ID, c.Round)
+		if err != nil {
+			return m, fmt.Errorf("read round %d of case %d: %w", c.Round, c.ID, err)
+		}
+		if !r.Closed {
+			b, err := w.ballot(c, r)
+			if err != nil {
+				return m, err
+			}
+			m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
+			if r.N == 1 {
+				m.Lines = append(m.Lines, voteHow(r.Kind))
+			}
+		}
+	}
+	m.Lines = append(m.Lines, Quoted(c.Description))
+	m.Fields = append(m.Fields,
+		Field{Label: T("field.type"), Value: typeText(c.Type)},
+		Field{Label: T("field.requester"), Value: T("card.requester", "who", P(w.person(c.Requester)), "lang", C(c.Lang))},
+	)
+	for _, f := range []struct{ id, v string }{
+		{"field.organisation", c.Organisation}, {"field.links", c.Links}, {"field.timeline", c.Timeline},
+	} {
+		if strings.TrimSpace(f.v) != "" {
+			m.Fields = append(m.Fields, Field{Label: T(f.id), Value: Quoted(f.v)})
+		}
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return m, fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	if len(as) > 0 {
+		ids := make([]string, len(as))
+		for i, a := range as {
+			ids[i] = a.Group
+		}
+		m.Fields = append(m.Fields, Field{Label: T("field.groups"), Value: T("list", "items", w.s.groupsText(ids))})
+	}
+	if c.Rating > 0 {
+		m.Fields = append(m.Fields, Field{Label: T("field.rating"), Value: T("rating.value", "n", N(c.Rating))})
+	}
+	return m, nil
+}
+
+// voteHow explains which reaction votes for what.
+func voteHow(k RoundKind) Text { return T("vote.how." + string(k)) }
+
+// voteMessage is the message of a round after the first, posted in the
+// thread: which choices there are, the tally, and once closed the result.
+func (w *work) voteMessage(c Case, r Round) (Message, error) {
+	m := Message{Lang: w.s.cfg.CommitteeLang, Title: T("vote.title."+string(r.Kind), "id", caseRef(c.ID), "round", roundNo(r.N))}
+	if r.Closed {
+		if r.Result != "" {
+			m.Lines = append(m.Lines, T("vote.closed", "result", X(choiceText(r.Result))))
+		} else {
+			m.Lines = append(m.Lines, T("vote.ended"))
+		}
+		return m, nil
+	}
+	b, err := w.ballot(c, r)
+	if err != nil {
+		return m, err
+	}
+	m.Lines = append(m.Lines, voteHow(r.Kind), tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
+	if r.Escalated {
+		m.Lines = append(m.Lines, T("vote.escalated"))
+	}
+	return m, nil
+}
+
+// refreshVote edits the card and, for later rounds, the vote message, so
+// both show the current tally.
+func (w *work) refreshVote(c Case, r Round) error {
+	if err := w.refreshCard(c); err != nil {
+		return err
+	}
+	if r.Post == "card" {
+		return nil
+	}
+	m, err := w.voteMessage(c, r)
+	if err != nil {
+		return err
+	}
+	return w.edit(c, r.Post, m)
+}
+
+// refreshCard edits the case's card to its current state.
+func (w *work) refreshCard(c Case) error {
+	m, err := w.card(c)
+	if err != nil {
+		return err
+	}
+	return w.edit(c, "card", m)
+}
+
+// committeeMsg is a message in the committee's language.
+func (w *work) committeeMsg(lines ...Text) Message {
+	return Message{Lang: w.s.cfg.CommitteeLang, Lines: lines}
+}
+
+// to is a message in the language of its reader.
+func (w *work) to(user UserID, lines ...Text) Message {
+	return Message{Lang: w.langOf(user), Lines: lines}
+}
+
+// requesterLang is the requester's language now: the one they chose since,
+// or the one they filed the case in.
+func (w *work) requesterLang(c Case) string {
+	m, err := w.member(c.Requester)
+	if err == nil && m.Lang != "" {
+		return m.Lang
+	}
+	if c.Lang != "" {
+		return c.Lang
+	}
+	return w.langOf(c.Requester)
+}
+
+// tellRequester sends the requester a private message in their language.
+func (w *work) tellRequester(c Case, name string, lines ...Text) error {
+	return w.dm(c, name, c.Requester, Message{Lang: w.requesterLang(c), Lines: lines})
+}
+
+// groupCard is the case's card in a working group's channel.
+func (w *work) groupCard(c Case, a Assignment) Message {
+	g, _ := w.s.group(a.Group)
+	lang := g.Lang
+	if lang == "" {
+		lang = w.s.cfg.CommitteeLang
+	}
+	m := Message{
+		Lang:       lang,
+		Title:      T("groupcard.title", "id", caseRef(c.ID), "title", S(c.Title)),
+		LinkThread: true,
+	}
+	m.Lines = append(m.Lines,
+		T("groupcard.intro", "group", X(w.s.groupText(a.Group)), "type", X(typeText(c.Type))),
+		Quoted(c.Description),
+	)
+	switch {
+	case a.Recommendation != "":
+		m.Lines = append(m.Lines, T("groupcard.recommended", "who", P(w.person(a.RecommendedBy))))
+	case len(a.Claimers) > 0:
+		ps := make([]Text, len(a.Claimers))
+		for i, u := range a.Claimers {
+			ps[i] = T("person", "who", P(w.person(u)))
+		}
+		m.Lines = append(m.Lines, T("groupcard.claimed", "who", L(ps)))
+	default:
+		m.Lines = append(m.Lines, T("groupcard.how", "emoji", C(EmojiClaim), "cmd", command(fmt.Sprintf("claim #%d", c.ID))))
+	}
+	if c.Stage == Closed {
+		m.Lines = append(m.Lines, statusLine(c))
+	}
+	return m
+}

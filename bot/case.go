@@ -1,0 +1,235 @@
+package bot
+
+import (
+	"strings"
+	"time"
+)
+
+// UserID is a person's platform identity, kept opaque by the core and always
+// prefixed by its platform: "shell:ana", "discord:80351110224678912".
+type UserID string
+
+// Platform returns the prefix of the id ("shell", "discord", "mattermost").
+func (u UserID) Platform() string {
+	p, _, _ := strings.Cut(string(u), ":")
+	return p
+}
+
+// Stage is where a case stands in the Helpdesk Process.
+type Stage string
+
+// The stages of a case, in the order of DESIGN.md.
+const (
+	InitialReview Stage = "initial_review"
+	NeedsInfo     Stage = "needs_info"
+	Routing       Stage = "routing"
+	WorkingGroup  Stage = "working_group"
+	FinalReview   Stage = "final_review"
+	Support       Stage = "support"
+	Closed        Stage = "closed"
+)
+
+// Stages lists every stage in process order.
+var Stages = []Stage{InitialReview, NeedsInfo, Routing, WorkingGroup, FinalReview, Support, Closed}
+
+// Open reports whether a case in this stage is still open.
+func (s Stage) Open() bool { return s != Closed }
+
+// Outcome says how a closed case ended; it is empty while the case is open.
+type Outcome string
+
+// The outcomes of a closed case.
+const (
+	Resolved  Outcome = "resolved"
+	Declined  Outcome = "declined"
+	Withdrawn Outcome = "withdrawn"
+	ClosedBy  Outcome = "closed" // closed by staff, with a reason
+)
+
+// RequestType is the kind of help asked for.
+type RequestType string
+
+// The request types offered by the intake form.
+const (
+	MediaUpload RequestType = "media-upload"
+	DataUpload  RequestType = "data-upload"
+	Guidance    RequestType = "guidance"
+	Contacts    RequestType = "contacts"
+	Funding     RequestType = "funding"
+	Other       RequestType = "other"
+)
+
+// RequestTypes lists the request types in the order the form offers them.
+var RequestTypes = []RequestType{MediaUpload, DataUpload, Guidance, Contacts, Funding, Other}
+
+// Case is one request for help, from intake to its outcome.
+type Case struct {
+	ID           int64
+	Platform     string // where the case lives: its thread, its cards
+	Type         RequestType
+	Title        string
+	Description  string
+	Organisation string
+	Links        string
+	Timeline     string
+	Requester    UserID
+	Lang         string // the requester's language when the case was filed
+	Stage        Stage
+	Outcome      Outcome
+	Round        int // number of the current (or last) vote round; 0 before the first
+	Rating       int // 1–5 once the requester rated the help, else 0
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// EventType names what happened to a case; the event log is made of them.
+type EventType string
+
+// The event types of the case log.
+const (
+	EvOpened       EventType = "case.opened"
+	EvVoteCast     EventType = "vote.cast"
+	EvVoteRemoved  EventType = "vote.removed"
+	EvRoundOpened  EventType = "round.opened"
+	EvRoundDecided EventType = "round.decided"
+	EvEscalated    EventType = "round.escalated"
+	EvReminded     EventType = "round.reminded"
+	EvAsked        EventType = "info.asked"
+	EvAnswered     EventType = "info.answered"
+	EvRouted       EventType = "case.routed"
+	EvClaimed      EventType = "group.claimed"
+	EvRecommended  EventType = "group.recommended"
+	EvResolved     EventType = "case.resolved"
+	EvRated        EventType = "case.rated"
+	EvWithdrawn    EventType = "case.withdrawn"
+	EvClosed       EventType = "case.closed"
+	EvDeliveryLost EventType = "delivery.failed"
+)
+
+// Event is one line of a case's audit trail: who did what, when. Detail holds
+// the specifics (the choice, the group, the new stage) as plain strings.
+type Event struct {
+	ID     int64
+	CaseID int64
+	At     time.Time
+	Actor  UserID // empty when the helpdesk itself acted (a deadline, a rule)
+	Type   EventType
+	Detail map[string]string
+}
+
+// RoundKind tells an initial-feedback vote from a final-go vote.
+type RoundKind string
+
+// The two kinds of committee vote.
+const (
+	InitialRound RoundKind = "initial"
+	FinalRound   RoundKind = "final"
+)
+
+// Choice is what a committee member votes for.
+type Choice string
+
+// The choices of the two votes.
+const (
+	Accept  Choice = "accept"
+	Decline Choice = "decline"
+	Info    Choice = "info"
+	Go      Choice = "go"
+	NoGo    Choice = "nogo"
+	Back    Choice = "back"
+)
+
+// Round is one committee vote on a case.
+type Round struct {
+	CaseID    int64
+	N         int
+	Kind      RoundKind
+	Post      string // name of the post that carries the vote reactions
+	OpenedAt  time.Time
+	Deadline  time.Time
+	Closed    bool
+	Result    Choice // set once decided
+	Escalated bool   // the rule handed the decision to the chair
+}
+
+// Vote is a member's choice in a round.
+type Vote struct {
+	CaseID int64
+	Round  int
+	Voter  UserID
+	Choice Choice
+}
+
+// Roles are what a person may do in the helpdesk.
+type Roles struct {
+	Committee bool
+	Chair     bool
+	Staff     bool
+	Groups    []string // working groups the person belongs to
+}
+
+// InGroup reports whether the roles include working group g.
+func (r Roles) InGroup(g string) bool {
+	for _, x := range r.Groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// Member is a person as the helpdesk knows them.
+type Member struct {
+	ID     UserID
+	Name   string // display name or user name on the platform
+	Locale string // the platform's locale for the person, if it says
+	Lang   string // the language the person chose with /helpdesk language, if any
+	Roles  Roles
+}
+
+// Assignment is a case routed to a working group.
+type Assignment struct {
+	CaseID         int64
+	Group          string
+	RoutedBy       UserID
+	RoutedAt       time.Time
+	Claimers       []UserID
+	Recommendation string
+	RecommendedBy  UserID
+}
+
+// Volunteer is someone who signed up to give support.
+type Volunteer struct {
+	User      UserID
+	Languages string
+	Skills    string
+	Groups    string
+	At        time.Time
+}
+
+// Post is a message the helpdesk placed on a platform for a case, known by
+// its role in the case ("card", "vote/2", "routing", "group/planning").
+type Post struct {
+	CaseID   int64
+	Name     string
+	Platform string
+	Ref      string // the platform's reference, opaque to the core
+}
+
+// Timer is a deadline or a reminder kept in the database.
+type Timer struct {
+	ID     int64
+	CaseID int64
+	Round  int
+	Kind   TimerKind
+	Due    time.Time
+}
+
+// TimerKind says what a timer does when it falls due.
+type TimerKind string
+
+// The kinds of timers.
+const (
+	TimerReminder TimerKind = "reminder"
+	TimerDeadline TimerKind = "deadline"
+)

@@ -1,0 +1,658 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// onCase runs a command on the case named by its "#N" argument in one
+// write transaction and replies with the text fn returns.
+func (s *Service) onCase(ctx context.Context, a asker, cmd, args string, fn func(w *work, c *Case, rest string) (Text, error)) (Response, error) {
+	id, rest, err := s.caseArg(ctx, a, cmd, args)
+	if err != nil {
+		return Response{}, err
+	}
+	var reply Text
+	err = s.update(ctx, func(w *work) error {
+		c, err := w.loadCase(id)
+		if err != nil {
+			return err
+		}
+		reply, err = fn(w, &c, rest)
+		return err
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	return s.reply(a.lang, reply), nil
+}
+
+// seeCase runs a read-only command on a case the person may see.
+func (s *Service) seeCase(ctx context.Context, a asker, cmd, args string, fn func(w *work, c Case) ([]Text, error)) (Response, error) {
+	id, _, err := s.caseArg(ctx, a, cmd, args)
+	if err != nil {
+		return Response{}, err
+	}
+	var lines []Text
+	err = s.view(ctx, func(w *work) error {
+		c, err := w.loadCase(id)
+		if err != nil {
+			return err
+		}
+		if ok, err := w.canSee(a, c); err != nil || !ok {
+			if err == nil {
+				err = refuse("error.not_yours", "id", caseRef(c.ID))
+			}
+			return err
+		}
+		lines, err = fn(w, c)
+		return err
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	return s.reply(a.lang, lines...), nil
+}
+
+func (s *Service) status(ctx context.Context, a asker, args string) (Response, error) {
+	return s.seeCase(ctx, a, "status", args, func(w *work, c Case) ([]Text, error) {
+		lines := []Text{T("status.title", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))), statusLine(c)}
+		if c.Stage == InitialReview || c.Stage == FinalReview {
+			r, err := w.tx.Round(c.ID, c.Round)
+			if err != nil {
+				return nil, fmt.Errorf("read round: %w", err)
+			}
+			b, err := w.ballot(c, r)
+			if err != nil {
+				return nil, err
+			}
+			lines = append(lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
+		}
+		as, err := w.tx.Assignments(c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read groups: %w", err)
+		}
+		for _, x := range as {
+			switch {
+			case x.Recommendation != "":
+				lines = append(lines, T("status.group.recommended", "group", X(w.s.groupText(x.Group))))
+			case len(x.Claimers) > 0:
+				lines = append(lines, T("status.group.claimed", "group", X(w.s.groupText(x.Group)), "who", P(w.person(x.Claimers[0]))))
+			default:
+				lines = append(lines, T("status.group.waiting", "group", X(w.s.groupText(x.Group))))
+			}
+		}
+		lines = append(lines, T("status.opened", "at", At(c.CreatedAt), "who", P(w.person(c.Requester))))
+		return lines, nil
+	})
+}
+
+func (s *Service) mine(ctx context.Context, a asker, _ string) (Response, error) {
+	var cs []Case
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		cs, err = w.tx.Cases(CaseFilter{Requester: a.ID})
+		return err
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("list own cases: %w", err)
+	}
+	if len(cs) == 0 {
+		return s.reply(a.lang, T("mine.none", "cmd", command("request"))), nil
+	}
+	return s.reply(a.lang, T("mine.title").Plural(len(cs)), T("list", "items", caseList(cs))), nil
+}
+
+func (s *Service) list(ctx context.Context, a asker, args string) (Response, error) {
+	if !a.committee() && !a.Roles.Staff {
+		return Response{}, refuse("error.committee_or_staff")
+	}
+	f := CaseFilter{OpenOnly: true}
+	if st := strings.ToLower(strings.TrimSpace(args)); st != "" {
+		f = CaseFilter{Stage: Stage(strings.ReplaceAll(st, "-", "_"))}
+		if !validStage(f.Stage) {
+			ts := make([]Text, len(Stages))
+			for i, x := range Stages {
+				ts[i] = T("stage.option", "id", C(string(x)), "name", X(stageText(x)))
+			}
+			return Response{}, refuse("list.unknown_stage", "given", S(st), "stages", L(ts))
+		}
+	}
+	var cs []Case
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		cs, err = w.tx.Cases(f)
+		return err
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("list cases: %w", err)
+	}
+	if len(cs) == 0 {
+		return s.reply(a.lang, T("list.none")), nil
+	}
+	return s.reply(a.lang, T("list.title").Plural(len(cs)), T("list", "items", caseList(cs))), nil
+}
+
+func validStage(st Stage) bool {
+	for _, x := range Stages {
+		if x == st {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
+	return s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
+		evs, err := w.tx.Events(c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		lines := []Text{T("history.title", "id", caseRef(c.ID), "title", S(c.Title))}
+		for _, e := range evs {
+			who := T("history.helpdesk")
+			if e.Actor != "" {
+				who = T("person", "who", P(w.person(e.Actor)))
+			}
+			lines = append(lines, T("history.line", "at", At(e.At), "who", X(who), "what", X(eventText(e.Type)), "detail", S(detailString(e.Detail))))
+		}
+		return lines, nil
+	})
+}
+
+// detailString shows an event's details as "key=value" pairs, sorted.
+func detailString(d map[string]string) string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if d[k] != "" {
+			parts = append(parts, k+"="+d[k])
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Service) languagesList() Arg {
+	var ts []Text
+	if s.langs != nil {
+		for _, tag := range s.langs.Supported() {
+			ts = append(ts, T("language.option", "tag", C(tag), "name", C(s.langs.Autonym(tag))))
+		}
+	}
+	return L(ts)
+}
+
+func (s *Service) language(ctx context.Context, a asker, args string) (Response, error) {
+	code := strings.TrimSpace(args)
+	if code == "" {
+		return s.reply(a.lang, T("language.current", "tag", C(a.lang)), T("language.supported", "langs", s.languagesList(), "cmd", command("language CODE"))), nil
+	}
+	tag, ok := "", false
+	if s.langs != nil {
+		tag, ok = s.langs.Match(code)
+	}
+	if !ok {
+		return Response{}, refuse("language.unknown", "given", S(code), "langs", s.languagesList())
+	}
+	err := s.update(ctx, func(w *work) error { return w.tx.SetLang(a.ID, tag) })
+	if err != nil {
+		return Response{}, fmt.Errorf("set language: %w", err)
+	}
+	return s.reply(tag, T("language.set", "tag", C(tag))), nil
+}
+
+func matches(topic string, fields ...string) bool {
+	if topic == "" {
+		return true
+	}
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(f), topic) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) experts(ctx context.Context, a asker, args string) (Response, error) {
+	topic := strings.ToLower(strings.TrimSpace(args))
+	var lines []Text
+	err := s.view(ctx, func(w *work) error {
+		vs, err := w.tx.Volunteers()
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if matches(topic, v.Languages, v.Skills, v.Groups) {
+				lines = append(lines, T("experts.line", "who", P(w.person(v.User)), "langs", S(v.Languages), "skills", S(v.Skills)))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("list volunteers: %w", err)
+	}
+	if len(lines) == 0 {
+		return s.reply(a.lang, T("experts.none", "topic", S(topic), "cmd", command("volunteer"))), nil
+	}
+	return s.reply(a.lang, append([]Text{T("experts.title").Plural(len(lines))}, lines...)...), nil
+}
+
+func (s *Service) guides(_ context.Context, a asker, args string) (Response, error) {
+	topic := strings.ToLower(strings.TrimSpace(args))
+	var lines []Text
+	for _, g := range s.cfg.Guides {
+		if matches(topic, append([]string{g.Title}, g.Topics...)...) {
+			lines = append(lines, T("guides.line", "title", S(g.Title), "url", C(g.URL)))
+		}
+	}
+	if len(lines) == 0 {
+		return s.reply(a.lang, T("guides.none", "topic", S(topic))), nil
+	}
+	return s.reply(a.lang, append([]Text{T("guides.title")}, lines...)...), nil
+}
+
+func (s *Service) stats(ctx context.Context, a asker, _ string) (Response, error) {
+	if !a.committee() && !a.Roles.Staff {
+		return Response{}, refuse("error.committee_or_staff")
+	}
+	var lines []Text
+	err := s.view(ctx, func(w *work) error {
+		cs, err := w.tx.Cases(CaseFilter{})
+		if err != nil {
+			return err
+		}
+		evs, err := w.tx.Events(0)
+		if err != nil {
+			return err
+		}
+		lines = statsLines(cs, evs)
+		return nil
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("stats: %w", err)
+	}
+	return s.reply(a.lang, lines...), nil
+}
+
+// statsLines counts cases by stage (and closed ones by outcome) and gives
+// the median days from intake to each decision.
+func statsLines(cs []Case, evs []Event) []Text {
+	lines := []Text{T("stats.title").Plural(len(cs))}
+	for _, st := range Stages {
+		if st == Closed {
+			continue
+		}
+		n := 0
+		for _, c := range cs {
+			if c.Stage == st {
+				n++
+			}
+		}
+		lines = append(lines, T("stats.stage", "stage", X(stageText(st)), "n", N(n)))
+	}
+	for _, o := range []Outcome{Resolved, Declined, Withdrawn, ClosedBy} {
+		n := 0
+		for _, c := range cs {
+			if c.Outcome == o {
+				n++
+			}
+		}
+		lines = append(lines, T("stats.outcome", "outcome", X(outcomeText(o)), "n", N(n)))
+	}
+	opened := map[int64]time.Time{}
+	first := map[string]map[int64]time.Time{"initial": {}, "final": {}, "resolved": {}}
+	for _, e := range evs {
+		switch {
+		case e.Type == EvOpened:
+			opened[e.CaseID] = e.At
+		case e.Type == EvRoundDecided:
+			kind := "initial"
+			switch Choice(e.Detail["result"]) {
+			case Go, NoGo, Back:
+				kind = "final"
+			}
+			if _, ok := first[kind][e.CaseID]; !ok {
+				first[kind][e.CaseID] = e.At
+			}
+		case e.Type == EvResolved:
+			first["resolved"][e.CaseID] = e.At
+		}
+	}
+	for _, k := range []string{"initial", "final", "resolved"} {
+		var days []float64
+		for id, at := range first[k] {
+			if o, ok := opened[id]; ok {
+				days = append(days, at.Sub(o).Hours()/24)
+			}
+		}
+		if len(days) == 0 {
+			lines = append(lines, T("stats.median.none", "step", X(T("stats.step."+k))))
+			continue
+		}
+		sort.Float64s(days)
+		med := days[len(days)/2]
+		if len(days)%2 == 0 {
+			med = (days[len(days)/2-1] + days[len(days)/2]) / 2
+		}
+		tenths := int64(med*10 + 0.5)
+		lines = append(lines, T("stats.median", "step", X(T("stats.step."+k)), "days", C(fmt.Sprintf("%d.%d", tenths/10, tenths%10))).Plural(len(days)))
+	}
+	return lines
+}
+
+func (s *Service) ask(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "ask", args, func(w *work, c *Case, rest string) (Text, error) {
+		if !a.committee() && !a.Roles.Staff {
+			return Text{}, refuse("error.committee_only")
+		}
+		if err := stageOneOf(*c, "ask", InitialReview, NeedsInfo); err != nil {
+			return Text{}, err
+		}
+		q, err := textArg(fmt.Sprintf("ask #%d QUESTION", c.ID), rest)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.event(*c, a.ID, EvAsked); err != nil {
+			return Text{}, err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.asked", "who", P(w.person(a.ID))), Quoted(q))); err != nil {
+			return Text{}, err
+		}
+		err = w.tellRequester(*c, "", T("dm.question", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(q),
+			T("dm.question.how", "cmd", command(fmt.Sprintf("answer #%d …", c.ID))))
+		return T("reply.asked", "id", caseRef(c.ID)), err
+	})
+}
+
+func (s *Service) answer(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "answer", args, func(w *work, c *Case, rest string) (Text, error) {
+		if a.ID != c.Requester {
+			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+		}
+		if err := stageOneOf(*c, "answer", InitialReview, NeedsInfo); err != nil {
+			return Text{}, err
+		}
+		ans, err := textArg(fmt.Sprintf("answer #%d TEXT", c.ID), rest)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.event(*c, a.ID, EvAnswered); err != nil {
+			return Text{}, err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.answered", "who", P(w.person(a.ID))), Quoted(ans))); err != nil {
+			return Text{}, err
+		}
+		if c.Stage == NeedsInfo {
+			if err := w.setStage(c, InitialReview, ""); err != nil {
+				return Text{}, err
+			}
+			if err := w.startRound(c, InitialRound); err != nil {
+				return Text{}, err
+			}
+		}
+		return T("reply.answered", "id", caseRef(c.ID)), nil
+	})
+}
+
+func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "route", args, func(w *work, c *Case, rest string) (Text, error) {
+		if !a.committee() {
+			return Text{}, refuse("error.committee_only")
+		}
+		if err := stageOneOf(*c, "route", Routing, WorkingGroup); err != nil {
+			return Text{}, err
+		}
+		groups := parseGroups(rest)
+		if len(groups) == 0 {
+			return Text{}, refuse("route.which", "groups", s.groupsText(s.groupIDs()), "cmd", command(fmt.Sprintf("route #%d GROUP[,GROUP]", c.ID)))
+		}
+		if len(groups) == 1 && groups[0] == "none" {
+			groups = nil
+		} else if bad := s.unknownGroups(rest); len(bad) > 0 {
+			ids := make([]Text, 0, len(s.cfg.Groups))
+			for _, g := range s.cfg.Groups {
+				ids = append(ids, T("group.option", "id", C(g.ID), "name", X(s.groupText(g.ID))))
+			}
+			return Text{}, refuse("route.unknown_group", "given", S(strings.Join(bad, ", ")), "groups", L(ids))
+		}
+		if err := w.route(c, a.ID, groups); err != nil {
+			return Text{}, err
+		}
+		if groups == nil {
+			return T("reply.routed_none", "id", caseRef(c.ID)), nil
+		}
+		return T("reply.routed", "id", caseRef(c.ID), "groups", s.groupsText(groups)), nil
+	})
+}
+
+func (s *Service) claimCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "claim", args, func(w *work, c *Case, _ string) (Text, error) {
+		if err := stageOneOf(*c, "claim", WorkingGroup); err != nil {
+			return Text{}, err
+		}
+		as, err := w.tx.Assignments(c.ID)
+		if err != nil {
+			return Text{}, fmt.Errorf("read groups: %w", err)
+		}
+		var mine []string
+		for _, x := range as {
+			if a.Roles.InGroup(x.Group) {
+				mine = append(mine, x.Group)
+			}
+		}
+		if len(mine) == 0 {
+			ids := make([]string, len(as))
+			for i, x := range as {
+				ids[i] = x.Group
+			}
+			return Text{}, refuse("error.group_only", "id", caseRef(c.ID), "groups", s.groupsText(ids))
+		}
+		var claimed []string
+		for _, g := range mine {
+			ok, err := w.claim(*c, a.ID, g)
+			if err != nil {
+				return Text{}, err
+			}
+			if ok {
+				claimed = append(claimed, g)
+			}
+		}
+		if len(claimed) == 0 {
+			return T("reply.already_claimed", "id", caseRef(c.ID)), nil
+		}
+		return T("reply.claimed", "id", caseRef(c.ID), "groups", s.groupsText(claimed), "cmd", command(fmt.Sprintf("recommend #%d …", c.ID))), nil
+	})
+}
+
+func (s *Service) recommendCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "recommend", args, func(w *work, c *Case, rest string) (Text, error) {
+		if err := stageOneOf(*c, "recommend", WorkingGroup); err != nil {
+			return Text{}, err
+		}
+		as, err := w.tx.Assignments(c.ID)
+		if err != nil {
+			return Text{}, fmt.Errorf("read groups: %w", err)
+		}
+		group := ""
+		for _, x := range as {
+			for _, u := range x.Claimers {
+				if u == a.ID && x.Recommendation == "" && group == "" {
+					group = x.Group
+				}
+			}
+		}
+		if group == "" {
+			return Text{}, refuse("error.claimer_only", "id", caseRef(c.ID), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))
+		}
+		text, err := textArg(fmt.Sprintf("recommend #%d TEXT", c.ID), rest)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.recommend(c, a.ID, group, text); err != nil {
+			return Text{}, err
+		}
+		return T("reply.recommended", "id", caseRef(c.ID), "group", X(s.groupText(group))), nil
+	})
+}
+
+func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "decide", args, func(w *work, c *Case, rest string) (Text, error) {
+		if err := stageOneOf(*c, "decide", InitialReview, FinalReview); err != nil {
+			return Text{}, err
+		}
+		r, err := w.tx.Round(c.ID, c.Round)
+		if err != nil {
+			return Text{}, fmt.Errorf("read round: %w", err)
+		}
+		if !r.Escalated {
+			return Text{}, refuse("decide.not_escalated", "id", caseRef(c.ID))
+		}
+		deciders, err := w.deciders(*c)
+		if err != nil {
+			return Text{}, err
+		}
+		allowed := false
+		for _, u := range deciders {
+			allowed = allowed || u == a.ID
+		}
+		if !allowed {
+			return Text{}, refuse("error.chair_only", "id", caseRef(c.ID))
+		}
+		choice := Choice(strings.ToLower(strings.TrimSpace(rest)))
+		var opts []Text
+		ok := false
+		for _, ch := range ChoicesOf(r.Kind) {
+			ok = ok || ch == choice
+			opts = append(opts, T("choice.option", "id", C(string(ch)), "name", X(choiceText(ch))))
+		}
+		if !ok {
+			return Text{}, refuse("decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d CHOICE", c.ID)))
+		}
+		b, err := w.ballot(*c, r)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.decide(c, r, b, Verdict{Decided: true, Result: choice, Reason: ByChair}, a.ID); err != nil {
+			return Text{}, err
+		}
+		return T("reply.decided", "id", caseRef(c.ID), "result", X(choiceText(choice))), nil
+	})
+}
+
+func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "resolve", args, func(w *work, c *Case, rest string) (Text, error) {
+		if !a.Roles.Staff {
+			return Text{}, refuse("error.staff_only")
+		}
+		if err := stageOneOf(*c, "resolve", Support); err != nil {
+			return Text{}, err
+		}
+		summary, err := textArg(fmt.Sprintf("resolve #%d SUMMARY", c.ID), rest)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.event(*c, a.ID, EvResolved); err != nil {
+			return Text{}, err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.resolved", "who", P(w.person(a.ID))), Quoted(summary))); err != nil {
+			return Text{}, err
+		}
+		if err := w.closeCase(c, Resolved); err != nil {
+			return Text{}, err
+		}
+		if err := w.tellRequester(*c, "rating",
+			T("dm.resolved", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(summary),
+			T("dm.rate.how", "cmd", command(fmt.Sprintf("rate #%d 1-5", c.ID)))); err != nil {
+			return Text{}, err
+		}
+		if err := w.react(*c, "rating", RatingEmoji...); err != nil {
+			return Text{}, err
+		}
+		if err := w.refreshCard(*c); err != nil {
+			return Text{}, err
+		}
+		return T("reply.resolved", "id", caseRef(c.ID)), nil
+	})
+}
+
+func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "rate", args, func(w *work, c *Case, rest string) (Text, error) {
+		if a.ID != c.Requester {
+			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+		}
+		if c.Outcome != Resolved {
+			return Text{}, refuse("rate.not_resolved", "id", caseRef(c.ID))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(rest))
+		if err != nil || n < 1 || n > 5 {
+			return Text{}, refuse("rate.range", "cmd", command(fmt.Sprintf("rate #%d 4", c.ID)))
+		}
+		if err := w.rate(c, a.ID, n); err != nil {
+			return Text{}, err
+		}
+		return T("reply.rated", "id", caseRef(c.ID), "n", N(n)), nil
+	})
+}
+
+func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, _ string) (Text, error) {
+		if a.ID != c.Requester {
+			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+		}
+		if !c.Stage.Open() {
+			return Text{}, refuse("error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+		}
+		if err := w.event(*c, a.ID, EvWithdrawn); err != nil {
+			return Text{}, err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.withdrawn", "who", P(w.person(a.ID))))); err != nil {
+			return Text{}, err
+		}
+		if err := w.closeCase(c, Withdrawn); err != nil {
+			return Text{}, err
+		}
+		if err := w.refreshCard(*c); err != nil {
+			return Text{}, err
+		}
+		return T("reply.withdrawn", "id", caseRef(c.ID)), nil
+	})
+}
+
+func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "close", args, func(w *work, c *Case, rest string) (Text, error) {
+		if !a.Roles.Staff {
+			return Text{}, refuse("error.staff_only")
+		}
+		if !c.Stage.Open() {
+			return Text{}, refuse("error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+		}
+		reason, err := textArg(fmt.Sprintf("close #%d REASON", c.ID), rest)
+		if err != nil {
+			return Text{}, err
+		}
+		if err := w.event(*c, a.ID, EvClosed); err != nil {
+			return Text{}, err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.closed", "who", P(w.person(a.ID))), Quoted(reason))); err != nil {
+			return Text{}, err
+		}
+		if err := w.closeCase(c, ClosedBy); err != nil {
+			return Text{}, err
+		}
+		if err := w.tellRequester(*c, "", T("dm.closed", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(reason)); err != nil {
+			return Text{}, err
+		}
+		if err := w.refreshCard(*c); err != nil {
+			return Text{}, err
+		}
+		return T("reply.closed", "id", caseRef(c.ID)), nil
+	})
+}

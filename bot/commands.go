@@ -1,0 +1,450 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxText is the longest free text a command takes (a question, an answer,
+// a recommendation, a summary, a reason), in characters.
+const MaxText = 3000
+
+// asker is the person behind a command, with the language to answer in.
+type asker struct {
+	Member
+	lang   string
+	thread string
+}
+
+func (a asker) committee() bool { return a.Roles.Committee || a.Roles.Chair }
+
+// Command handles "/helpdesk LINE" from a person (LINE without the
+// "/helpdesk" itself, though a leading "/helpdesk" is tolerated) and
+// returns the private answer. It never returns an error: refusals and
+// failures become a localized reply, and internal errors are logged.
+func (s *Service) Command(ctx context.Context, inv Invocation, line string) Response {
+	a, err := s.whoIs(ctx, inv)
+	if err != nil {
+		return s.failure(inv, a.lang, "identify", err)
+	}
+	line = strings.TrimSpace(line)
+	line = strings.TrimSpace(strings.TrimPrefix(line, "/helpdesk"))
+	name, rest, _ := strings.Cut(line, " ")
+	name = strings.ToLower(name)
+	rest = strings.TrimSpace(rest)
+	h, ok := commands[name]
+	if !ok {
+		if name == "" {
+			h = (*Service).help
+		} else {
+			return s.reply(a.lang, T("error.unknown_command", "cmd", S(name), "help", command("help")))
+		}
+	}
+	resp, err := h(s, ctx, a, rest)
+	if err != nil {
+		return s.failure(inv, a.lang, name, err)
+	}
+	return resp
+}
+
+// handler is one /helpdesk subcommand.
+type handler func(s *Service, ctx context.Context, a asker, args string) (Response, error)
+
+// commands are the subcommands of /helpdesk.
+var commands map[string]handler
+
+func init() {
+	commands = map[string]handler{
+		"help":      (*Service).help,
+		"request":   (*Service).request,
+		"volunteer": (*Service).volunteer,
+		"status":    (*Service).status,
+		"mine":      (*Service).mine,
+		"list":      (*Service).list,
+		"history":   (*Service).history,
+		"language":  (*Service).language,
+		"experts":   (*Service).experts,
+		"guides":    (*Service).guides,
+		"stats":     (*Service).stats,
+		"ask":       (*Service).ask,
+		"answer":    (*Service).answer,
+		"route":     (*Service).routeCmd,
+		"claim":     (*Service).claimCmd,
+		"recommend": (*Service).recommendCmd,
+		"decide":    (*Service).decideCmd,
+		"resolve":   (*Service).resolve,
+		"rate":      (*Service).rateCmd,
+		"withdraw":  (*Service).withdraw,
+		"close":     (*Service).closeCmd,
+	}
+}
+
+// Commands lists the subcommands of /helpdesk, sorted; platforms register
+// them (their descriptions are "command.NAME" in locales/).
+func Commands() []string {
+	out := make([]string, 0, len(commands))
+	for n := range commands {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// whoIs records what the invocation tells of the person and returns them
+// with the language to answer in.
+func (s *Service) whoIs(ctx context.Context, inv Invocation) (asker, error) {
+	a := asker{lang: s.pickLang("", inv.Locale), thread: inv.Thread}
+	err := s.update(ctx, func(w *work) error {
+		m, err := w.member(inv.User)
+		if err != nil {
+			return err
+		}
+		if inv.Name != "" {
+			m.Name = inv.Name
+		}
+		if inv.Locale != "" {
+			m.Locale = inv.Locale
+		}
+		if inv.Roles != nil {
+			m.Roles = *inv.Roles
+		}
+		if err := w.seen(m); err != nil {
+			return err
+		}
+		a.Member = m
+		a.lang = s.pickLang(m.Lang, m.Locale)
+		return nil
+	})
+	return a, err
+}
+
+func (s *Service) reply(lang string, lines ...Text) Response {
+	return Response{Reply: &Message{Lang: lang, Lines: lines}}
+}
+
+// failure turns an error into the reply a person reads: a refusal says
+// why; anything else is logged and answered with an apology.
+func (s *Service) failure(inv Invocation, lang, what string, err error) Response {
+	if lang == "" {
+		lang = s.cfg.DefaultLang
+	}
+	if r, ok := AsRefusal(err); ok {
+		return s.reply(lang, r.Text)
+	}
+	switch {
+	case errors.Is(err, ErrBusy):
+		s.log.Warn("database busy", "command", what, "user", inv.User, "err", err)
+		return s.reply(lang, T("error.busy"))
+	case errors.Is(err, ErrStale):
+		return s.reply(lang, T("error.stale"))
+	}
+	s.log.Error("command failed", "command", what, "user", inv.User, "err", err)
+	return s.reply(lang, T("error.internal"))
+}
+
+// caseArg reads "#N" (or "N") at the start of args; without it, the case
+// whose thread the command was used in.
+func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64, string, error) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if id, err := strconv.ParseInt(strings.TrimPrefix(first, "#"), 10, 64); err == nil && first != "" {
+		if id <= 0 {
+			return 0, "", refuse("error.no_case", "id", caseRef(id))
+		}
+		return id, strings.TrimSpace(rest), nil
+	}
+	if a.thread != "" {
+		var id int64
+		err := s.view(ctx, func(w *work) error {
+			c, err := w.tx.CaseByThread(a.ID.Platform(), a.thread)
+			id = c.ID
+			return err
+		})
+		if err == nil {
+			return id, strings.TrimSpace(args), nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return 0, "", err
+		}
+	}
+	return 0, "", refuse("error.need_case", "cmd", command(cmd+" #N"))
+}
+
+// loadCase reads case id, refusing when it does not exist.
+func (w *work) loadCase(id int64) (Case, error) {
+	c, err := w.tx.Case(id)
+	if errors.Is(err, ErrNotFound) {
+		return c, refuse("error.no_case", "id", caseRef(id))
+	}
+	if err != nil {
+		return c, fmt.Errorf("read case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// textArg checks free text: present, and not too long.
+func textArg(cmd, text string) (string, error) {
+	text = cleanText(text, true)
+	if text == "" {
+		return "", refuse("error.text_required", "cmd", command(cmd))
+	}
+	if n := utf8.RuneCountInString(text); n > MaxText {
+		return "", refuse("error.text_too_long", "max", N(MaxText), "len", N(n))
+	}
+	return text, nil
+}
+
+// cleanText trims text and drops control characters (keeping line breaks
+// where multiline is allowed).
+func cleanText(s string, multiline bool) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' && multiline, r == '\t':
+			return r
+		case r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+func stageOneOf(c Case, cmd string, stages ...Stage) error {
+	for _, st := range stages {
+		if c.Stage == st {
+			return nil
+		}
+	}
+	return refuse("error.stage", "id", caseRef(c.ID), "cmd", command(cmd), "stage", X(statusLine(c)))
+}
+
+// canSee reports whether a person may read a case: its requester, the
+// committee, staff, and members of the groups it was routed to.
+func (w *work) canSee(a asker, c Case) (bool, error) {
+	if a.ID == c.Requester || a.committee() || a.Roles.Staff {
+		return true, nil
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return false, fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	for _, x := range as {
+		if a.Roles.InGroup(x.Group) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
+	lines := []Text{T("help.intro"), T("help.requester")}
+	if a.committee() {
+		lines = append(lines, T("help.committee"))
+	}
+	if len(a.Roles.Groups) > 0 {
+		lines = append(lines, T("help.group"))
+	}
+	if a.Roles.Staff {
+		lines = append(lines, T("help.staff"))
+	}
+	return s.reply(a.lang, lines...), nil
+}
+
+func (s *Service) typesList() Arg {
+	ts := make([]Text, len(RequestTypes))
+	for i, t := range RequestTypes {
+		ts[i] = T("type.option", "id", C(string(t)), "name", X(typeText(t)))
+	}
+	return L(ts)
+}
+
+func (s *Service) request(ctx context.Context, a asker, args string) (Response, error) {
+	typ := RequestType(strings.ToLower(strings.TrimSpace(args)))
+	if typ == "" {
+		return s.reply(a.lang, T("request.pick_type", "types", s.typesList(), "cmd", command("request TYPE"))), nil
+	}
+	if !validType(typ) {
+		return Response{}, refuse("request.unknown_type", "given", S(string(typ)), "types", s.typesList())
+	}
+	if err := s.view(ctx, func(w *work) error { return w.checkLimit(a.ID) }); err != nil {
+		return Response{}, err
+	}
+	return Response{Form: s.requestForm(a.lang, typ)}, nil
+}
+
+func validType(t RequestType) bool {
+	for _, x := range RequestTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLimit refuses a requester who already holds the most open cases
+// allowed, listing them.
+func (w *work) checkLimit(user UserID) error {
+	open, err := w.tx.Cases(CaseFilter{Requester: user, OpenOnly: true})
+	if err != nil {
+		return fmt.Errorf("count open cases: %w", err)
+	}
+	if len(open) < w.s.cfg.MaxOpenCases {
+		return nil
+	}
+	return refuse("request.limit", "max", N(w.s.cfg.MaxOpenCases), "cases", caseList(open), "cmd", command("withdraw #N"))
+}
+
+func caseList(cs []Case) Arg {
+	ts := make([]Text, len(cs))
+	for i, c := range cs {
+		ts[i] = caseLine(c)
+	}
+	return L(ts)
+}
+
+func caseLine(c Case) Text {
+	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(statusLine(c)))
+}
+
+// The request form's fields and their limits, in characters.
+func (s *Service) requestForm(lang string, typ RequestType) *Form {
+	return &Form{Kind: RequestForm, Type: typ, Lang: lang, Title: T("form.request.title", "type", X(typeText(typ))), Fields: []FormField{
+		{Name: "title", Label: T("form.field.title"), Help: T("form.help.title"), Required: true, MaxLen: 100},
+		{Name: "description", Label: T("form.field.description"), Help: T("form.help.description"), Required: true, MaxLen: 3000, Long: true},
+		{Name: "organisation", Label: T("form.field.organisation"), Help: T("form.help.organisation"), MaxLen: 100},
+		{Name: "links", Label: T("form.field.links"), Help: T("form.help.links"), MaxLen: 1000, Long: true},
+		{Name: "timeline", Label: T("form.field.timeline"), Help: T("form.help.timeline"), MaxLen: 100},
+	}}
+}
+
+func (s *Service) volunteerForm(lang string) *Form {
+	ids := make([]string, len(s.cfg.Groups))
+	for i, g := range s.cfg.Groups {
+		ids[i] = g.ID
+	}
+	return &Form{Kind: VolunteerForm, Lang: lang, Title: T("form.volunteer.title"), Fields: []FormField{
+		{Name: "languages", Label: T("form.field.languages"), Help: T("form.help.languages"), Required: true, MaxLen: 200},
+		{Name: "skills", Label: T("form.field.skills"), Help: T("form.help.skills"), Required: true, MaxLen: 1000, Long: true},
+		{Name: "groups", Label: T("form.field.groups"), Help: T("form.help.groups", "groups", C(strings.Join(ids, ", "))), MaxLen: 200},
+	}}
+}
+
+// FormFor returns the form of a kind (and request type) in a language, as
+// it would be opened; platforms that rebuild a form use it.
+func (s *Service) FormFor(kind FormKind, typ RequestType, lang string) *Form {
+	if kind == VolunteerForm {
+		return s.volunteerForm(lang)
+	}
+	return s.requestForm(lang, typ)
+}
+
+func (s *Service) volunteer(_ context.Context, a asker, _ string) (Response, error) {
+	return Response{Form: s.volunteerForm(a.lang)}, nil
+}
+
+// validate checks a submission against its form: required fields present,
+// none too long. It returns the cleaned values and an error per bad field.
+func validate(f *Form, sub Submission) (map[string]string, map[string]Text) {
+	vals := map[string]string{}
+	errs := map[string]Text{}
+	for _, fld := range f.Fields {
+		v := cleanText(sub.Values[fld.Name], fld.Long)
+		n := utf8.RuneCountInString(v)
+		switch {
+		case v == "" && fld.Required:
+			errs[fld.Name] = T("form.error.required", "field", X(fld.Label))
+		case n > fld.MaxLen:
+			errs[fld.Name] = T("form.error.too_long", "field", X(fld.Label), "max", N(fld.MaxLen), "len", N(n))
+		}
+		vals[fld.Name] = v
+	}
+	return vals, errs
+}
+
+// Submit handles a filled-in form. A form with bad fields writes nothing and
+// comes back with an error per field (and the same in Reply).
+func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Response {
+	a, err := s.whoIs(ctx, inv)
+	if err != nil {
+		return s.failure(inv, a.lang, "submit", err)
+	}
+	if sub.Kind == RequestForm && !validType(sub.Type) {
+		return s.reply(a.lang, T("request.unknown_type", "given", S(string(sub.Type)), "types", s.typesList()))
+	}
+	f := s.FormFor(sub.Kind, sub.Type, a.lang)
+	vals, errs := validate(f, sub)
+	if sub.Kind == VolunteerForm && len(errs) == 0 {
+		if bad := s.unknownGroups(vals["groups"]); len(bad) > 0 {
+			errs["groups"] = T("form.error.groups", "given", S(strings.Join(bad, ", ")), "groups", s.groupsText(s.groupIDs()))
+		}
+	}
+	if len(errs) > 0 {
+		lines := []Text{T("form.error.intro")}
+		for _, fld := range f.Fields {
+			if t, ok := errs[fld.Name]; ok {
+				lines = append(lines, t)
+			}
+		}
+		r := s.reply(a.lang, lines...)
+		r.FieldErrors = errs
+		return r
+	}
+	sub.Values = vals
+	var resp Response
+	switch sub.Kind {
+	case RequestForm:
+		err = s.update(ctx, func(w *work) error {
+			if err := w.checkLimit(a.ID); err != nil {
+				return err
+			}
+			c, err := w.openCase(a.Member, a.lang, sub)
+			resp = s.reply(a.lang, T("reply.opened", "id", caseRef(c.ID), "title", S(c.Title)))
+			return err
+		})
+	case VolunteerForm:
+		err = s.update(ctx, func(w *work) error {
+			return w.tx.PutVolunteer(Volunteer{User: a.ID, Languages: vals["languages"], Skills: vals["skills"], Groups: vals["groups"], At: w.now})
+		})
+		resp = s.reply(a.lang, T("reply.volunteered", "cmd", command("experts")))
+	default:
+		return s.reply(a.lang, T("error.unknown_form"))
+	}
+	if err != nil {
+		return s.failure(inv, a.lang, "submit "+string(sub.Kind), err)
+	}
+	return resp
+}
+
+func (s *Service) groupIDs() []string {
+	ids := make([]string, len(s.cfg.Groups))
+	for i, g := range s.cfg.Groups {
+		ids[i] = g.ID
+	}
+	return ids
+}
+
+// parseGroups splits "a, b" into group IDs.
+func parseGroups(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		out = append(out, strings.ToLower(f))
+	}
+	return out
+}
+
+func (s *Service) unknownGroups(list string) []string {
+	var bad []string
+	for _, g := range parseGroups(list) {
+		if _, ok := s.group(g); !ok {
+			bad = append(bad, g)
+		}
+	}
+	return bad
+}

@@ -1,0 +1,244 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// deliverBatch is how many outbox items one pass reads.
+const deliverBatch = 32
+
+// Deliver performs the outbox work of a platform that is due now, in order,
+// and returns how many items it performed or gave up. Work that fails for a
+// passing reason is put off with a growing delay and tried again by a later
+// call. Run calls Deliver whenever new work is committed; the shell calls
+// it after each line so its transcript reads in order.
+func (s *Service) Deliver(ctx context.Context, platform string) (int, error) {
+	o := s.outlet(platform)
+	if o == nil {
+		return 0, fmt.Errorf("deliver: no chat attached for %q", platform)
+	}
+	o.busy.Lock()
+	defer o.busy.Unlock()
+	total := 0
+	for {
+		var items []Item
+		err := s.view(ctx, func(w *work) error {
+			var err error
+			items, err = w.tx.Pending(platform, w.now, deliverBatch)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("read outbox: %w", err)
+		}
+		progress := 0
+		blocked := map[int64]bool{} // cases whose earlier item was put off in this pass
+		for _, it := range items {
+			if it.CaseID != 0 && blocked[it.CaseID] {
+				continue
+			}
+			done, err := s.perform(ctx, o.chat, it)
+			if err != nil {
+				return total, err
+			}
+			if done {
+				progress++
+			} else if it.CaseID != 0 {
+				blocked[it.CaseID] = true
+			}
+		}
+		total += progress
+		if progress == 0 { // work done may have caused more: read again until none is left
+			return total, nil
+		}
+	}
+}
+
+// perform does one item and records the result. It reports whether the item
+// is finished (done or given up); an error means the store failed.
+func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error) {
+	it.Message.Key = fmt.Sprintf("helpdesk-%d", it.ID)
+	ref, target, err := s.call(ctx, chat, it)
+	if err == nil {
+		return true, s.update(ctx, func(w *work) error {
+			switch {
+			case it.Op == OpPost && it.Name != "":
+				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: it.Name, Platform: it.Platform, Ref: ref}); err != nil {
+					return fmt.Errorf("record post %s of case %d: %w", it.Name, it.CaseID, err)
+				}
+			case it.Op == OpThread:
+				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: "thread", Platform: it.Platform, Ref: ref}); err != nil {
+					return fmt.Errorf("record thread of case %d: %w", it.CaseID, err)
+				}
+			}
+			return w.tx.Done(it.ID)
+		})
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	permanent := errors.Is(err, ErrGone) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnreachable) || errors.Is(err, errNoTarget)
+	if !permanent && it.Attempts+1 < s.cfg.MaxAttempts {
+		delay := time.Second << min(it.Attempts, 9) // 1 s … about 8.5 min
+		s.log.Warn("platform call failed; will retry", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "in", delay, "err", err)
+		return false, s.update(ctx, func(w *work) error { return w.tx.Retry(it.ID, w.now.Add(delay), err.Error()) })
+	}
+	s.log.Error("platform call given up", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "target", target, "err", err)
+	return true, s.update(ctx, func(w *work) error {
+		if err := w.tx.Fail(it.ID, err.Error()); err != nil {
+			return err
+		}
+		return w.failed(it, err)
+	})
+}
+
+// errNoTarget means an item refers to a post or thread that never made it
+// to the platform.
+var errNoTarget = errors.New("target was never posted")
+
+// call performs an item on the platform, resolving the names of posts and
+// threads to their platform references first.
+func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target string, err error) {
+	var lookup func(name string) (string, error)
+	lookup = func(name string) (string, error) {
+		var ref string
+		err := s.view(ctx, func(w *work) error {
+			p, err := w.tx.Post(it.CaseID, name)
+			ref = p.Ref
+			return err
+		})
+		if errors.Is(err, ErrNotFound) {
+			return "", fmt.Errorf("%s of case %d: %w", name, it.CaseID, errNoTarget)
+		}
+		return ref, err
+	}
+	if it.Op == OpPost && it.Place.Kind == InThread || it.Op == OpInvite || it.Op == OpArchive || it.Message.LinkThread {
+		th, err := lookup("thread")
+		if err != nil {
+			return "", "thread", err
+		}
+		it.Place.Thread, it.Message.Thread = th, th
+	}
+	switch it.Op {
+	case OpPost:
+		ref, err = chat.Post(ctx, it.Place, it.Message)
+		return ref, string(it.Place.Kind), err
+	case OpThread:
+		card, err := lookup(it.Name)
+		if err != nil {
+			return "", it.Name, err
+		}
+		ref, err = chat.StartThread(ctx, card, it.Message)
+		return ref, card, err
+	case OpEdit, OpReact:
+		target, err := lookup(it.Name)
+		if err != nil {
+			return "", it.Name, err
+		}
+		if it.Op == OpEdit {
+			return "", target, chat.Edit(ctx, target, it.Message)
+		}
+		return "", target, chat.React(ctx, target, it.Emoji)
+	case OpInvite:
+		return "", it.Place.Thread, chat.Invite(ctx, it.Place.Thread, it.User)
+	case OpArchive:
+		if a, ok := chat.(Archiver); ok {
+			return "", it.Place.Thread, a.Archive(ctx, it.Place.Thread)
+		}
+		return "", "", nil
+	}
+	return "", "", fmt.Errorf("unknown outbox op %q", it.Op)
+}
+
+// failed records work given up, and where a person could not be written to
+// privately, says so in the case's thread so that someone can reach them.
+func (w *work) failed(it Item, cause error) error {
+	if it.CaseID == 0 {
+		return nil
+	}
+	c, err := w.tx.Case(it.CaseID)
+	if err != nil {
+		return fmt.Errorf("read case %d: %w", it.CaseID, err)
+	}
+	if err := w.event(c, "", EvDeliveryLost, "op", string(it.Op), "name", it.Name, "place", string(it.Place.Kind)); err != nil {
+		return err
+	}
+	switch {
+	case it.Op == OpPost && it.Place.Kind == InDirect && errors.Is(cause, ErrUnreachable):
+		m := w.committeeMsg(T("thread.unreachable", "who", P(w.person(it.Place.User))))
+		m.Ping = []UserID{it.Place.User}
+		return w.toThread(c, m)
+	case errors.Is(cause, ErrForbidden):
+		return w.tellStaffOnce(c, "forbidden/"+string(it.Op)+"/"+string(it.Place.Kind), T("notice.forbidden", "op", C(string(it.Op)), "id", caseRef(c.ID)))
+	}
+	return nil
+}
+
+// tellStaffOnce writes to every staff member of the case's platform, once
+// for key.
+func (w *work) tellStaffOnce(c Case, key string, t Text) error {
+	all, err := w.tx.Members(c.Platform)
+	if err != nil {
+		return fmt.Errorf("list members: %w", err)
+	}
+	for _, m := range all {
+		if m.Roles.Staff {
+			if err := w.noticeOnce(c, m.ID, key, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Run does the helpdesk's background work until ctx ends: each attached
+// platform's outbox as soon as work is committed (and every poll interval
+// for retries), and the timers every tick interval. It acts on timers that
+// fell due while the helpdesk was down before anything else.
+func (s *Service) Run(ctx context.Context, poll, tick time.Duration) error {
+	if err := s.Tick(ctx); err != nil {
+		s.log.Error("timers", "err", err)
+	}
+	s.mu.Lock()
+	outlets := make(map[string]*outlet, len(s.chats))
+	for p, o := range s.chats {
+		outlets[p] = o
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	for p, o := range outlets {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			t := time.NewTicker(poll)
+			defer t.Stop()
+			for {
+				if _, err := s.Deliver(ctx, p); err != nil && ctx.Err() == nil {
+					s.log.Error("outbox", "platform", p, "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-o.wake:
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			for range outlets {
+				<-done
+			}
+			return nil
+		case <-t.C:
+			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("timers", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,216 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Chat is what the core asks of a chat platform. The outbox worker is its
+// only caller, one call at a time per platform.
+//
+// Errors: ErrGone when the target (channel, thread, post) no longer exists,
+// ErrForbidden when the platform refuses for lack of permission,
+// ErrUnreachable when a person cannot receive a direct message. Any other
+// error is taken as passing and the call is tried again later.
+type Chat interface {
+	// Post places m and returns the platform's reference to it. A Post
+	// whose m.Key the platform has already seen returns the earlier post's
+	// reference rather than posting twice.
+	Post(ctx context.Context, to Place, m Message) (ref string, err error)
+	// StartThread opens the thread of a case on the post ref (the card in
+	// the committee channel) and returns the thread's reference. Asked again
+	// for a post that already has a thread, it returns that thread.
+	StartThread(ctx context.Context, ref string, name Message) (thread string, err error)
+	// Edit replaces the content of post ref with m.
+	Edit(ctx context.Context, ref string, m Message) error
+	// React adds the helpdesk's own reaction emoji to post ref.
+	React(ctx context.Context, ref string, emoji string) error
+	// Invite adds a person to a thread so that they follow it.
+	Invite(ctx context.Context, thread string, user UserID) error
+}
+
+// Archiver is optional: a platform whose threads can be archived archives
+// the thread of a closed case.
+type Archiver interface {
+	Archive(ctx context.Context, thread string) error
+}
+
+// Errors a Chat returns.
+var (
+	ErrGone        = errors.New("gone from the platform")
+	ErrForbidden   = errors.New("forbidden by the platform")
+	ErrUnreachable = errors.New("person cannot be reached privately")
+)
+
+// Clock tells the time. Tests and the shell use a clock they move by hand.
+type Clock interface {
+	Now() time.Time
+}
+
+// Languages matches what people and platforms ask for against the languages
+// the helpdesk speaks.
+type Languages interface {
+	// Match returns the supported language tag that best serves code (a
+	// BCP 47 tag or an Accept-Language list), with regional fallbacks; ok
+	// is false when no supported language is close enough.
+	Match(code string) (tag string, ok bool)
+	// Supported lists the supported language tags.
+	Supported() []string
+	// Autonym is the name of a supported language in itself ("Svenska").
+	Autonym(tag string) string
+}
+
+// Store keeps the state of the helpdesk. Update runs fn in one write
+// transaction (committed when fn returns nil, rolled back otherwise); View
+// runs fn on a consistent read-only snapshot. Writers never see
+// ErrBusy from one another; ErrBusy means another process held the
+// database for longer than the store would wait.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Errors a Store returns.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrStale    = errors.New("stale: the case changed meanwhile")
+	ErrBusy     = errors.New("database busy")
+)
+
+// CaseFilter selects cases; zero fields match everything.
+type CaseFilter struct {
+	Requester UserID
+	Stage     Stage
+	OpenOnly  bool
+}
+
+// HeldReaction is a reaction a person holds on a post. Seq orders reactions
+// by the time they were first added: a person's vote is the vote reaction
+// with the highest Seq they still hold.
+type HeldReaction struct {
+	User  UserID
+	Emoji string
+	Seq   int64
+}
+
+// Tx is one transaction on the store. Methods return ErrNotFound for a
+// missing row and wrap any other failure.
+type Tx interface {
+	// CreateCase stores a new case and sets c.ID.
+	CreateCase(c *Case) error
+	Case(id int64) (Case, error)
+	// UpdateCase writes the mutable fields of c (Stage, Outcome, Round,
+	// Rating, UpdatedAt), provided the case is still in stage from;
+	// otherwise it returns ErrStale and writes nothing.
+	UpdateCase(c Case, from Stage) error
+	// Cases lists the cases that match f, oldest first.
+	Cases(f CaseFilter) ([]Case, error)
+	// CaseByThread finds the case whose thread has the given reference.
+	CaseByThread(platform, thread string) (Case, error)
+
+	AppendEvent(e Event) error
+	// Events lists a case's events in order; caseID 0 lists every event.
+	Events(caseID int64) ([]Event, error)
+
+	Member(id UserID) (Member, error)
+	// PutMember records a person's name, locale and roles; it leaves the
+	// language they chose untouched.
+	PutMember(m Member) error
+	// SetLang records the language a person chose.
+	SetLang(id UserID, lang string) error
+	// Members lists the people known on a platform.
+	Members(platform string) ([]Member, error)
+
+	OpenRound(r Round) error
+	Round(caseID int64, n int) (Round, error)
+	// UpdateRound writes Closed, Result and Escalated.
+	UpdateRound(r Round) error
+	// SaveVotes records the votes that decided a round.
+	SaveVotes(votes []Vote) error
+	// Votes lists the recorded votes of a case, by round.
+	Votes(caseID int64) ([]Vote, error)
+
+	// AddReaction records that user holds emoji on a post; it reports
+	// false when they already did (nothing changes).
+	AddReaction(platform, ref string, user UserID, emoji string) (bool, error)
+	// RemoveReaction forgets it; false when there was nothing to forget.
+	RemoveReaction(platform, ref string, user UserID, emoji string) (bool, error)
+	// Reactions lists the reactions held on a post, by Seq.
+	Reactions(platform, ref string) ([]HeldReaction, error)
+
+	// PutPost records (or replaces) the platform reference of a named post.
+	PutPost(p Post) error
+	Post(caseID int64, name string) (Post, error)
+	// PostByRef finds a post by its platform reference.
+	PostByRef(platform, ref string) (Post, error)
+
+	// Enqueue adds work to the outbox and sets it.ID. When it.Collapse is
+	// set, pending items of the same Collapse key are dropped: only the
+	// latest edit of a post is worth making.
+	Enqueue(it *Item) error
+	// Pending lists up to limit items of a platform that are due at now,
+	// oldest first, leaving out any item of a case that has an older
+	// pending item not yet due (the work of a case is done in order).
+	Pending(platform string, now time.Time, limit int) ([]Item, error)
+	// Done marks an item performed.
+	Done(id int64) error
+	// Retry puts an item off until next, counting the attempt.
+	Retry(id int64, next time.Time, reason string) error
+	// Fail gives an item up.
+	Fail(id int64, reason string) error
+
+	AddTimer(t Timer) error
+	// DueTimers lists unfired timers due at now, earliest first.
+	DueTimers(now time.Time) ([]Timer, error)
+	// FireTimer marks a timer fired; false when it already was.
+	FireTimer(id int64) (bool, error)
+	// CancelTimers drops the unfired timers of a case's round.
+	CancelTimers(caseID int64, round int) error
+
+	// Assign routes a case to a group; false when it already was.
+	Assign(a Assignment) (bool, error)
+	// Assignments lists a case's groups in routing order, with claimers.
+	Assignments(caseID int64) ([]Assignment, error)
+	// Claim records that user took the case for group; false if they had.
+	Claim(caseID int64, group string, user UserID, at time.Time) (bool, error)
+	Recommend(caseID int64, group string, user UserID, text string, at time.Time) error
+	// ClearRecommendations sends every group of a case back to work.
+	ClearRecommendations(caseID int64) error
+
+	PutVolunteer(v Volunteer) error
+	Volunteers() ([]Volunteer, error)
+
+	// FirstNotice records that user was told key; false when they had been.
+	FirstNotice(user UserID, key string, at time.Time) (bool, error)
+}
+
+// Op is the kind of work in the outbox.
+type Op string
+
+// The kinds of outbox work.
+const (
+	OpPost    Op = "post"    // post Message to Place; record the reference as Name
+	OpThread  Op = "thread"  // start the case's thread on post Name
+	OpEdit    Op = "edit"    // replace post Name with Message
+	OpReact   Op = "react"   // add Emoji to post Name
+	OpInvite  Op = "invite"  // add User to the case's thread
+	OpArchive Op = "archive" // the case is closed: the platform may archive its thread
+)
+
+// Item is work for a platform that a state change requires, written in the
+// same transaction as the change and performed after the commit.
+type Item struct {
+	ID       int64
+	Platform string
+	CaseID   int64
+	Op       Op
+	Name     string // the post this item creates (post, thread) or acts on
+	Place    Place
+	Message  Message
+	Emoji    string
+	User     UserID
+	Collapse string // items with the same key collapse into the latest
+	Attempts int
+	Created  time.Time
+}

@@ -1,0 +1,597 @@
+package bot_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+func TestMediaUploadGoesFromRequestToRating(t *testing.T) {
+	h := newHarness(t)
+	m := h.chat.mark()
+	c := h.request("rita", bot.MediaUpload, "300 scans from the city archive")
+
+	card := h.wantPosted(m, "card.title", bot.InCommittee, "")
+	if card.Msg.Lang != "en" || !has(card.Msg, "vote.how.initial") {
+		t.Fatalf("card: %s", h.render(&card.Msg))
+	}
+	h.wantPosted(m, "dm.opened", bot.InDirect, "rita")
+	var reactions []string
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpReact && s.Ref == card.Ref {
+			reactions = append(reactions, s.Emoji)
+		}
+	}
+	if !slices.Equal(reactions, []string{"✅", "❌", "❓"}) {
+		t.Fatalf("vote reactions on the card: %q", reactions)
+	}
+
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.wantStage(c, bot.InitialReview) // 2 of 5 is no majority yet
+	m = h.chat.mark()
+	h.react(c, "chen", "✅")
+	h.wantStage(c, bot.Routing)
+	h.wantPosted(m, "thread.decided", bot.InThread, "")
+	h.wantPosted(m, "routing.title", bot.InThread, "")
+	h.wantPosted(m, "dm.accepted", bot.InDirect, "rita")
+
+	m = h.chat.mark()
+	h.react(c, "dina", "🛠️") // the implementation group's emoji
+	h.wantStage(c, bot.WorkingGroup)
+	gc := h.wantPosted(m, "groupcard.title", bot.InGroup, "")
+	if gc.Place.Group != "implementation" || !gc.Msg.LinkThread || gc.Msg.Thread == "" {
+		t.Fatalf("group card went to %+v, link %v %q", gc.Place, gc.Msg.LinkThread, gc.Msg.Thread)
+	}
+
+	m = h.chat.mark()
+	h.react(c, "ivan", "🙋")
+	invited := false
+	for _, s := range h.chat.sentSince(m) {
+		invited = invited || s.Op == bot.OpInvite && s.User == id("ivan")
+	}
+	if !invited {
+		t.Fatal("ivan claimed but was not added to the thread")
+	}
+	h.wantReply(h.cmd("ivan", "recommend #1 Use Pattypan; the metadata is ready."), "reply.recommended")
+	h.wantStage(c, bot.FinalReview)
+	for _, who := range []string{"ana", "bo", "eli"} {
+		h.react(c, who, "✅")
+	}
+	h.wantStage(c, bot.Support)
+
+	m = h.chat.mark()
+	h.wantReply(h.cmd("sam", "resolve #1 Uploaded 300 files with Pattypan."), "reply.resolved")
+	h.wantOutcome(c, bot.Resolved)
+	h.wantPosted(m, "dm.resolved", bot.InDirect, "rita")
+	h.react(c, "rita", "4️⃣")
+
+	rec := h.record(c)
+	if rec.Case.Rating != 4 {
+		t.Fatalf("rating %d, want 4", rec.Case.Rating)
+	}
+	if len(rec.Groups) != 1 || rec.Groups[0].Group != "implementation" || rec.Groups[0].Recommendation == "" {
+		t.Fatalf("groups: %+v", rec.Groups)
+	}
+	if len(rec.Votes) != 6 {
+		t.Fatalf("%d votes recorded, want 3 + 3: %+v", len(rec.Votes), rec.Votes)
+	}
+	for _, want := range []bot.EventType{bot.EvOpened, bot.EvVoteCast, bot.EvRoundDecided, bot.EvRouted, bot.EvClaimed, bot.EvRecommended, bot.EvResolved, bot.EvRated} {
+		if h.countEvents(c, want) == 0 {
+			t.Errorf("no %s event in %v", want, h.events(c))
+		}
+	}
+}
+
+func TestDeclinedCaseIsClosedAndTheRequesterTold(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Funding, "A grant for our scanner")
+	m := h.chat.mark()
+	for _, who := range []string{"bo", "chen", "dina"} {
+		h.react(c, who, "❌")
+	}
+	h.wantOutcome(c, bot.Declined)
+	h.wantPosted(m, "dm.declined", bot.InDirect, "rita")
+	archived := false
+	for _, s := range h.chat.sentSince(m) {
+		archived = archived || s.Op == bot.OpArchive
+	}
+	if !archived {
+		t.Fatal("the thread of a declined case was not archived")
+	}
+	h.wantReply(h.cmd("rita", "withdraw #1"), "error.closed")
+}
+
+func TestNeedsInformationAndBack(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.DataUpload, "Museum catalogue to Wikidata")
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "❓")
+	}
+	h.wantStage(c, bot.NeedsInfo)
+	h.wantPosted(m, "dm.needs_info", bot.InDirect, "rita")
+
+	h.wantReply(h.cmd("rita", "ask #1 Why?"), "error.committee_only")
+	m = h.chat.mark()
+	h.wantReply(h.cmd("bo", "ask #1 Under which licence is the catalogue?"), "reply.asked")
+	q := h.wantPosted(m, "dm.question", bot.InDirect, "rita")
+	if !slices.ContainsFunc(q.Msg.Lines, func(t bot.Text) bool { return t.Quote == "Under which licence is the catalogue?" }) {
+		t.Fatalf("the question did not reach the requester: %s", h.render(&q.Msg))
+	}
+
+	h.wantReply(h.cmd("bo", "answer #1 CC0"), "error.requester_only")
+	m = h.chat.mark()
+	h.wantReply(h.cmd("rita", "answer #1 CC0, all of it."), "reply.answered")
+	h.wantStage(c, bot.InitialReview)
+	h.wantPosted(m, "thread.answered", bot.InThread, "")
+	vote := h.wantPosted(m, "vote.title.initial", bot.InThread, "")
+	if r := h.record(c).Case.Round; r != 2 {
+		t.Fatalf("round %d, want 2", r)
+	}
+	// Reactions on the old card no longer count; the new vote message does.
+	if h.target(c, "ana", "✅") != vote.Ref {
+		t.Fatal("the current vote is not on the new vote message")
+	}
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantStage(c, bot.Routing)
+}
+
+func TestFinalReviewSendsTheCaseBackToTheGroup(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Guidance, "How to start a partnership")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantReply(h.cmd("ana", "route #1 implementation,communication"), "reply.routed")
+	h.wantReply(h.cmd("ivan", "claim #1"), "reply.claimed")
+	h.wantReply(h.cmd("cora", "claim #1"), "reply.claimed")
+	h.cmd("ivan", "recommend #1 A workshop first.")
+	h.wantStage(c, bot.WorkingGroup) // communication has not recommended yet
+	h.cmd("cora", "recommend #1 A blog post after.")
+	h.wantStage(c, bot.FinalReview)
+
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "↩️")
+	}
+	h.wantStage(c, bot.WorkingGroup)
+	h.wantPosted(m, "thread.back", bot.InThread, "")
+	if n := len(h.posted(m, "group.back")); n != 2 {
+		t.Fatalf("%d group channels told, want 2", n)
+	}
+	for _, a := range h.record(c).Groups {
+		if a.Recommendation != "" {
+			t.Fatalf("%s still has its old recommendation", a.Group)
+		}
+	}
+	h.cmd("ivan", "recommend #1 A workshop, then uploads.")
+	h.cmd("cora", "recommend #1 Blog post.")
+	h.wantStage(c, bot.FinalReview)
+	if r := h.record(c).Case.Round; r != 3 {
+		t.Fatalf("round %d, want 3", r)
+	}
+}
+
+func TestRequesterWithdraws(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Contacts, "Who knows about map uploads?")
+	h.react(c, "ana", "✅")
+	h.wantReply(h.cmd("bo", "withdraw #1"), "error.requester_only")
+	m := h.chat.mark()
+	h.wantReply(h.cmd("rita", "withdraw #1"), "reply.withdrawn")
+	h.wantOutcome(c, bot.Withdrawn)
+	h.wantPosted(m, "thread.withdrawn", bot.InThread, "")
+	// The round ended: its deadline no longer fires.
+	m = h.chat.mark()
+	h.wait(8 * 24 * time.Hour)
+	h.wantNotPosted(m, "thread.escalated")
+	h.wantNotPosted(m, "thread.decided")
+}
+
+func TestTieAtTheDeadlineIsBrokenByTheChair(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅") // the chair
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "❌")
+	h.react(c, "dina", "❌")
+	h.wantStage(c, bot.InitialReview)
+	m := h.chat.mark()
+	h.wait(7*24*time.Hour + time.Minute)
+	h.wantStage(c, bot.Routing)
+	d := h.wantPosted(m, "thread.decided", bot.InThread, "")
+	if got := d.Msg.Lines[0].Args["reason"].Text.ID; got != "reason.chair_tie" {
+		t.Fatalf("decided by %s, want the chair's tie-break", got)
+	}
+}
+
+func TestTieWithoutTheChairGoesToTheChair(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "✅")
+	h.react(c, "dina", "❌")
+	h.react(c, "eli", "❌")
+	m := h.chat.mark()
+	h.wait(7*24*time.Hour + time.Minute)
+	h.wantStage(c, bot.InitialReview)
+	e := h.wantPosted(m, "thread.escalated", bot.InThread, "")
+	if !slices.Equal(e.Msg.Ping, []bot.UserID{id("ana")}) {
+		t.Fatalf("escalation pings %v, want the chair", e.Msg.Ping)
+	}
+	h.wantPosted(m, "dm.escalated", bot.InDirect, "ana")
+	h.wantReply(h.cmd("bo", "decide #1 accept"), "error.chair_only")
+	h.wantReply(h.cmd("ana", "decide #1 maybe"), "decide.which")
+	h.wantReply(h.cmd("ana", "decide #1 accept"), "reply.decided")
+	h.wantStage(c, bot.Routing)
+}
+
+func TestCommitteeMemberWhoFiledIsRecused(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("bo", bot.Guidance, "Advice for my own chapter")
+	m := h.chat.mark()
+	h.react(c, "bo", "✅")
+	h.wantPosted(m, "notice.recused", bot.InDirect, "bo")
+	h.react(c, "ana", "✅")
+	h.react(c, "chen", "✅")
+	// Four members may vote: two is no majority, and bo's vote does not count.
+	h.wantStage(c, bot.InitialReview)
+	h.react(c, "dina", "✅")
+	h.wantStage(c, bot.Routing)
+	for _, v := range h.record(c).Votes {
+		if v.Voter == id("bo") {
+			t.Fatal("the requester's own vote was recorded")
+		}
+	}
+}
+
+func TestDeadlineWithoutQuorumEscalates(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Other, "Something else")
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "✅")
+	m := h.chat.mark()
+	h.wait(7 * 24 * time.Hour)
+	h.wantStage(c, bot.InitialReview)
+	e := h.wantPosted(m, "thread.escalated", bot.InThread, "")
+	if got := e.Msg.Lines[0].Args["reason"].Text.ID; got != "reason.no_quorum" {
+		t.Fatalf("escalated for %s, want no quorum", got)
+	}
+	// A later deadline tick changes nothing more.
+	m = h.chat.mark()
+	h.wait(24 * time.Hour)
+	h.wantNotPosted(m, "thread.escalated")
+	// A majority still decides an escalated round.
+	h.react(c, "dina", "✅")
+	h.wantStage(c, bot.Routing)
+}
+
+func TestMembersWhoHaveNotVotedAreReminded(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "❌")
+	m := h.chat.mark()
+	h.wait(47 * time.Hour)
+	h.wantNotPosted(m, "dm.reminder")
+	h.wait(2 * time.Hour)
+	var to []bot.UserID
+	for _, p := range h.posted(m, "dm.reminder") {
+		to = append(to, p.Place.User)
+	}
+	slices.Sort(to)
+	if want := []bot.UserID{id("chen"), id("dina"), id("eli")}; !slices.Equal(to, want) {
+		t.Fatalf("reminded %v, want %v", to, want)
+	}
+	m = h.chat.mark()
+	h.wait(24 * time.Hour)
+	h.wantNotPosted(m, "dm.reminder") // once
+	if n := h.countEvents(c, bot.EvReminded); n != 1 {
+		t.Fatalf("%d reminder events, want 1", n)
+	}
+}
+
+func TestNonMemberVoteDoesNotCountAndIsExplainedOnce(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	m := h.chat.mark()
+	for _, who := range []string{"ivan", "cora", "sam"} {
+		h.react(c, who, "✅")
+	}
+	h.wantStage(c, bot.InitialReview)
+	h.unreact(c, "ivan", "✅")
+	h.react(c, "ivan", "❌")
+	var told []bot.UserID
+	for _, p := range h.posted(m, "notice.not_member") {
+		told = append(told, p.Place.User)
+	}
+	slices.Sort(told)
+	if want := []bot.UserID{id("cora"), id("ivan"), id("sam")}; !slices.Equal(told, want) {
+		t.Fatalf("told %v, want one notice each for %v", told, want)
+	}
+	if n := h.countEvents(c, bot.EvVoteCast); n != 0 {
+		t.Fatalf("%d votes logged, want none", n)
+	}
+	// An emoji that is not a choice is ignored altogether.
+	h.react(c, "ana", "🎉")
+	if n := h.countEvents(c, bot.EvVoteCast); n != 0 {
+		t.Fatal("a party emoji counted as a vote")
+	}
+}
+
+func TestTheSameReactionTwiceChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	m := h.chat.mark()
+	h.react(c, "ana", "✅")
+	h.react(c, "ana", "✅\uFE0F") // the same emoji with a variation selector
+	if n := h.countEvents(c, bot.EvVoteCast); n != 1 {
+		t.Fatalf("%d votes logged, want 1", n)
+	}
+	if s := h.chat.sentSince(m); len(s) != 0 {
+		t.Fatalf("a repeated reaction did %d things on the platform", len(s))
+	}
+	// A member's vote is the latest vote reaction they still hold.
+	h.react(c, "ana", "❌")
+	h.react(c, "bo", "❌")
+	h.react(c, "chen", "❌")
+	h.wantOutcome(c, bot.Declined)
+}
+
+func TestChangingAVoteByRemovingTheLatestReaction(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "❌")
+	h.react(c, "chen", "✅") // holds both: the latest is ✅, a third vote for accept
+	h.wantStage(c, bot.Routing)
+}
+
+func TestRestartInTheMiddleOfAVoteLosesNothing(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.restart()
+	h.wantStage(c, bot.InitialReview)
+	h.react(c, "bo", "✅") // replayed by the platform after the reconnect
+	h.react(c, "chen", "✅")
+	h.wantStage(c, bot.Routing)
+	if n := h.countEvents(c, bot.EvVoteCast); n != 3 {
+		t.Fatalf("%d votes logged, want 3", n)
+	}
+}
+
+func TestCrashAfterCommitBeforePostPostsOnceAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	down := true
+	h.chat.fail = func(op bot.Op, to bot.Place) error {
+		if down {
+			return errPassing
+		}
+		return nil
+	}
+	resp := h.cmd("rita", "request media-upload")
+	sub := bot.Submission{Kind: resp.Form.Kind, Type: resp.Form.Type, Values: map[string]string{"title": "Postcards", "description": "300 postcards."}}
+	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "reply.opened")
+	// The case is committed even though the platform saw nothing.
+	h.wantStage(1, bot.InitialReview)
+	if n := len(h.posted(0, "card.title")); n != 0 {
+		t.Fatalf("%d cards posted while the platform was down", n)
+	}
+	down = false
+	h.restart()
+	h.clock.Advance(time.Minute) // past the retry delay
+	h.deliver()
+	h.deliver()
+	if n := len(h.posted(0, "card.title")); n != 1 {
+		t.Fatalf("%d cards after the restart, want 1", n)
+	}
+	h.wantPosted(0, "dm.opened", bot.InDirect, "rita")
+}
+
+func TestCrashAfterThePostBeforeItWasRecordedDoesNotPostTwice(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.chat.afterPost = func() { cancel(); h.chat.afterPost = nil } // dies right after the platform accepted the card
+	resp := h.cmd("rita", "request media-upload")
+	sub := bot.Submission{Kind: resp.Form.Kind, Type: resp.Form.Type, Values: map[string]string{"title": "Postcards", "description": "300 postcards."}}
+	h.svc.Submit(h.ctx, h.inv("rita"), sub)
+	if _, err := h.svc.Deliver(ctx, "shell"); err == nil {
+		t.Fatal("delivery went on after the crash")
+	}
+	if n := len(h.posted(0, "card.title")); n != 1 {
+		t.Fatalf("%d cards before the restart, want 1", n)
+	}
+	h.restart()
+	h.deliver()
+	if n := len(h.posted(0, "card.title")); n != 1 {
+		t.Fatalf("%d cards after the restart, want still 1", n)
+	}
+	h.react(1, "ana", "✅") // the card's reference was recorded on the retry
+	if n := h.countEvents(1, bot.EvVoteCast); n != 1 {
+		t.Fatalf("%d votes, want 1", n)
+	}
+}
+
+func TestDeadlineThatPassedWhileDownFiresOnceAtStart(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "❌")
+	h.restart()
+	h.clock.Advance(10 * 24 * time.Hour) // the helpdesk was down for ten days
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.svc.Run(ctx, 10*time.Millisecond, time.Hour) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.record(c).Case.Stage != bot.Routing && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.wantStage(c, bot.Routing)
+	if n := h.countEvents(c, bot.EvRoundDecided); n != 1 {
+		t.Fatalf("%d decisions, want 1", n)
+	}
+	h.wait(time.Hour)
+	if n := h.countEvents(c, bot.EvRoundDecided); n != 1 {
+		t.Fatalf("%d decisions after another tick, want 1", n)
+	}
+	// The reminder that also fell due was dropped with the decided round.
+	if n := h.countEvents(c, bot.EvReminded); n > 1 {
+		t.Fatalf("%d reminders", n)
+	}
+}
+
+func TestRequesterOverTheOpenCaseLimitIsToldKindly(t *testing.T) {
+	h := newHarness(t)
+	for _, title := range []string{"One", "Two", "Three"} {
+		h.request("rita", bot.Guidance, title)
+	}
+	r := h.cmd("rita", "request guidance")
+	if r.Form != nil {
+		t.Fatal("a fourth form was opened")
+	}
+	h.wantReply(r, "request.limit")
+	if got := h.render(r.Reply); !strings.Contains(got, "#1 One") || !strings.Contains(got, "#3 Three") {
+		t.Fatalf("the open cases are not listed: %s", got)
+	}
+	h.cmd("rita", "withdraw #2")
+	if r := h.cmd("rita", "request guidance"); r.Form == nil {
+		t.Fatalf("no form after a withdrawal: %s", h.render(r.Reply))
+	}
+}
+
+func TestBadInputIsRefusedClearlyAndWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	cases := []struct {
+		who, line, want string
+	}{
+		{"rita", "frobnicate", "error.unknown_command"},
+		{"rita", "request hovercraft", "request.unknown_type"},
+		{"rita", "status #99", "error.no_case"},
+		{"rita", "status", "error.need_case"},
+		{"rita", "list", "error.committee_or_staff"},
+		{"ana", "list nowhere", "list.unknown_stage"},
+		{"rita", "language tlh", "language.unknown"},
+		{"ana", "resolve #99 done", "error.no_case"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.line, func(t *testing.T) {
+			h.wantReply(h.cmd(tc.who, tc.line), tc.want)
+		})
+	}
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	more := []struct {
+		who, line, want string
+	}{
+		{"rita", "resolve #1 done", "error.staff_only"},
+		{"sam", "resolve #1 done", "error.stage"},
+		{"ana", "route #1 implementation", "error.stage"},
+		{"ana", "ask #1", "error.text_required"},
+		{"ana", "ask #1 " + strings.Repeat("ü", bot.MaxText+1), "error.text_too_long"},
+		{"ivan", "status #1", "error.not_yours"},
+		{"rita", "rate #1 5", "rate.not_resolved"},
+		{"ana", "decide #1 accept", "decide.not_escalated"},
+	}
+	before := h.events(c)
+	for _, tc := range more {
+		t.Run(tc.line[:min(len(tc.line), 30)], func(t *testing.T) {
+			h.wantReply(h.cmd(tc.who, tc.line), tc.want)
+		})
+	}
+	if after := h.events(c); !slices.Equal(before, after) {
+		t.Fatalf("refused commands changed the log: %v → %v", before, after)
+	}
+}
+
+func TestOversizedAndEmptyFieldsComeBackPerField(t *testing.T) {
+	h := newHarness(t)
+	sub := bot.Submission{Kind: bot.RequestForm, Type: bot.MediaUpload, Values: map[string]string{
+		"title":       strings.Repeat("x", 101),
+		"description": "  ",
+		"links":       strings.Repeat("l", 1000), // exactly at the limit: fine
+	}}
+	r := h.svc.Submit(h.ctx, h.inv("rita"), sub)
+	if len(r.FieldErrors) != 2 || r.FieldErrors["title"].ID != "form.error.too_long" || r.FieldErrors["description"].ID != "form.error.required" {
+		t.Fatalf("field errors: %+v", r.FieldErrors)
+	}
+	h.wantReply(r, "form.error.intro")
+	if recs, _ := h.svc.Export(h.ctx); len(recs) != 0 {
+		t.Fatalf("%d cases written from a bad form", len(recs))
+	}
+}
+
+func TestDirectMessageRefusedIsSaidInTheThread(t *testing.T) {
+	h := newHarness(t)
+	h.chat.fail = func(op bot.Op, to bot.Place) error {
+		if to.Kind == bot.InDirect && to.User == id("rita") {
+			return bot.ErrUnreachable
+		}
+		return nil
+	}
+	m := h.chat.mark()
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	u := h.wantPosted(m, "thread.unreachable", bot.InThread, "")
+	if !slices.Equal(u.Msg.Ping, []bot.UserID{id("rita")}) {
+		t.Fatalf("the notice pings %v, want only rita", u.Msg.Ping)
+	}
+	if n := h.countEvents(c, bot.EvDeliveryLost); n != 1 {
+		t.Fatalf("%d delivery failures logged, want 1", n)
+	}
+}
+
+func TestPendingCardEditsCollapseIntoTheLatest(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo"} {
+		if err := h.svc.ReactionAdded(h.ctx, bot.Reaction{Post: h.target(c, who, "✅"), User: id(who), Emoji: "✅"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.deliver()
+	var edits []sent
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpEdit {
+			edits = append(edits, s)
+		}
+	}
+	if len(edits) != 1 {
+		t.Fatalf("%d card edits for two votes delivered together, want 1", len(edits))
+	}
+	if got := h.render(&edits[0].Msg); !strings.Contains(got, "2 of 5") {
+		t.Fatalf("the edit does not show the latest tally: %s", got)
+	}
+}
+
+func TestHistoryAndStatusTellTheStory(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	st := h.cmd("rita", "status #1")
+	h.wantReply(st, "status.title")
+	if got := h.render(st.Reply); !strings.Contains(got, "1 of 5") {
+		t.Fatalf("status: %s", got)
+	}
+	hist := h.cmd("ana", "history #1")
+	h.wantReply(hist, "history.title")
+	if got := h.render(hist.Reply); !strings.Contains(got, "opened the case") || !strings.Contains(got, "voted") {
+		t.Fatalf("history: %s", got)
+	}
+	stats := h.cmd("sam", "stats")
+	h.wantReply(stats, "stats.title")
+}

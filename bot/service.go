@@ -1,0 +1,378 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Group is a working group.
+type Group struct {
+	ID    string // short name used in commands: "implementation"
+	Emoji string // the reaction that routes a case to it
+	Lang  string // the language of its channel; empty means the committee's
+	Name  string // a display name; empty means the localized name of the ID
+}
+
+// DefaultGroups are the six working groups of the slides.
+var DefaultGroups = []Group{
+	{ID: "communication", Emoji: "📣"},
+	{ID: "planning", Emoji: "🗂️"},
+	{ID: "implementation", Emoji: "🛠️"},
+	{ID: "evaluation", Emoji: "🔬"},
+	{ID: "content-use", Emoji: "🖼️"},
+	{ID: "materials", Emoji: "📚"},
+}
+
+// Guide is a best-practice link offered by /helpdesk guides.
+type Guide struct {
+	Title  string
+	URL    string
+	Topics []string
+}
+
+// Config is how a helpdesk runs its process.
+type Config struct {
+	Rule          Rule
+	MaxOpenCases  int // open cases a requester may hold; 0 means DefaultMaxOpenCases
+	Groups        []Group
+	NoGroupEmoji  string // the routing reaction for "no group needed"
+	CommitteeLang string // the language of the committee's channel and threads
+	DefaultLang   string // for people whose language is not known
+	Guides        []Guide
+	// MaxAttempts is how often the outbox tries a piece of work that fails
+	// for a passing reason before giving it up.
+	MaxAttempts int
+	// Logger receives what operators should know; nil discards.
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxOpenCases = 3
+	DefaultNoGroupEmoji = "⏩"
+	DefaultMaxAttempts  = 8
+)
+
+func (c *Config) fill() {
+	if c.Rule == (Rule{}) {
+		c.Rule = DefaultRule
+	}
+	if c.MaxOpenCases <= 0 {
+		c.MaxOpenCases = DefaultMaxOpenCases
+	}
+	if len(c.Groups) == 0 {
+		c.Groups = DefaultGroups
+	}
+	if c.NoGroupEmoji == "" {
+		c.NoGroupEmoji = DefaultNoGroupEmoji
+	}
+	if c.DefaultLang == "" {
+		c.DefaultLang = "en"
+	}
+	if c.CommitteeLang == "" {
+		c.CommitteeLang = c.DefaultLang
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Service is the helpdesk: the whole process, driven by the events adapters
+// hand it, speaking to platforms through the Chat each adapter attached.
+// Its methods are safe for concurrent use; the store's write transaction
+// serialises the changes.
+type Service struct {
+	store Store
+	clock Clock
+	langs Languages
+	cfg   Config
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	chats map[string]*outlet // by platform
+}
+
+// outlet is one platform's Chat and the worker state around it.
+type outlet struct {
+	chat Chat
+	wake chan struct{}
+	busy sync.Mutex // one delivery at a time per platform
+}
+
+// New returns a Service on store. cfg's zero fields take their defaults.
+func New(store Store, clock Clock, langs Languages, cfg Config) *Service {
+	cfg.fill()
+	return &Service{store: store, clock: clock, langs: langs, cfg: cfg, log: cfg.Logger, chats: map[string]*outlet{}}
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
+
+// Attach makes chat the platform through which the work of platform's cases
+// is done. Attach before Run.
+func (s *Service) Attach(platform string, chat Chat) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chats[platform] = &outlet{chat: chat, wake: make(chan struct{}, 1)}
+}
+
+func (s *Service) outlet(platform string) *outlet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chats[platform]
+}
+
+// work is one transaction of the workflow: its Tx, its moment, and the
+// platforms whose outbox gained work.
+type work struct {
+	s     *Service
+	tx    Tx
+	now   time.Time
+	woken map[string]bool
+}
+
+// busyRetries is how often a transaction is tried again when another
+// process holds the database.
+const busyRetries = 3
+
+// update runs fn in one write transaction and, once it committed, wakes the
+// outbox workers of the platforms that have new work.
+func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
+	var woken map[string]bool
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = s.store.Update(ctx, func(tx Tx) error {
+			w := &work{s: s, tx: tx, now: s.clock.Now().UTC(), woken: map[string]bool{}}
+			woken = w.woken
+			return fn(w)
+		})
+		if !errors.Is(err, ErrBusy) || attempt >= busyRetries || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+	if err == nil {
+		for p := range woken {
+			s.wakeOutlet(p)
+		}
+	}
+	return err
+}
+
+// view runs fn on a read snapshot.
+func (s *Service) view(ctx context.Context, fn func(w *work) error) error {
+	return s.store.View(ctx, func(tx Tx) error {
+		return fn(&work{s: s, tx: tx, now: s.clock.Now().UTC()})
+	})
+}
+
+func (s *Service) wakeOutlet(platform string) {
+	if o := s.outlet(platform); o != nil {
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// event appends to the case's log.
+func (w *work) event(c Case, actor UserID, typ EventType, kv ...string) error {
+	var d map[string]string
+	if len(kv) > 0 {
+		d = make(map[string]string, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			d[kv[i]] = kv[i+1]
+		}
+	}
+	if err := w.tx.AppendEvent(Event{CaseID: c.ID, At: w.now, Actor: actor, Type: typ, Detail: d}); err != nil {
+		return fmt.Errorf("log %s on case %d: %w", typ, c.ID, err)
+	}
+	return nil
+}
+
+// enqueue adds work for the case's platform to the outbox.
+func (w *work) enqueue(c Case, it Item) error {
+	it.Platform = c.Platform
+	it.CaseID = c.ID
+	it.Created = w.now
+	if err := w.tx.Enqueue(&it); err != nil {
+		return fmt.Errorf("enqueue %s %s for case %d: %w", it.Op, it.Name, c.ID, err)
+	}
+	w.woken[c.Platform] = true
+	return nil
+}
+
+// post asks for m to be posted to place; name (may be empty) records the
+// post's reference for later edits and reactions.
+func (w *work) post(c Case, name string, to Place, m Message) error {
+	return w.enqueue(c, Item{Op: OpPost, Name: name, Place: to, Message: m})
+}
+
+// toThread posts m in the case's thread.
+func (w *work) toThread(c Case, m Message) error {
+	return w.post(c, "", Place{Kind: InThread}, m)
+}
+
+// dm sends m privately to user.
+func (w *work) dm(c Case, name string, user UserID, m Message) error {
+	return w.post(c, name, Place{Kind: InDirect, User: user}, m)
+}
+
+// edit replaces post name; pending edits of the same post collapse.
+func (w *work) edit(c Case, name string, m Message) error {
+	return w.enqueue(c, Item{Op: OpEdit, Name: name, Message: m, Collapse: fmt.Sprintf("%d/%s", c.ID, name)})
+}
+
+func (w *work) react(c Case, name string, emoji ...string) error {
+	for _, e := range emoji {
+		if err := w.enqueue(c, Item{Op: OpReact, Name: name, Emoji: e}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *work) invite(c Case, user UserID) error {
+	return w.enqueue(c, Item{Op: OpInvite, User: user})
+}
+
+// setStage moves a case on, guarded by the stage it was read in.
+func (w *work) setStage(c *Case, to Stage, outcome Outcome) error {
+	from := c.Stage
+	c.Stage, c.Outcome, c.UpdatedAt = to, outcome, w.now
+	if err := w.tx.UpdateCase(*c, from); err != nil {
+		return fmt.Errorf("move case %d from %s to %s: %w", c.ID, from, to, err)
+	}
+	return nil
+}
+
+// save writes a case's mutable fields without changing its stage.
+func (w *work) save(c *Case) error {
+	c.UpdatedAt = w.now
+	if err := w.tx.UpdateCase(*c, c.Stage); err != nil {
+		return fmt.Errorf("save case %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// member returns what is known of a person; someone never seen is a
+// community member with no roles.
+func (w *work) member(id UserID) (Member, error) {
+	m, err := w.tx.Member(id)
+	if errors.Is(err, ErrNotFound) {
+		return Member{ID: id}, nil
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("read member %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// person is how a text names someone.
+func (w *work) person(id UserID) Person {
+	m, err := w.member(id)
+	if err != nil || m.Name == "" {
+		_, name, _ := cutPlatform(id)
+		return Person{ID: id, Name: name}
+	}
+	return Person{ID: id, Name: m.Name}
+}
+
+func cutPlatform(id UserID) (string, string, bool) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == ':' {
+			return string(id[:i]), string(id[i+1:]), true
+		}
+	}
+	return "", string(id), false
+}
+
+// langOf is the language to write to a person in: the one they chose, else
+// the one their platform reports, else the helpdesk's default.
+func (w *work) langOf(id UserID) string {
+	m, err := w.member(id)
+	if err != nil {
+		return w.s.cfg.DefaultLang
+	}
+	return w.s.pickLang(m.Lang, m.Locale)
+}
+
+func (s *Service) pickLang(chosen, locale string) string {
+	if chosen != "" {
+		return chosen
+	}
+	if locale != "" && s.langs != nil {
+		if tag, ok := s.langs.Match(locale); ok {
+			return tag
+		}
+	}
+	return s.cfg.DefaultLang
+}
+
+// committee lists the committee members of a platform.
+func (w *work) committee(platform string) ([]Member, error) {
+	all, err := w.tx.Members(platform)
+	if err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", platform, err)
+	}
+	var out []Member
+	for _, m := range all {
+		if m.Roles.Committee || m.Roles.Chair {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// MemberSeen records what a platform tells of a person: their name, locale
+// and roles. Adapters call it when they learn of someone (a reaction with
+// member data, a roster at start-up); invocations record it themselves.
+func (s *Service) MemberSeen(ctx context.Context, m Member) error {
+	return s.update(ctx, func(w *work) error { return w.seen(m) })
+}
+
+func (w *work) seen(m Member) error {
+	old, err := w.member(m.ID)
+	if err != nil {
+		return err
+	}
+	if old.Name == m.Name && old.Locale == m.Locale && sameRoles(old.Roles, m.Roles) {
+		return nil
+	}
+	if err := w.tx.PutMember(m); err != nil {
+		return fmt.Errorf("record member %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+func sameRoles(a, b Roles) bool {
+	if a.Committee != b.Committee || a.Chair != b.Chair || a.Staff != b.Staff || len(a.Groups) != len(b.Groups) {
+		return false
+	}
+	for i := range a.Groups {
+		if a.Groups[i] != b.Groups[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// group finds a working group by ID.
+func (s *Service) group(id string) (Group, bool) {
+	for _, g := range s.cfg.Groups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Group{}, false
+}

@@ -1,0 +1,619 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// openCase turns a valid request form into a case: the card in the
+// committee channel, its thread, the first vote and a confirmation to the
+// requester.
+func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
+	v := sub.Values
+	c := Case{
+		Platform:     who.ID.Platform(),
+		Type:         sub.Type,
+		Title:        v["title"],
+		Description:  v["description"],
+		Organisation: v["organisation"],
+		Links:        v["links"],
+		Timeline:     v["timeline"],
+		Requester:    who.ID,
+		Lang:         lang,
+		Stage:        InitialReview,
+		CreatedAt:    w.now,
+		UpdatedAt:    w.now,
+	}
+	if err := w.tx.CreateCase(&c); err != nil {
+		return c, fmt.Errorf("create case: %w", err)
+	}
+	if err := w.event(c, who.ID, EvOpened, "type", string(c.Type)); err != nil {
+		return c, err
+	}
+	r, err := w.openRound(&c, InitialRound)
+	if err != nil {
+		return c, err
+	}
+	card, err := w.card(c)
+	if err != nil {
+		return c, err
+	}
+	if err := w.post(c, "card", Place{Kind: InCommittee}, card); err != nil {
+		return c, err
+	}
+	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
+		return c, err
+	}
+	if err := w.reactChoices(c, r); err != nil {
+		return c, err
+	}
+	err = w.tellRequester(c, "",
+		T("dm.opened", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))),
+		T("dm.opened.next", "id", caseRef(c.ID)))
+	return c, err
+}
+
+// openRound starts a committee vote on the case: the round, its reminder
+// and its deadline. The caller posts the vote message.
+func (w *work) openRound(c *Case, kind RoundKind) (Round, error) {
+	c.Round++
+	rule := w.s.cfg.Rule
+	r := Round{CaseID: c.ID, N: c.Round, Kind: kind, OpenedAt: w.now, Deadline: w.now.Add(rule.Deadline), Post: "card"}
+	if r.N > 1 {
+		r.Post = fmt.Sprintf("vote/%d", r.N)
+	}
+	if err := w.tx.OpenRound(r); err != nil {
+		return r, fmt.Errorf("open round %d of case %d: %w", r.N, c.ID, err)
+	}
+	if err := w.save(c); err != nil {
+		return r, err
+	}
+	if rule.RemindAfter > 0 && rule.RemindAfter < rule.Deadline {
+		if err := w.tx.AddTimer(Timer{CaseID: c.ID, Round: r.N, Kind: TimerReminder, Due: w.now.Add(rule.RemindAfter)}); err != nil {
+			return r, fmt.Errorf("set reminder: %w", err)
+		}
+	}
+	if err := w.tx.AddTimer(Timer{CaseID: c.ID, Round: r.N, Kind: TimerDeadline, Due: r.Deadline}); err != nil {
+		return r, fmt.Errorf("set deadline: %w", err)
+	}
+	return r, w.event(*c, "", EvRoundOpened, "round", strconv.Itoa(r.N), "kind", string(kind))
+}
+
+// startRound opens a round after the first: its vote message in the thread.
+func (w *work) startRound(c *Case, kind RoundKind) error {
+	r, err := w.openRound(c, kind)
+	if err != nil {
+		return err
+	}
+	m, err := w.voteMessage(*c, r)
+	if err != nil {
+		return err
+	}
+	if err := w.post(*c, r.Post, Place{Kind: InThread}, m); err != nil {
+		return err
+	}
+	if err := w.reactChoices(*c, r); err != nil {
+		return err
+	}
+	return w.refreshCard(*c)
+}
+
+func (w *work) reactChoices(c Case, r Round) error {
+	for _, ch := range ChoicesOf(r.Kind) {
+		if err := w.react(c, r.Post, ChoiceEmoji(ch)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ballot reads a round's votes: the latest vote reaction each eligible
+// member still holds on the round's post.
+func (w *work) ballot(c Case, r Round) (Ballot, error) {
+	b := Ballot{Kind: r.Kind, Votes: map[UserID]Choice{}}
+	members, err := w.committee(c.Platform)
+	if err != nil {
+		return b, err
+	}
+	eligible := map[UserID]bool{}
+	for _, m := range members {
+		if m.ID == c.Requester {
+			continue // recused: they filed the case
+		}
+		eligible[m.ID] = true
+		b.Eligible = append(b.Eligible, m.ID)
+		if m.Roles.Chair && b.Chair == "" {
+			b.Chair = m.ID
+		}
+	}
+	p, err := w.tx.Post(c.ID, r.Post)
+	if errors.Is(err, ErrNotFound) {
+		return b, nil // not on the platform yet: nobody could react
+	}
+	if err != nil {
+		return b, fmt.Errorf("read vote post of case %d: %w", c.ID, err)
+	}
+	held, err := w.tx.Reactions(c.Platform, p.Ref)
+	if err != nil {
+		return b, fmt.Errorf("read reactions on case %d: %w", c.ID, err)
+	}
+	for _, h := range held { // by Seq: a later reaction replaces an earlier vote
+		if ch, ok := choiceFor(r.Kind, h.Emoji); ok && eligible[h.User] {
+			b.Votes[h.User] = ch
+		}
+	}
+	return b, nil
+}
+
+// vote applies a vote reaction added or removed on a round's post.
+func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error {
+	n := 1
+	if p.Name != "card" {
+		n, _ = strconv.Atoi(strings.TrimPrefix(p.Name, "vote/"))
+	}
+	if n != c.Round || !c.Stage.Open() || (c.Stage != InitialReview && c.Stage != FinalReview) {
+		return nil // an old round: its reactions no longer count
+	}
+	r, err := w.tx.Round(c.ID, n)
+	if err != nil {
+		return fmt.Errorf("read round %d of case %d: %w", n, c.ID, err)
+	}
+	choice, ok := choiceFor(r.Kind, emoji)
+	if r.Closed || !ok {
+		return nil
+	}
+	changed, err := w.setReaction(c, p, user, emoji, added)
+	if err != nil || !changed {
+		return err
+	}
+	m, err := w.member(user)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !m.Roles.Committee && !m.Roles.Chair:
+		if added {
+			return w.noticeOnce(c, user, "vote.not_member", T("notice.not_member", "id", caseRef(c.ID)))
+		}
+		return nil
+	case user == c.Requester:
+		if added {
+			return w.noticeOnce(c, user, fmt.Sprintf("vote.recused/%d", c.ID), T("notice.recused", "id", caseRef(c.ID)))
+		}
+		return nil
+	}
+	ev := EvVoteCast
+	if !added {
+		ev = EvVoteRemoved
+	}
+	if err := w.event(c, user, ev, "round", strconv.Itoa(r.N), "choice", string(choice)); err != nil {
+		return err
+	}
+	return w.weigh(c, r, false)
+}
+
+// setReaction records a reaction in the set; false when nothing changed.
+func (w *work) setReaction(c Case, p Post, user UserID, emoji string, added bool) (bool, error) {
+	var changed bool
+	var err error
+	if added {
+		changed, err = w.tx.AddReaction(c.Platform, p.Ref, user, emoji)
+	} else {
+		changed, err = w.tx.RemoveReaction(c.Platform, p.Ref, user, emoji)
+	}
+	if err != nil {
+		return false, fmt.Errorf("record reaction on case %d: %w", c.ID, err)
+	}
+	return changed, nil
+}
+
+// weigh applies the rule to a round after a change: decide it, escalate
+// it, or show the new tally.
+func (w *work) weigh(c Case, r Round, deadlinePassed bool) error {
+	b, err := w.ballot(c, r)
+	if err != nil {
+		return err
+	}
+	v := w.s.cfg.Rule.Decide(b, deadlinePassed)
+	switch {
+	case v.Decided:
+		return w.decide(&c, r, b, v, "")
+	case v.Escalate:
+		return w.escalate(c, r, v.Reason)
+	}
+	return w.refreshVote(c, r)
+}
+
+// noticeOnce tells a person something privately, once for key.
+func (w *work) noticeOnce(c Case, user UserID, key string, t Text) error {
+	first, err := w.tx.FirstNotice(user, key, w.now)
+	if err != nil || !first {
+		return err
+	}
+	return w.dm(c, "", user, w.to(user, t))
+}
+
+// decide closes a round with its result and moves the case on.
+func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error {
+	r.Closed, r.Result = true, v.Result
+	if err := w.tx.UpdateRound(r); err != nil {
+		return fmt.Errorf("close round %d of case %d: %w", r.N, c.ID, err)
+	}
+	votes := make([]Vote, 0, len(b.Votes))
+	for _, u := range b.Eligible {
+		if ch, ok := b.Votes[u]; ok {
+			votes = append(votes, Vote{CaseID: c.ID, Round: r.N, Voter: u, Choice: ch})
+		}
+	}
+	if err := w.tx.SaveVotes(votes); err != nil {
+		return fmt.Errorf("record votes of case %d: %w", c.ID, err)
+	}
+	if err := w.tx.CancelTimers(c.ID, r.N); err != nil {
+		return fmt.Errorf("cancel timers of case %d: %w", c.ID, err)
+	}
+	if err := w.event(*c, actor, EvRoundDecided, "round", strconv.Itoa(r.N), "result", string(v.Result), "reason", string(v.Reason)); err != nil {
+		return err
+	}
+	if err := w.toThread(*c, w.committeeMsg(T("thread.decided",
+		"round", roundNo(r.N), "result", X(choiceText(v.Result)), "reason", X(reasonText(v.Reason))))); err != nil {
+		return err
+	}
+	if r.Post != "card" {
+		m, err := w.voteMessage(*c, r)
+		if err != nil {
+			return err
+		}
+		if err := w.edit(*c, r.Post, m); err != nil {
+			return err
+		}
+	}
+	id := caseRef(c.ID)
+	var err error
+	switch v.Result {
+	case Accept:
+		if err = w.setStage(c, Routing, ""); err == nil {
+			err = w.postRouting(*c)
+		}
+		if err == nil {
+			err = w.tellRequester(*c, "", T("dm.accepted", "id", id, "title", S(c.Title)))
+		}
+	case Info:
+		if err = w.setStage(c, NeedsInfo, ""); err == nil {
+			err = w.toThread(*c, w.committeeMsg(T("thread.info_needed", "cmd", command(fmt.Sprintf("ask #%d", c.ID)))))
+		}
+		if err == nil {
+			err = w.tellRequester(*c, "", T("dm.needs_info", "id", id, "title", S(c.Title)))
+		}
+	case Go:
+		if err = w.setStage(c, Support, ""); err == nil {
+			err = w.toThread(*c, w.committeeMsg(T("thread.go", "cmd", command(fmt.Sprintf("resolve #%d", c.ID)))))
+		}
+		if err == nil {
+			err = w.tellRequester(*c, "", T("dm.go", "id", id, "title", S(c.Title)))
+		}
+	case Decline, NoGo:
+		if err = w.closeCase(c, Declined); err == nil {
+			err = w.tellRequester(*c, "", T("dm.declined", "id", id, "title", S(c.Title)))
+		}
+	case Back:
+		err = w.backToGroups(c)
+	}
+	if err != nil {
+		return err
+	}
+	return w.refreshCard(*c)
+}
+
+// escalate hands a round to the chair (or, when the chair is recused or
+// missing, to staff), once.
+func (w *work) escalate(c Case, r Round, why Reason) error {
+	if r.Escalated {
+		return w.refreshVote(c, r)
+	}
+	r.Escalated = true
+	if err := w.tx.UpdateRound(r); err != nil {
+		return fmt.Errorf("escalate round %d of case %d: %w", r.N, c.ID, err)
+	}
+	if err := w.event(c, "", EvEscalated, "round", strconv.Itoa(r.N), "reason", string(why)); err != nil {
+		return err
+	}
+	deciders, err := w.deciders(c)
+	if err != nil {
+		return err
+	}
+	cmd := command(fmt.Sprintf("decide #%d …", c.ID))
+	people := make([]Text, len(deciders))
+	for i, u := range deciders {
+		people[i] = T("person", "who", P(w.person(u)))
+		if err := w.dm(c, "", u, w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", S(c.Title), "reason", X(reasonText(why)), "cmd", cmd))); err != nil {
+			return err
+		}
+	}
+	m := w.committeeMsg(T("thread.escalated", "who", L(people), "reason", X(reasonText(why)), "cmd", cmd))
+	m.Ping = deciders
+	if err := w.toThread(c, m); err != nil {
+		return err
+	}
+	return w.refreshVote(c, r)
+}
+
+// deciders are who settles an escalated round: the chair, unless the chair
+// filed the case or there is none; then the staff.
+func (w *work) deciders(c Case) ([]UserID, error) {
+	all, err := w.tx.Members(c.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	var chairs, staff []UserID
+	for _, m := range all {
+		if m.ID == c.Requester {
+			continue
+		}
+		if m.Roles.Chair {
+			chairs = append(chairs, m.ID)
+		}
+		if m.Roles.Staff {
+			staff = append(staff, m.ID)
+		}
+	}
+	if len(chairs) > 0 {
+		return chairs, nil
+	}
+	return staff, nil
+}
+
+// postRouting posts the routing message: one reaction per working group and
+// one for "no group needed".
+func (w *work) postRouting(c Case) error {
+	lines := []Text{T("routing.how", "cmd", command(fmt.Sprintf("route #%d GROUP", c.ID)))}
+	emoji := make([]string, 0, len(w.s.cfg.Groups)+1)
+	for _, g := range w.s.cfg.Groups {
+		lines = append(lines, T("routing.option", "emoji", C(g.Emoji), "group", X(w.s.groupText(g.ID)), "id", C(g.ID)))
+		emoji = append(emoji, g.Emoji)
+	}
+	lines = append(lines, T("routing.none", "emoji", C(w.s.cfg.NoGroupEmoji)))
+	emoji = append(emoji, w.s.cfg.NoGroupEmoji)
+	m := Message{Lang: w.s.cfg.CommitteeLang, Title: T("routing.title", "id", caseRef(c.ID)), Lines: lines}
+	if err := w.post(c, "routing", Place{Kind: InThread}, m); err != nil {
+		return err
+	}
+	return w.react(c, "routing", emoji...)
+}
+
+// route sends a case to working groups; no groups means none is needed and
+// the case goes straight to final review.
+func (w *work) route(c *Case, by UserID, groups []string) error {
+	if len(groups) == 0 {
+		if c.Stage != Routing {
+			return refuse("error.route_none_late", "id", caseRef(c.ID))
+		}
+		if err := w.event(*c, by, EvRouted, "groups", ""); err != nil {
+			return err
+		}
+		if err := w.setStage(c, FinalReview, ""); err != nil {
+			return err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.no_group", "who", P(w.person(by))))); err != nil {
+			return err
+		}
+		return w.startRound(c, FinalRound)
+	}
+	var added []string
+	for _, g := range groups {
+		a := Assignment{CaseID: c.ID, Group: g, RoutedBy: by, RoutedAt: w.now}
+		ok, err := w.tx.Assign(a)
+		if err != nil {
+			return fmt.Errorf("route case %d to %s: %w", c.ID, g, err)
+		}
+		if !ok {
+			continue
+		}
+		added = append(added, g)
+		if err := w.post(*c, "group/"+g, Place{Kind: InGroup, Group: g}, w.groupCard(*c, a)); err != nil {
+			return err
+		}
+		if err := w.react(*c, "group/"+g, EmojiClaim); err != nil {
+			return err
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	if err := w.event(*c, by, EvRouted, "groups", strings.Join(added, ",")); err != nil {
+		return err
+	}
+	if c.Stage == Routing {
+		if err := w.setStage(c, WorkingGroup, ""); err != nil {
+			return err
+		}
+	}
+	if err := w.toThread(*c, w.committeeMsg(T("thread.routed", "groups", w.s.groupsText(added), "who", P(w.person(by))))); err != nil {
+		return err
+	}
+	return w.refreshCard(*c)
+}
+
+// claim records that a member of a routed group took the case up, and
+// brings them into the thread.
+func (w *work) claim(c Case, by UserID, group string) (bool, error) {
+	ok, err := w.tx.Claim(c.ID, group, by, w.now)
+	if err != nil {
+		return false, fmt.Errorf("claim case %d for %s: %w", c.ID, group, err)
+	}
+	if !ok {
+		return false, nil
+	}
+	if err := w.event(c, by, EvClaimed, "group", group); err != nil {
+		return false, err
+	}
+	if err := w.invite(c, by); err != nil {
+		return false, err
+	}
+	if err := w.toThread(c, w.committeeMsg(T("thread.claimed", "who", P(w.person(by)), "group", X(w.s.groupText(group))))); err != nil {
+		return false, err
+	}
+	return true, w.refreshGroupCard(c, group)
+}
+
+func (w *work) refreshGroupCard(c Case, group string) error {
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	for _, a := range as {
+		if a.Group == group {
+			return w.edit(c, "group/"+group, w.groupCard(c, a))
+		}
+	}
+	return nil
+}
+
+// recommend records a group's recommendation; once every routed group has
+// given one, the committee's final review starts.
+func (w *work) recommend(c *Case, by UserID, group, text string) error {
+	if err := w.tx.Recommend(c.ID, group, by, text, w.now); err != nil {
+		return fmt.Errorf("record recommendation on case %d: %w", c.ID, err)
+	}
+	if err := w.event(*c, by, EvRecommended, "group", group); err != nil {
+		return err
+	}
+	if err := w.toThread(*c, w.committeeMsg(T("thread.recommended", "who", P(w.person(by)), "group", X(w.s.groupText(group))), Quoted(text))); err != nil {
+		return err
+	}
+	if err := w.refreshGroupCard(*c, group); err != nil {
+		return err
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	for _, a := range as {
+		if a.Recommendation == "" {
+			return w.refreshCard(*c)
+		}
+	}
+	if err := w.setStage(c, FinalReview, ""); err != nil {
+		return err
+	}
+	return w.startRound(c, FinalRound)
+}
+
+// backToGroups reopens the work of every routed group after the committee
+// voted ↩️ in final review.
+func (w *work) backToGroups(c *Case) error {
+	if err := w.tx.ClearRecommendations(c.ID); err != nil {
+		return fmt.Errorf("reopen groups of case %d: %w", c.ID, err)
+	}
+	if err := w.setStage(c, WorkingGroup, ""); err != nil {
+		return err
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	var groups []string
+	for _, a := range as {
+		groups = append(groups, a.Group)
+		if err := w.edit(*c, "group/"+a.Group, w.groupCard(*c, a)); err != nil {
+			return err
+		}
+		g, _ := w.s.group(a.Group)
+		lang := g.Lang
+		if lang == "" {
+			lang = w.s.cfg.CommitteeLang
+		}
+		back := Message{Lang: lang, Lines: []Text{T("group.back", "id", caseRef(c.ID), "title", S(c.Title), "cmd", command(fmt.Sprintf("recommend #%d …", c.ID)))}, LinkThread: true}
+		if err := w.post(*c, "", Place{Kind: InGroup, Group: a.Group}, back); err != nil {
+			return err
+		}
+	}
+	return w.toThread(*c, w.committeeMsg(T("thread.back", "groups", w.s.groupsText(groups))))
+}
+
+// closeCase ends a case with an outcome: its round stops, its timers too,
+// and the platform may archive its thread.
+func (w *work) closeCase(c *Case, o Outcome) error {
+	if c.Round > 0 {
+		r, err := w.tx.Round(c.ID, c.Round)
+		if err != nil {
+			return fmt.Errorf("read round of case %d: %w", c.ID, err)
+		}
+		if !r.Closed {
+			r.Closed = true
+			if err := w.tx.UpdateRound(r); err != nil {
+				return fmt.Errorf("end round of case %d: %w", c.ID, err)
+			}
+			if r.Post != "card" {
+				m, err := w.voteMessage(*c, r)
+				if err != nil {
+					return err
+				}
+				if err := w.edit(*c, r.Post, m); err != nil {
+					return err
+				}
+			}
+		}
+		if err := w.tx.CancelTimers(c.ID, c.Round); err != nil {
+			return fmt.Errorf("cancel timers of case %d: %w", c.ID, err)
+		}
+	}
+	if err := w.setStage(c, Closed, o); err != nil {
+		return err
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	for _, a := range as {
+		if err := w.edit(*c, "group/"+a.Group, w.groupCard(*c, a)); err != nil {
+			return err
+		}
+	}
+	return w.enqueue(*c, Item{Op: OpArchive})
+}
+
+// timer acts on a reminder or deadline that fell due.
+func (w *work) timer(t Timer) error {
+	c, err := w.tx.Case(t.CaseID)
+	if err != nil {
+		return fmt.Errorf("read case %d: %w", t.CaseID, err)
+	}
+	if c.Round != t.Round || !c.Stage.Open() {
+		return nil
+	}
+	r, err := w.tx.Round(c.ID, t.Round)
+	if err != nil {
+		return fmt.Errorf("read round %d of case %d: %w", t.Round, c.ID, err)
+	}
+	if r.Closed {
+		return nil
+	}
+	switch t.Kind {
+	case TimerReminder:
+		return w.remind(c, r)
+	case TimerDeadline:
+		return w.weigh(c, r, true)
+	}
+	return nil
+}
+
+// remind writes to the eligible members who have not voted yet.
+func (w *work) remind(c Case, r Round) error {
+	b, err := w.ballot(c, r)
+	if err != nil {
+		return err
+	}
+	waiting := b.Waiting()
+	for _, u := range waiting {
+		left := r.Deadline.Sub(w.now).Round(time.Hour)
+		t := T("dm.reminder", "id", caseRef(c.ID), "title", S(c.Title), "at", At(r.Deadline), "kind", X(T("round."+string(r.Kind)))).Plural(int(left.Hours()))
+		if err := w.dm(c, "", u, w.to(u, t, voteHow(r.Kind))); err != nil {
+			return err
+		}
+	}
+	return w.event(c, "", EvReminded, "round", strconv.Itoa(r.N), "members", strconv.Itoa(len(waiting)))
+}
