@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -130,8 +131,8 @@ func (w *work) voteMessage(c Case, r Round) (Message, error) {
 	return m, nil
 }
 
-// refreshVote edits the card and, for later rounds, the vote message, so
-// both show the current tally.
+// refreshVote asks for the card and, for later rounds, the vote message to
+// be shown again, so both show the current tally.
 func (w *work) refreshVote(c Case, r Round) error {
 	if err := w.refreshCard(c); err != nil {
 		return err
@@ -139,20 +140,41 @@ func (w *work) refreshVote(c Case, r Round) error {
 	if r.Post == "card" {
 		return nil
 	}
-	m, err := w.voteMessage(c, r)
-	if err != nil {
-		return err
-	}
-	return w.edit(c, r.Post, m)
+	return w.edit(c, r.Post)
 }
 
-// refreshCard edits the case's card to its current state.
-func (w *work) refreshCard(c Case) error {
-	m, err := w.card(c)
-	if err != nil {
-		return err
+// refreshCard asks for the case's card to be shown again as it stands.
+func (w *work) refreshCard(c Case) error { return w.edit(c, "card") }
+
+// view renders a post of a case from the current state: the card, a vote
+// message, a working group's card. The outbox worker calls it to perform
+// an edit, so that the latest state is what lands.
+func (w *work) view(c Case, name string) (Message, error) {
+	switch {
+	case name == "card":
+		return w.card(c)
+	case strings.HasPrefix(name, "vote/"):
+		n, err := strconv.Atoi(strings.TrimPrefix(name, "vote/"))
+		if err != nil {
+			return Message{}, fmt.Errorf("post %q: %w", name, err)
+		}
+		r, err := w.tx.Round(c.ID, n)
+		if err != nil {
+			return Message{}, fmt.Errorf("read round %d of case %d: %w", n, c.ID, err)
+		}
+		return w.voteMessage(c, r)
+	case strings.HasPrefix(name, "group/"):
+		as, err := w.tx.Assignments(c.ID)
+		if err != nil {
+			return Message{}, fmt.Errorf("read groups of case %d: %w", c.ID, err)
+		}
+		for _, a := range as {
+			if "group/"+a.Group == name {
+				return w.groupCard(c, a), nil
+			}
+		}
 	}
-	return w.edit(c, "card", m)
+	return Message{}, fmt.Errorf("post %q of case %d cannot be refreshed: %w", name, c.ID, errNoTarget)
 }
 
 // committeeMsg is a message in the committee's language.

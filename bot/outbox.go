@@ -138,7 +138,25 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 			return "", it.Name, err
 		}
 		if it.Op == OpEdit {
-			return "", target, chat.Edit(ctx, target, it.Message)
+			var m Message
+			err := s.view(ctx, func(w *work) error {
+				c, err := w.tx.Case(it.CaseID)
+				if err != nil {
+					return fmt.Errorf("read case %d: %w", it.CaseID, err)
+				}
+				m, err = w.view(c, it.Name)
+				return err
+			})
+			if err != nil {
+				return "", target, err
+			}
+			m.Key = it.Message.Key
+			if m.LinkThread {
+				if m.Thread, err = lookup("thread"); err != nil {
+					return "", "thread", err
+				}
+			}
+			return "", target, chat.Edit(ctx, target, m)
 		}
 		return "", target, chat.React(ctx, target, it.Emoji)
 	case OpInvite:

@@ -146,8 +146,10 @@ type Tx interface {
 	PostByRef(platform, ref string) (Post, error)
 
 	// Enqueue adds work to the outbox and sets it.ID. When it.Collapse is
-	// set, pending items of the same Collapse key are dropped: only the
-	// latest edit of a post is worth making.
+	// set and a pending item with the same key has not been tried yet, that
+	// item stands for both and nothing is added (it.ID is set to its id):
+	// collapsing items are refreshes of a post, rendered from the state at
+	// delivery, so one pending refresh always shows the latest state.
 	Enqueue(it *Item) error
 	// Pending lists up to limit items of a platform that are due at now,
 	// oldest first, leaving out any item of a case that has an older
@@ -192,7 +194,7 @@ type Op string
 const (
 	OpPost    Op = "post"    // post Message to Place; record the reference as Name
 	OpThread  Op = "thread"  // start the case's thread on post Name
-	OpEdit    Op = "edit"    // replace post Name with Message
+	OpEdit    Op = "edit"    // refresh post Name: render it from the state at delivery
 	OpReact   Op = "react"   // add Emoji to post Name
 	OpInvite  Op = "invite"  // add User to the case's thread
 	OpArchive Op = "archive" // the case is closed: the platform may archive its thread

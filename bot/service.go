@@ -136,6 +136,12 @@ type work struct {
 	tx    Tx
 	now   time.Time
 	woken map[string]bool
+
+	// Read once per transaction: a vote weighs the ballot and then shows it
+	// on the card. Writes that change them clear them.
+	committees map[string][]Member
+	ballots    map[[2]int64]Ballot
+	voteRefs   map[[2]int64]string // the platform reference of a round's vote post
 }
 
 // busyRetries is how often a transaction is tried again when another
@@ -228,9 +234,11 @@ func (w *work) dm(c Case, name string, user UserID, m Message) error {
 	return w.post(c, name, Place{Kind: InDirect, User: user}, m)
 }
 
-// edit replaces post name; pending edits of the same post collapse.
-func (w *work) edit(c Case, name string, m Message) error {
-	return w.enqueue(c, Item{Op: OpEdit, Name: name, Message: m, Collapse: fmt.Sprintf("%d/%s", c.ID, name)})
+// edit asks for post name to be shown again as the case now stands; the
+// content is read at delivery, so edits of one post pending together
+// collapse into one that shows the latest state.
+func (w *work) edit(c Case, name string) error {
+	return w.enqueue(c, Item{Op: OpEdit, Name: name, Collapse: fmt.Sprintf("%d/%s", c.ID, name)})
 }
 
 func (w *work) react(c Case, name string, emoji ...string) error {
@@ -321,6 +329,9 @@ func (s *Service) pickLang(chosen, locale string) string {
 
 // committee lists the committee members of a platform.
 func (w *work) committee(platform string) ([]Member, error) {
+	if ms, ok := w.committees[platform]; ok {
+		return ms, nil
+	}
 	all, err := w.tx.Members(platform)
 	if err != nil {
 		return nil, fmt.Errorf("list members of %s: %w", platform, err)
@@ -331,6 +342,10 @@ func (w *work) committee(platform string) ([]Member, error) {
 			out = append(out, m)
 		}
 	}
+	if w.committees == nil {
+		w.committees = map[string][]Member{}
+	}
+	w.committees[platform] = out
 	return out, nil
 }
 
@@ -352,6 +367,7 @@ func (w *work) seen(m Member) error {
 	if err := w.tx.PutMember(m); err != nil {
 		return fmt.Errorf("record member %s: %w", m.ID, err)
 	}
+	w.committees, w.ballots = nil, nil
 	return nil
 }
 

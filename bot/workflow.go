@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,24 @@ func (w *work) reactChoices(c Case, r Round) error {
 // ballot reads a round's votes: the latest vote reaction each eligible
 // member still holds on the round's post.
 func (w *work) ballot(c Case, r Round) (Ballot, error) {
+	k := key(c, r)
+	if b, ok := w.ballots[k]; ok {
+		return b, nil
+	}
+	b, err := w.readBallot(c, r)
+	if err == nil {
+		if w.ballots == nil {
+			w.ballots = map[[2]int64]Ballot{}
+		}
+		w.ballots[k] = b
+	}
+	return b, err
+}
+
+// key identifies a round within a transaction's memos.
+func key(c Case, r Round) [2]int64 { return [2]int64{c.ID, int64(r.N)} }
+
+func (w *work) readBallot(c Case, r Round) (Ballot, error) {
 	b := Ballot{Kind: r.Kind, Votes: map[UserID]Choice{}}
 	members, err := w.committee(c.Platform)
 	if err != nil {
@@ -130,14 +149,18 @@ func (w *work) ballot(c Case, r Round) (Ballot, error) {
 			b.Chair = m.ID
 		}
 	}
-	p, err := w.tx.Post(c.ID, r.Post)
-	if errors.Is(err, ErrNotFound) {
-		return b, nil // not on the platform yet: nobody could react
+	ref := w.voteRefs[key(c, r)]
+	if ref == "" {
+		p, err := w.tx.Post(c.ID, r.Post)
+		if errors.Is(err, ErrNotFound) {
+			return b, nil // not on the platform yet: nobody could react
+		}
+		if err != nil {
+			return b, fmt.Errorf("read vote post of case %d: %w", c.ID, err)
+		}
+		ref = p.Ref
 	}
-	if err != nil {
-		return b, fmt.Errorf("read vote post of case %d: %w", c.ID, err)
-	}
-	held, err := w.tx.Reactions(c.Platform, p.Ref)
+	held, err := w.tx.Reactions(c.Platform, ref)
 	if err != nil {
 		return b, fmt.Errorf("read reactions on case %d: %w", c.ID, err)
 	}
@@ -170,12 +193,16 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	if err != nil || !changed {
 		return err
 	}
-	m, err := w.member(user)
+	if w.voteRefs == nil {
+		w.voteRefs = map[[2]int64]string{}
+	}
+	w.voteRefs[key(c, r)] = p.Ref
+	committee, err := w.committee(c.Platform)
 	if err != nil {
 		return err
 	}
 	switch {
-	case !m.Roles.Committee && !m.Roles.Chair:
+	case !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }):
 		if added {
 			return w.noticeOnce(c, user, "vote.not_member", T("notice.not_member", "id", caseRef(c.ID)))
 		}
@@ -207,6 +234,9 @@ func (w *work) setReaction(c Case, p Post, user UserID, emoji string, added bool
 	}
 	if err != nil {
 		return false, fmt.Errorf("record reaction on case %d: %w", c.ID, err)
+	}
+	if changed {
+		w.ballots = nil
 	}
 	return changed, nil
 }
@@ -263,11 +293,7 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 		return err
 	}
 	if r.Post != "card" {
-		m, err := w.voteMessage(*c, r)
-		if err != nil {
-			return err
-		}
-		if err := w.edit(*c, r.Post, m); err != nil {
+		if err := w.edit(*c, r.Post); err != nil {
 			return err
 		}
 	}
@@ -466,7 +492,7 @@ func (w *work) refreshGroupCard(c Case, group string) error {
 	}
 	for _, a := range as {
 		if a.Group == group {
-			return w.edit(c, "group/"+group, w.groupCard(c, a))
+			return w.edit(c, "group/"+group)
 		}
 	}
 	return nil
@@ -518,7 +544,7 @@ func (w *work) backToGroups(c *Case) error {
 	var groups []string
 	for _, a := range as {
 		groups = append(groups, a.Group)
-		if err := w.edit(*c, "group/"+a.Group, w.groupCard(*c, a)); err != nil {
+		if err := w.edit(*c, "group/"+a.Group); err != nil {
 			return err
 		}
 		g, _ := w.s.group(a.Group)
@@ -548,11 +574,7 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 				return fmt.Errorf("end round of case %d: %w", c.ID, err)
 			}
 			if r.Post != "card" {
-				m, err := w.voteMessage(*c, r)
-				if err != nil {
-					return err
-				}
-				if err := w.edit(*c, r.Post, m); err != nil {
+				if err := w.edit(*c, r.Post); err != nil {
 					return err
 				}
 			}
@@ -569,7 +591,7 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
 	}
 	for _, a := range as {
-		if err := w.edit(*c, "group/"+a.Group, w.groupCard(*c, a)); err != nil {
+		if err := w.edit(*c, "group/"+a.Group); err != nil {
 			return err
 		}
 	}

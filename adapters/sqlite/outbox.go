@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +17,24 @@ const (
 )
 
 // Enqueue adds it to the outbox, due at it.Created, and sets it.ID. When
-// it.Collapse is set, pending items with the same key that have not been
-// tried yet are dropped first; one already being tried is left alone, as
-// its attempt may be under way. An item of case 0 belongs to no case.
+// it.Collapse is set and a pending item with the same key has not been
+// tried yet, that item stands for both: nothing is added and it.ID is set
+// to that item's id. (Collapsing items are refreshes whose content is read
+// at delivery, so the earlier one shows the latest state.) An item of case
+// 0 belongs to no case.
 func (t *tx) Enqueue(it *bot.Item) error {
+	if it.Collapse != "" {
+		var id int64
+		err := t.queryRow(`SELECT id FROM outbox WHERE collapse = ? AND state = ? AND attempts = 0 ORDER BY id LIMIT 1`,
+			it.Collapse, statePending).Scan(&id)
+		if err == nil {
+			it.ID = id
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("enqueue %s: collapse %q: %w", it.Op, it.Collapse, dbErr(err))
+		}
+	}
 	place, err := jsonText(it.Place)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", it.Op, err)
@@ -26,12 +42,6 @@ func (t *tx) Enqueue(it *bot.Item) error {
 	msg, err := jsonText(it.Message)
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", it.Op, err)
-	}
-	if it.Collapse != "" {
-		if _, err := t.exec(`DELETE FROM outbox WHERE collapse = ? AND state = ? AND attempts = 0`,
-			it.Collapse, statePending); err != nil {
-			return fmt.Errorf("enqueue %s: collapse %q: %w", it.Op, it.Collapse, dbErr(err))
-		}
 	}
 	created := encTime(it.Created)
 	res, err := t.exec(`INSERT INTO outbox (platform, case_id, op, name, place, message, emoji, user,

@@ -50,9 +50,11 @@ type Options struct {
 // Store is the helpdesk's state in one SQLite file. It is safe for
 // concurrent use.
 type Store struct {
-	w   *sql.DB // the one writer
-	r   *sql.DB // read-only pool
-	now func() time.Time
+	w      *sql.DB // the one writer
+	r      *sql.DB // read-only pool
+	wStmts *stmtCache
+	rStmts *stmtCache
+	now    func() time.Time
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -114,6 +116,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	s.r = r
+	s.wStmts, s.rStmts = newStmtCache(w), newStmtCache(r)
 	return s, nil
 }
 
@@ -133,6 +136,8 @@ func openDB(ctx context.Context, path string, params []string) (*sql.DB, error) 
 
 // Close closes the database. Transactions still running fail.
 func (s *Store) Close() error {
+	s.rStmts.close()
+	s.wStmts.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -142,16 +147,24 @@ func (s *Store) Close() error {
 // single, so that would wait forever). An error that wraps bot.ErrBusy
 // means another process held the database longer than the busy timeout.
 func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.run(ctx, s.w, nil, fn)
+	return s.run(ctx, s.w, s.wStmts, nil, fn)
 }
 
 // View runs fn on a consistent read-only snapshot of the store. Write
 // methods of the Tx fail. fn must not keep the Tx after it returns.
 func (s *Store) View(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.run(ctx, s.r, &sql.TxOptions{ReadOnly: true}, fn)
+	return s.run(ctx, s.r, s.rStmts, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(bot.Tx) error) error {
+func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(bot.Tx) error) error {
+	err := s.runTx(ctx, db, stmts, opts, fn)
+	// The connection is back in the pool: prepare what the transaction
+	// ran unprepared, for the next ones.
+	stmts.prepareWanted(context.WithoutCancel(ctx))
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(bot.Tx) error) error {
 	what := "update"
 	if opts != nil && opts.ReadOnly {
 		what = "view"
@@ -174,7 +187,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 	// Rolls back when fn fails or panics (the panic goes on); after a
 	// commit it does nothing.
 	defer stx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: stx, now: s.now}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: stx, now: s.now, stmts: stmts}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {

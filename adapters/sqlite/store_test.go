@@ -680,7 +680,7 @@ func fullMessage(key string) bot.Message {
 	}
 }
 
-func TestOutboxCollapseKeepsTheLatestEdit(t *testing.T) {
+func TestOutboxCollapseKeepsOnePendingRefresh(t *testing.T) {
 	s, _ := MustOpen(t)
 	c := MustCase(t, s, "shell:ana", bot.InitialReview)
 	place := bot.Place{Kind: bot.InGroup, Group: "planning", Thread: "th-1", User: "shell:bea"}
@@ -691,27 +691,31 @@ func TestOutboxCollapseKeepsTheLatestEdit(t *testing.T) {
 	first, second := edit("v1", 0), edit("v2", time.Second)
 	MustUpdate(t, s, func(tx bot.Tx) error { return tx.Enqueue(first) })
 	MustUpdate(t, s, func(tx bot.Tx) error { return tx.Enqueue(second) })
-	if first.ID == 0 || second.ID <= first.ID {
-		t.Fatalf("ids %d, %d", first.ID, second.ID)
+	if first.ID == 0 || second.ID != first.ID {
+		t.Fatalf("ids %d, %d: the second refresh should stand in the first's place", first.ID, second.ID)
 	}
 	MustView(t, s, func(tx bot.Tx) error {
 		got, err := tx.Pending("shell", at(time.Minute), 10)
-		diff(t, "pending after two edits", got, []bot.Item{*second})
+		diff(t, "pending after two refreshes", got, []bot.Item{*first})
 		return err
 	})
 
-	// An edit already tried is not dropped: its attempt may be under way.
+	// A refresh already tried does not stand for a new one: its attempt
+	// may be under way with the old state.
 	third := edit("v3", 2*time.Second)
 	MustUpdate(t, s, func(tx bot.Tx) error {
-		if err := tx.Retry(second.ID, at(time.Second), "timeout"); err != nil {
+		if err := tx.Retry(first.ID, at(time.Second), "timeout"); err != nil {
 			return err
 		}
 		return tx.Enqueue(third)
 	})
-	second.Attempts = 1
+	if third.ID <= first.ID {
+		t.Fatalf("a refresh during an attempt got id %d", third.ID)
+	}
+	first.Attempts = 1
 	MustView(t, s, func(tx bot.Tx) error {
 		got, err := tx.Pending("shell", at(time.Minute), 10)
-		diff(t, "pending after an edit during an attempt", got, []bot.Item{*second, *third})
+		diff(t, "pending after a refresh during an attempt", got, []bot.Item{*first, *third})
 		return err
 	})
 }

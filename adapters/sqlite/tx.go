@@ -16,20 +16,36 @@ import (
 // tx is the bot.Tx of one Update or View. It carries the context of the
 // call that opened it: the Tx methods take none, and live no longer.
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	now func() time.Time
+	ctx   context.Context
+	tx    *sql.Tx
+	now   func() time.Time
+	stmts *stmtCache
 }
 
 var _ bot.Tx = (*tx)(nil)
 
+// prepared returns the pool's prepared statement for query, bound to this
+// transaction, or nil when it is not prepared yet.
+func (t *tx) prepared(query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(t.ctx, st)
+	}
+	return nil
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.prepared(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 // execN runs a statement and returns the number of rows it changed.
 func (t *tx) execN(query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, query, args...)
+	res, err := t.exec(query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -37,10 +53,16 @@ func (t *tx) execN(query string, args ...any) (int64, error) {
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.prepared(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	if st := t.prepared(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
@@ -105,6 +127,9 @@ func (c jsonCol) Scan(src any) error {
 		b = s
 	default:
 		return fmt.Errorf("read JSON: unexpected %T", src)
+	}
+	if s := string(b); s == "[]" || s == "{}" {
+		return nil // the zero value: most members have no groups; skip the decoder
 	}
 	if err := json.Unmarshal(b, c.v); err != nil {
 		return fmt.Errorf("read JSON: %w", err)
