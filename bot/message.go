@@ -15,7 +15,7 @@ type Text struct {
 }
 
 // T builds a Text from a message ID and alternating names and values:
-// T("case.opened", "id", N(12), "title", S(title)).
+// T("card.title", "id", C("#12"), "title", S(title)).
 func T(id string, kv ...any) Text {
 	t := Text{ID: id}
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -101,8 +101,7 @@ var errNoTarget = errors.New("target was never posted")
 // call performs an item on the platform, resolving the names of posts and
 // threads to their platform references first.
 func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target string, err error) {
-	var lookup func(name string) (string, error)
-	lookup = func(name string) (string, error) {
+	lookup := func(name string) (string, error) {
 		var ref string
 		err := s.view(ctx, func(w *work) error {
 			p, err := w.tx.Post(it.CaseID, name)
