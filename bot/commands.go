@@ -100,28 +100,35 @@ func Commands() []string {
 // with the language to answer in.
 func (s *Service) whoIs(ctx context.Context, inv Invocation) (asker, error) {
 	a := asker{lang: s.pickLang("", inv.Locale), thread: inv.Thread}
-	err := s.update(ctx, func(w *work) error {
-		m, err := w.member(inv.User)
-		if err != nil {
-			return err
-		}
-		if inv.Name != "" {
-			m.Name = inv.Name
-		}
-		if inv.Locale != "" {
-			m.Locale = inv.Locale
-		}
-		if inv.Roles != nil {
-			m.Roles = *inv.Roles
-		}
-		if err := w.seen(m); err != nil {
-			return err
-		}
-		a.Member = m
-		a.lang = s.pickLang(m.Lang, m.Locale)
-		return nil
+	var known, m Member
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		known, err = w.member(inv.User)
+		return err
 	})
-	return a, err
+	if err != nil {
+		return a, err
+	}
+	m = known
+	if inv.Name != "" {
+		m.Name = inv.Name
+	}
+	if inv.Locale != "" {
+		m.Locale = inv.Locale
+	}
+	if inv.Roles != nil {
+		m.Roles = *inv.Roles
+	}
+	// Most commands come from people the helpdesk already knows as they
+	// are: only a change is written.
+	if m.Name != known.Name || m.Locale != known.Locale || !sameRoles(m.Roles, known.Roles) {
+		if err := s.update(ctx, func(w *work) error { return w.seen(m) }); err != nil {
+			return a, err
+		}
+	}
+	a.Member = m
+	a.lang = s.pickLang(m.Lang, m.Locale)
+	return a, nil
 }
 
 func (s *Service) reply(lang string, lines ...Text) Response {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -254,6 +255,14 @@ func (s *Service) Reconcile(ctx context.Context, platform string, h HeldReaction
 	if err != nil {
 		return fmt.Errorf("read reactions of %s: %w", h.Post, err)
 	}
+	// The platform does not say in which order reactions it kept were
+	// added: apply them in a fixed order, so a reconcile is repeatable.
+	sort.Slice(adds, func(i, j int) bool {
+		if adds[i].User != adds[j].User {
+			return adds[i].User < adds[j].User
+		}
+		return adds[i].Emoji < adds[j].Emoji
+	})
 	for _, r := range removes {
 		if err := s.ReactionRemoved(ctx, r); err != nil {
 			return err

@@ -208,6 +208,7 @@ type harness struct {
 	cat   *locales.Catalog
 	cfg   bot.Config
 	langs map[string]string // person → platform locale
+	busy  time.Duration     // how long the store waits for another process's lock
 }
 
 func newHarness(t testing.TB) *harness {
@@ -237,7 +238,7 @@ func newHarness(t testing.TB) *harness {
 // open (re)opens the store and a new service on it, as a restart would.
 func (h *harness) open() {
 	h.t.Helper()
-	st, err := sqlite.Open(h.ctx, h.path)
+	st, err := sqlite.OpenWith(h.ctx, h.path, sqlite.Options{BusyTimeout: h.busy, Clock: h.clock})
 	if err != nil {
 		h.t.Fatalf("open store: %v", err)
 	}

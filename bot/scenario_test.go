@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -594,4 +596,80 @@ func TestHistoryAndStatusTellTheStory(t *testing.T) {
 	}
 	stats := h.cmd("sam", "stats")
 	h.wantReply(stats, "stats.title")
+}
+
+func TestLockedDatabaseGetsAClearAnswerAndNothingHalfWritten(t *testing.T) {
+	h := newHarness(t)
+	h.busy = 50 * time.Millisecond
+	h.restart()
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+
+	// Another process (a backup tool, an operator's sqlite3 shell) holds the
+	// write lock.
+	other, err := sql.Open("sqlite", h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(h.ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	r := h.svc.Command(h.ctx, h.inv("rita"), "withdraw #1")
+	h.wantReply(r, "error.busy")
+	ref := h.target(c, "ana", "✅")
+	if err := h.svc.ReactionAdded(h.ctx, bot.Reaction{Post: ref, User: id("ana"), Emoji: "✅"}); !errors.Is(err, bot.ErrBusy) {
+		t.Fatalf("a reaction on a locked database returned %v, want ErrBusy", err)
+	}
+	if _, err := conn.ExecContext(h.ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	h.wantStage(c, bot.InitialReview)
+	if n := h.countEvents(c, bot.EvVoteCast); n != 0 {
+		t.Fatalf("%d votes recorded while locked", n)
+	}
+	// Once the lock is gone, the same actions work.
+	h.react(c, "ana", "✅")
+	h.wantReply(h.cmd("rita", "withdraw #1"), "reply.withdrawn")
+}
+
+func TestReconcileCountsVotesCastWhileAwayOnce(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "❌")
+	card := h.target(c, "ana", "✅")
+	watched, err := h.svc.Watched(h.ctx, "shell")
+	if err != nil || !slices.Contains(watched, card) {
+		t.Fatalf("watched posts %v (%v) miss the open vote %s", watched, err, card)
+	}
+	// While the adapter was disconnected: bo took his ❌ back, chen and
+	// dina voted ✅. ana's ✅ is still there.
+	held := bot.HeldReactions{Post: card, Users: map[bot.UserID][]string{
+		id("ana"):  {"✅"},
+		id("chen"): {"✅"},
+		id("dina"): {"✅\uFE0F"},
+	}}
+	for range 2 { // a second reconcile finds nothing to do
+		if err := h.svc.Reconcile(h.ctx, "shell", held); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+	}
+	h.wantStage(c, bot.Routing)
+	var votes []string
+	for _, v := range h.record(c).Votes {
+		votes = append(votes, strings.TrimPrefix(string(v.Voter), "shell:")+"="+string(v.Choice))
+	}
+	slices.Sort(votes)
+	if want := []string{"ana=accept", "chen=accept", "dina=accept"}; !slices.Equal(votes, want) {
+		t.Fatalf("votes %v, want %v", votes, want)
+	}
+	if n := h.countEvents(c, bot.EvVoteRemoved); n != 1 {
+		t.Fatalf("%d removals logged, want bo's one", n)
+	}
 }
