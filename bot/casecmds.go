@@ -193,7 +193,7 @@ func (s *Service) languagesList() Arg {
 func (s *Service) language(ctx context.Context, a asker, args string) (Response, error) {
 	code := strings.TrimSpace(args)
 	if code == "" {
-		return s.reply(a.lang, T("language.current", "tag", C(a.lang)), T("language.supported", "langs", s.languagesList(), "cmd", command("language CODE"))), nil
+		return s.reply(a.lang, T("language.current", "tag", C(a.lang)), T("language.supported", "langs", s.languagesList(), "cmd", command("language"))), nil
 	}
 	tag, ok := "", false
 	if s.langs != nil {
@@ -342,8 +342,12 @@ func statsLines(cs []Case, evs []Event) []Text {
 		if len(days)%2 == 0 {
 			med = (days[len(days)/2-1] + days[len(days)/2]) / 2
 		}
-		tenths := int64(med*10 + 0.5)
-		lines = append(lines, T("stats.median", "step", X(T("stats.step."+k)), "days", C(fmt.Sprintf("%d.%d", tenths/10, tenths%10))).Plural(len(days)))
+		// Hours while a decision takes less than three days; days after.
+		span := T("duration.days").Plural(int(med + 0.5))
+		if med < 3 {
+			span = T("duration.hours").Plural(int(med*24 + 0.5))
+		}
+		lines = append(lines, T("stats.median", "step", X(T("stats.step."+k)), "time", X(span), "cases", X(T("stats.cases").Plural(len(days)))))
 	}
 	return lines
 }
@@ -356,7 +360,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if err := stageOneOf(*c, "ask", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
 		}
-		q, err := textArg(fmt.Sprintf("ask #%d QUESTION", c.ID), rest)
+		q, err := textArg(fmt.Sprintf("ask #%d", c.ID), "hint.question", rest)
 		if err != nil {
 			return Text{}, err
 		}
@@ -380,7 +384,7 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		if err := stageOneOf(*c, "answer", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
 		}
-		ans, err := textArg(fmt.Sprintf("answer #%d TEXT", c.ID), rest)
+		ans, err := textArg(fmt.Sprintf("answer #%d", c.ID), "hint.text", rest)
 		if err != nil {
 			return Text{}, err
 		}
@@ -412,7 +416,7 @@ func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response,
 		}
 		groups := parseGroups(rest)
 		if len(groups) == 0 {
-			return Text{}, refuse("route.which", "groups", s.groupsText(s.groupIDs()), "cmd", command(fmt.Sprintf("route #%d GROUP[,GROUP]", c.ID)))
+			return Text{}, refuse("route.which", "groups", s.groupsText(s.groupIDs()), "cmd", command(fmt.Sprintf("route #%d", c.ID)))
 		}
 		if len(groups) == 1 && groups[0] == "none" {
 			groups = nil
@@ -492,7 +496,7 @@ func (s *Service) recommendCmd(ctx context.Context, a asker, args string) (Respo
 		if group == "" {
 			return Text{}, refuse("error.claimer_only", "id", caseRef(c.ID), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))
 		}
-		text, err := textArg(fmt.Sprintf("recommend #%d TEXT", c.ID), rest)
+		text, err := textArg(fmt.Sprintf("recommend #%d", c.ID), "hint.text", rest)
 		if err != nil {
 			return Text{}, err
 		}
@@ -534,7 +538,7 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 			opts = append(opts, T("choice.option", "id", C(string(ch)), "name", X(choiceText(ch))))
 		}
 		if !ok {
-			return Text{}, refuse("decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d CHOICE", c.ID)))
+			return Text{}, refuse("decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d", c.ID)))
 		}
 		b, err := w.ballot(*c, r)
 		if err != nil {
@@ -555,7 +559,7 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 		if err := stageOneOf(*c, "resolve", Support); err != nil {
 			return Text{}, err
 		}
-		summary, err := textArg(fmt.Sprintf("resolve #%d SUMMARY", c.ID), rest)
+		summary, err := textArg(fmt.Sprintf("resolve #%d", c.ID), "hint.summary", rest)
 		if err != nil {
 			return Text{}, err
 		}
@@ -634,7 +638,7 @@ func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response,
 		if !c.Stage.Open() {
 			return Text{}, refuse("error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
 		}
-		reason, err := textArg(fmt.Sprintf("close #%d REASON", c.ID), rest)
+		reason, err := textArg(fmt.Sprintf("close #%d", c.ID), "hint.reason", rest)
 		if err != nil {
 			return Text{}, err
 		}

@@ -195,10 +195,11 @@ func (w *work) loadCase(id int64) (Case, error) {
 }
 
 // textArg checks free text: present, and not too long.
-func textArg(cmd, text string) (string, error) {
+// hint names what is missing ("hint.question").
+func textArg(cmd, hint, text string) (string, error) {
 	text = cleanText(text, true)
 	if text == "" {
-		return "", refuse("error.text_required", "cmd", command(cmd))
+		return "", refuse("error.text_required", "cmd", command(cmd), "hint", X(T(hint)))
 	}
 	if n := utf8.RuneCountInString(text); n > MaxText {
 		return "", refuse("error.text_too_long", "max", N(MaxText), "len", N(n))
@@ -275,7 +276,7 @@ func (s *Service) typesList() Arg {
 func (s *Service) request(ctx context.Context, a asker, args string) (Response, error) {
 	typ := RequestType(strings.ToLower(strings.TrimSpace(args)))
 	if typ == "" {
-		return s.reply(a.lang, T("request.pick_type", "types", s.typesList(), "cmd", command("request TYPE"))), nil
+		return s.reply(a.lang, T("request.pick_type", "types", s.typesList(), "cmd", command("request"))), nil
 	}
 	if !validType(typ) {
 		return Response{}, refuse("request.unknown_type", "given", S(string(typ)), "types", s.typesList())

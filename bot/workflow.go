@@ -395,7 +395,7 @@ func (w *work) deciders(c Case) ([]UserID, error) {
 // postRouting posts the routing message: one reaction per working group and
 // one for "no group needed".
 func (w *work) postRouting(c Case) error {
-	lines := []Text{T("routing.how", "cmd", command(fmt.Sprintf("route #%d GROUP", c.ID)))}
+	lines := []Text{T("routing.how", "cmd", command(fmt.Sprintf("route #%d", c.ID)))}
 	emoji := make([]string, 0, len(w.s.cfg.Groups)+1)
 	for _, g := range w.s.cfg.Groups {
 		lines = append(lines, T("routing.option", "emoji", C(g.Emoji), "group", X(w.s.groupText(g.ID)), "id", C(g.ID)))
