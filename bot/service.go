@@ -327,6 +327,17 @@ func (s *Service) pickLang(chosen, locale string) string {
 	return s.cfg.DefaultLang
 }
 
+// langName names a language in itself ("Svenska"), or gives its tag when
+// the helpdesk does not speak it.
+func (s *Service) langName(tag string) string {
+	if s.langs != nil {
+		if n := s.langs.Autonym(tag); n != "" {
+			return n
+		}
+	}
+	return tag
+}
+
 // committee lists the committee members of a platform.
 func (w *work) committee(platform string) ([]Member, error) {
 	if ms, ok := w.committees[platform]; ok {
