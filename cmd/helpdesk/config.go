@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/wmse/helpdesk/adapters/shell"
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// defaultTOML is the demo configuration: the shell's roster and the
+// guides, used where a user's configuration gives none.
+//
+//go:embed default.toml
+var defaultTOML []byte
+
+// file is the configuration file as written. Every field is optional; a
+// pointer tells a value that was left out from a zero that was given.
+// Platforms that need credentials ([discord], [mattermost]) will get a
+// section each here, read the same way; until then such a section is an
+// unknown key like any other.
+type file struct {
+	NoGroupEmoji string          `toml:"no_group_emoji"`
+	Helpdesk     helpdeskSection `toml:"helpdesk"`
+	Rules        rulesSection    `toml:"rules"`
+	Groups       []groupEntry    `toml:"groups"`
+	Guides       []guideEntry    `toml:"guides"`
+	Shell        shellSection    `toml:"shell"`
+}
+
+type helpdeskSection struct {
+	CommitteeLanguage string `toml:"committee_language"`
+	DefaultLanguage   string `toml:"default_language"`
+	TimeZone          string `toml:"time_zone"`
+	MaxOpenCases      *int   `toml:"max_open_cases"`
+}
+
+type rulesSection struct {
+	Deadline    string `toml:"deadline"`
+	RemindAfter string `toml:"remind_after"`
+	Quorum      *int   `toml:"quorum"`
+}
+
+type groupEntry struct {
+	ID       string `toml:"id"`
+	Emoji    string `toml:"emoji"`
+	Language string `toml:"language"`
+	Name     string `toml:"name"`
+}
+
+type guideEntry struct {
+	Title  string   `toml:"title"`
+	URL    string   `toml:"url"`
+	Topics []string `toml:"topics"`
+}
+
+type shellSection struct {
+	People []personEntry `toml:"people"`
+}
+
+type personEntry struct {
+	Name     string   `toml:"name"`
+	Roles    []string `toml:"roles"`
+	Groups   []string `toml:"groups"`
+	Language string   `toml:"language"`
+}
+
+// config is what the program runs with, checked and with its defaults.
+type config struct {
+	Bot      bot.Config
+	Location *time.Location
+	Roster   shell.Roster
+}
+
+// ConfigError lists every problem found in a configuration file.
+type ConfigError struct {
+	Path     string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config %s: %s", e.Path, strings.Join(e.Problems, "; "))
+}
+
+// loadConfig reads the configuration at path ("" for none) over the
+// built-in demo configuration and checks it against the languages of cat.
+func loadConfig(path string, cat *locales.Catalog) (config, error) {
+	var def file
+	if err := decode("default.toml", defaultTOML, &def); err != nil {
+		return config{}, fmt.Errorf("built-in configuration: %w", err)
+	}
+	var f file
+	if path != "" {
+		buf, err := os.ReadFile(path)
+		if err != nil {
+			return config{}, fmt.Errorf("read config: %w", err)
+		}
+		if err := decode(path, buf, &f); err != nil {
+			return config{}, err
+		}
+	}
+	if len(f.Guides) == 0 {
+		f.Guides = def.Guides
+	}
+	demoRoster := len(f.Shell.People) == 0
+	if demoRoster {
+		f.Shell.People = def.Shell.People
+	}
+	name := path
+	if name == "" {
+		name = "default.toml"
+	}
+	return f.check(name, cat, demoRoster)
+}
+
+// decode reads TOML strictly: a key the format does not have is an error
+// that names it.
+func decode(name string, buf []byte, f *file) error {
+	md, err := toml.NewDecoder(bytes.NewReader(buf)).Decode(f)
+	if err != nil {
+		return &ConfigError{Path: name, Problems: []string{err.Error()}}
+	}
+	var problems []string
+	for _, k := range md.Undecoded() {
+		p := fmt.Sprintf("unknown key %q", k.String())
+		if len(k) > 1 && k[len(k)-1] == "no_group_emoji" {
+			p += " (no_group_emoji is a top-level key: put it before the first [section])"
+		}
+		problems = append(problems, p)
+	}
+	if problems != nil {
+		return &ConfigError{Path: name, Problems: problems}
+	}
+	return nil
+}
+
+// groupIDRE is what a group id looks like: /helpdesk route splits its
+// argument on commas and spaces and lower-cases it.
+var groupIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// check validates f and turns it into a config. demoRoster says that the
+// roster is the built-in one, whose groups may be missing from f's.
+func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	lang := func(key, v string) string {
+		if v == "" {
+			return ""
+		}
+		tag, ok := cat.Match(v)
+		if !ok {
+			bad("%s: the helpdesk does not speak %q (it speaks %s)", key, v, strings.Join(cat.Supported(), ", "))
+		}
+		return tag
+	}
+	duration := func(key, v string) time.Duration {
+		if v == "" {
+			return 0
+		}
+		d, err := shell.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("%s: %q is not a positive duration (like 7d, 48h or 1h30m)", key, v)
+		}
+		return d
+	}
+
+	c := config{Location: time.UTC, Roster: shell.Roster{}}
+	c.Bot.CommitteeLang = lang("helpdesk.committee_language", f.Helpdesk.CommitteeLanguage)
+	c.Bot.DefaultLang = lang("helpdesk.default_language", f.Helpdesk.DefaultLanguage)
+	if tz := f.Helpdesk.TimeZone; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil || tz == "Local" {
+			bad("helpdesk.time_zone: %q is not an IANA time zone (like Europe/Stockholm)", tz)
+		} else {
+			c.Location = loc
+		}
+	}
+	if n := f.Helpdesk.MaxOpenCases; n != nil {
+		if *n < 1 {
+			bad("helpdesk.max_open_cases: must be at least 1, not %d", *n)
+		}
+		c.Bot.MaxOpenCases = *n
+	}
+
+	c.Bot.Rule = bot.DefaultRule
+	if d := duration("rules.deadline", f.Rules.Deadline); d > 0 {
+		c.Bot.Rule.Deadline = d
+	}
+	if d := duration("rules.remind_after", f.Rules.RemindAfter); d > 0 {
+		c.Bot.Rule.RemindAfter = d
+	}
+	if c.Bot.Rule.RemindAfter >= c.Bot.Rule.Deadline {
+		bad("rules.remind_after (%s) must be shorter than rules.deadline (%s), or no reminder is ever sent", c.Bot.Rule.RemindAfter, c.Bot.Rule.Deadline)
+	}
+	if q := f.Rules.Quorum; q != nil {
+		if *q < 1 {
+			bad("rules.quorum: must be at least 1, not %d", *q)
+		}
+		c.Bot.Rule.Quorum = *q
+	}
+
+	c.Bot.NoGroupEmoji = bot.DefaultNoGroupEmoji
+	if f.NoGroupEmoji != "" {
+		c.Bot.NoGroupEmoji = bot.EmojiFromName(f.NoGroupEmoji)
+	}
+	groups := bot.DefaultGroups
+	if len(f.Groups) > 0 {
+		groups = nil
+		ids, emoji := map[string]bool{}, map[string]string{bot.NormEmoji(c.Bot.NoGroupEmoji): "no_group_emoji"}
+		for i, g := range f.Groups {
+			key := fmt.Sprintf("groups[%d]", i)
+			switch {
+			case g.ID == "":
+				bad("%s: id is missing", key)
+			case !groupIDRE.MatchString(g.ID) || g.ID == "none":
+				bad("%s: id %q must be lower-case letters, digits, '-' or '_' (and not \"none\")", key, g.ID)
+			case ids[g.ID]:
+				bad("%s: id %q is used twice", key, g.ID)
+			}
+			ids[g.ID] = true
+			e := bot.EmojiFromName(g.Emoji)
+			switch n := bot.NormEmoji(e); {
+			case e == "":
+				bad("%s (%s): emoji is missing", key, g.ID)
+			case n == bot.NormEmoji(bot.EmojiClaim):
+				bad("%s (%s): %s is the claim reaction; choose another emoji", key, g.ID, e)
+			case emoji[n] != "":
+				bad("%s (%s): emoji %s is already used by %s", key, g.ID, e, emoji[n])
+			default:
+				emoji[n] = g.ID
+			}
+			if g.Name == "" && g.ID != "" && !cat.Has("group."+g.ID) {
+				bad("%s (%s): name is missing (the helpdesk has no name of its own for this group)", key, g.ID)
+			}
+			groups = append(groups, bot.Group{ID: g.ID, Emoji: e, Lang: lang(key+".language", g.Language), Name: g.Name})
+		}
+		c.Bot.Groups = groups
+	}
+
+	for i, g := range f.Guides {
+		key := fmt.Sprintf("guides[%d]", i)
+		if strings.TrimSpace(g.Title) == "" {
+			bad("%s: title is missing", key)
+		}
+		if u, err := url.Parse(g.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("%s: url %q is not an http(s) address", key, g.URL)
+		}
+		c.Bot.Guides = append(c.Bot.Guides, bot.Guide{Title: g.Title, URL: g.URL, Topics: g.Topics})
+	}
+
+	known := func(id string) bool {
+		return slices.ContainsFunc(groups, func(g bot.Group) bool { return g.ID == id })
+	}
+	for i, p := range f.Shell.People {
+		key := fmt.Sprintf("shell.people[%d]", i)
+		if !shell.ValidName(p.Name) {
+			bad("%s: name %q must be 1 to 32 lower-case letters, digits, '.', '_' or '-'", key, p.Name)
+		}
+		if _, dup := c.Roster[p.Name]; dup {
+			bad("%s: %s is listed twice", key, p.Name)
+		}
+		var person shell.Person
+		for _, r := range p.Roles {
+			switch r {
+			case "committee":
+				person.Roles.Committee = true
+			case "chair":
+				person.Roles.Chair = true
+			case "staff":
+				person.Roles.Staff = true
+			default:
+				bad("%s (%s): unknown role %q (roles are committee, chair and staff)", key, p.Name, r)
+			}
+		}
+		for _, g := range p.Groups {
+			switch {
+			case known(g):
+				person.Roles.Groups = append(person.Roles.Groups, g)
+			case demoRoster:
+				// The built-in cast plays the default groups; with
+				// groups of one's own it simply belongs to fewer.
+			default:
+				bad("%s (%s): there is no group %q", key, p.Name, g)
+			}
+		}
+		person.Lang = lang(key+".language", p.Language)
+		c.Roster[p.Name] = person
+	}
+
+	if problems != nil {
+		return config{}, &ConfigError{Path: path, Problems: problems}
+	}
+	return c, nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/wmse/helpdesk/adapters/shell"
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+)
+
+// exportCase is one case as the export prints it. User ids keep their
+// platform prefix ("shell:ana", "discord:8035…").
+type exportCase struct {
+	ID        int64         `json:"id"`
+	Type      string        `json:"type"`
+	Title     string        `json:"title"`
+	Stage     string        `json:"stage"`
+	Outcome   string        `json:"outcome"` // "" while open
+	Requester string        `json:"requester"`
+	Groups    []string      `json:"groups"`
+	Votes     []exportVote  `json:"votes"`
+	Events    []exportEvent `json:"events"`
+	CreatedAt string        `json:"created_at"`
+	Rating    int           `json:"rating"` // 0 until rated
+	Language  string        `json:"language"`
+}
+
+type exportVote struct {
+	Round  int    `json:"round"`
+	Voter  string `json:"voter"`
+	Choice string `json:"choice"`
+}
+
+type exportEvent struct {
+	At     string            `json:"at"`
+	Actor  string            `json:"actor"` // "" when the helpdesk acted
+	Type   string            `json:"type"`
+	Detail map[string]string `json:"detail"`
+}
+
+// runExport prints every case of a database as a JSON array.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("helpdesk export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, "")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if c.db == "" {
+		fmt.Fprintln(stderr, "helpdesk export: -db PATH is required")
+		fs.Usage()
+		return exitUsage
+	}
+	log, cat, cfg, err := c.setup(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "helpdesk export: %v\n", err)
+		return exitError
+	}
+	// Opening creates a missing database; an export should not.
+	if _, err := os.Stat(c.db); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			err = fmt.Errorf("no database at %s", c.db)
+		}
+		fmt.Fprintf(stderr, "helpdesk export: %v\n", err)
+		return exitError
+	}
+	clock := shell.NewClock(time.Now())
+	store, err := sqlite.OpenWith(ctx, c.db, sqlite.Options{Clock: clock})
+	if err != nil {
+		log.Error("open database", "path", c.db, "err", err)
+		return exitError
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	recs, err := bot.New(store, clock, cat, cfg.Bot).Export(ctx)
+	if err != nil {
+		log.Error("export", "err", err)
+		return exitError
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(exportCases(recs)); err != nil {
+		log.Error("write export", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// exportCases turns the service's records into the export's shape, with
+// empty arrays and objects rather than nulls.
+func exportCases(recs []bot.Record) []exportCase {
+	out := make([]exportCase, 0, len(recs))
+	for _, r := range recs {
+		c := r.Case
+		x := exportCase{
+			ID:        c.ID,
+			Type:      string(c.Type),
+			Title:     c.Title,
+			Stage:     string(c.Stage),
+			Outcome:   string(c.Outcome),
+			Requester: string(c.Requester),
+			Groups:    make([]string, 0, len(r.Groups)),
+			Votes:     make([]exportVote, 0, len(r.Votes)),
+			Events:    make([]exportEvent, 0, len(r.Events)),
+			CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
+			Rating:    c.Rating,
+			Language:  c.Lang,
+		}
+		for _, g := range r.Groups {
+			x.Groups = append(x.Groups, g.Group)
+		}
+		for _, v := range r.Votes {
+			x.Votes = append(x.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice)})
+		}
+		for _, e := range r.Events {
+			d := e.Detail
+			if d == nil {
+				d = map[string]string{}
+			}
+			x.Events = append(x.Events, exportEvent{At: e.At.UTC().Format(time.RFC3339), Actor: string(e.Actor), Type: string(e.Type), Detail: d})
+		}
+		out = append(out, x)
+	}
+	return out
+}

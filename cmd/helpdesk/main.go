@@ -1,0 +1,173 @@
+// Command helpdesk runs the Content Partnerships helpdesk.
+//
+//	helpdesk [-db PATH] [-config FILE] [-v] [-log text|json]
+//	helpdesk export -db PATH [-config FILE]
+//
+// Without a platform configured it starts the terminal chat (the shell) on
+// the database at PATH, ./helpdesk.db by default: type /help there. The
+// export subcommand prints every case of a database as JSON.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones for the config, on systems without zoneinfo
+
+	"golang.org/x/term"
+
+	"github.com/wmse/helpdesk/adapters/shell"
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the program failed: bad config, database, I/O
+	exitUsage = 2 // the command line could not be understood
+)
+
+// run is the program: it reads args (without the program name), runs the
+// shell or a subcommand until ctx ends, and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "export" {
+		return runExport(ctx, args[1:], stdout, stderr)
+	}
+	return runShell(ctx, args, stdin, stdout, stderr)
+}
+
+// common are the flags every command has.
+type common struct {
+	db      string
+	config  string
+	verbose bool
+	format  string
+}
+
+func (c *common) register(fs *flag.FlagSet, db string) {
+	fs.StringVar(&c.db, "db", db, "the SQLite database `file`")
+	fs.StringVar(&c.config, "config", "", "the configuration `file` (TOML); without it the built-in demo configuration")
+	fs.BoolVar(&c.verbose, "v", false, "log what the helpdesk does (level info), not only problems")
+	fs.StringVar(&c.format, "log", "text", "log `format` on stderr: text or json")
+}
+
+// parse reads the command line; ok false means run should return code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
+// logger logs to stderr at warn, or info with -v.
+func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if c.verbose {
+		opts.Level = slog.LevelInfo
+	}
+	switch c.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("-log: %q is neither text nor json", c.format)
+}
+
+// setup loads the catalog and the configuration.
+func (c *common) setup(stderr io.Writer) (*slog.Logger, *locales.Catalog, config, error) {
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, nil, config{}, err
+	}
+	cat, err := locales.Default()
+	if err != nil {
+		return nil, nil, config{}, fmt.Errorf("load messages: %w", err)
+	}
+	cfg, err := loadConfig(c.config, cat)
+	if err != nil {
+		return nil, nil, config{}, err
+	}
+	cat.SetLocation(cfg.Location)
+	cfg.Bot.Logger = log
+	return log, cat, cfg, nil
+}
+
+// runShell runs the helpdesk in the terminal until the input ends, /quit,
+// or a signal.
+func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, "helpdesk.db")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	log, cat, cfg, err := c.setup(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
+		return exitError
+	}
+
+	clock := shell.NewClock(time.Now())
+	store, err := sqlite.OpenWith(ctx, c.db, sqlite.Options{Clock: clock})
+	if err != nil {
+		log.Error("open database", "path", c.db, "err", err)
+		return exitError
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+
+	svc := bot.New(store, clock, cat, cfg.Bot)
+	sh := shell.New(shell.Options{
+		Catalog:     cat,
+		Clock:       clock,
+		Roster:      cfg.Roster,
+		Out:         stdout,
+		Interactive: isTerminal(stdin),
+		Locale:      shell.LocaleFromEnv(os.Getenv),
+		DefaultLang: svc.Config().DefaultLang,
+		Logger:      log,
+	})
+	svc.Attach(shell.Platform, sh)
+	log.Info("helpdesk started", "platform", shell.Platform, "db", c.db)
+	if err := sh.Run(ctx, svc, stdin); err != nil {
+		log.Error("shell", "err", err)
+		return exitError
+	}
+	log.Info("helpdesk stopped")
+	return exitOK
+}
+
+// isTerminal reports whether r is a terminal a person types at.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
