@@ -14,7 +14,6 @@ func outcomeText(o Outcome) Text  { return T("outcome." + string(o)) }
 func typeText(t RequestType) Text { return T("type." + string(t)) }
 func choiceText(c Choice) Text    { return T("choice." + string(c)) }
 func reasonText(r Reason) Text    { return T("reason." + string(r)) }
-func eventText(e EventType) Text  { return T("event." + string(e)) }
 func caseRef(id int64) Arg        { return C(fmt.Sprintf("#%d", id)) }
 func command(s string) Arg        { return C("/helpdesk " + s) }
 func roundNo(n int) Arg           { return N(n) }
@@ -32,6 +31,41 @@ func (s *Service) groupsText(ids []string) Arg {
 		ts[i] = s.groupText(id)
 	}
 	return L(ts)
+}
+
+// eventText tells what an event of the log was, with its details in the
+// reader's words: the choice, the group, the reason.
+func (s *Service) eventText(e Event) Text {
+	d := e.Detail
+	id := "event." + string(e.Type)
+	n := func(k string) Arg { v, _ := strconv.Atoi(d[k]); return N(v) }
+	switch e.Type {
+	case EvOpened:
+		return T(id, "type", X(typeText(RequestType(d["type"]))))
+	case EvVoteCast, EvVoteRemoved:
+		return T(id, "choice", X(choiceText(Choice(d["choice"]))), "round", n("round"))
+	case EvRoundOpened:
+		return T(id, "round", n("round"), "kind", X(T("round."+d["kind"])))
+	case EvRoundDecided:
+		return T(id, "round", n("round"), "result", X(choiceText(Choice(d["result"]))), "reason", X(reasonText(Reason(d["reason"]))))
+	case EvEscalated:
+		return T(id, "round", n("round"), "reason", X(reasonText(Reason(d["reason"]))))
+	case EvReminded:
+		count, _ := strconv.Atoi(d["members"])
+		return T(id, "round", n("round")).Plural(count)
+	case EvRouted:
+		if d["groups"] == "" {
+			return T("event.case.routed.none")
+		}
+		return T(id, "groups", s.groupsText(strings.Split(d["groups"], ",")))
+	case EvClaimed, EvRecommended:
+		return T(id, "group", X(s.groupText(d["group"])))
+	case EvRated:
+		return T(id, "rating", n("rating"))
+	case EvDeliveryLost:
+		return T(id, "op", C(d["op"]))
+	}
+	return T(id)
 }
 
 // statusLine says where a case stands.

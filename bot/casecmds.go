@@ -158,26 +158,10 @@ func (s *Service) history(ctx context.Context, a asker, args string) (Response, 
 			if e.Actor != "" {
 				who = T("person", "who", P(w.person(e.Actor)))
 			}
-			lines = append(lines, T("history.line", "at", At(e.At), "who", X(who), "what", X(eventText(e.Type)), "detail", S(detailString(e.Detail))))
+			lines = append(lines, T("history.line", "at", At(e.At), "who", X(who), "what", X(w.s.eventText(e))))
 		}
 		return lines, nil
 	})
-}
-
-// detailString shows an event's details as "key=value" pairs, sorted.
-func detailString(d map[string]string) string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if d[k] != "" {
-			parts = append(parts, k+"="+d[k])
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 func (s *Service) languagesList() Arg {

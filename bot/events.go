@@ -134,9 +134,7 @@ func (w *work) rate(c *Case, by UserID, score int) error {
 	if err := w.event(*c, by, EvRated, "rating", fmt.Sprint(score)); err != nil {
 		return err
 	}
-	if err := w.toThread(*c, w.committeeMsg(T("thread.rated", "n", N(score)))); err != nil {
-		return err
-	}
+	// The case is closed and its thread archived: the card shows the rating.
 	return w.refreshCard(*c)
 }
 

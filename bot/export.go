@@ -12,7 +12,8 @@ import (
 type Record struct {
 	Case   Case
 	Groups []Assignment
-	Votes  []Vote  // the votes that decided each round, then the open round's current votes
+	Votes  []Vote  // the votes that decided each closed round
+	Open   []Vote  // the current votes of the round still open, if any
 	Events []Event // in order
 }
 
@@ -44,7 +45,7 @@ func (s *Service) Export(ctx context.Context) ([]Record, error) {
 					}
 					for _, u := range b.Eligible {
 						if ch, ok := b.Votes[u]; ok {
-							r.Votes = append(r.Votes, Vote{CaseID: c.ID, Round: rd.N, Voter: u, Choice: ch})
+							r.Open = append(r.Open, Vote{CaseID: c.ID, Round: rd.N, Voter: u, Choice: ch})
 						}
 					}
 				}

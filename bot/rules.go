@@ -12,7 +12,7 @@ type Rule struct {
 	// plurality (or escalated).
 	Deadline time.Duration
 	// RemindAfter is when members who have not voted are reminded; zero
-	// sends no reminders.
+	// means the default, a negative value sends no reminders.
 	RemindAfter time.Duration
 	// Quorum is the number of votes a plurality needs at the deadline.
 	Quorum int

@@ -58,8 +58,14 @@ const (
 )
 
 func (c *Config) fill() {
-	if c.Rule == (Rule{}) {
-		c.Rule = DefaultRule
+	if c.Rule.Deadline <= 0 {
+		c.Rule.Deadline = DefaultRule.Deadline
+	}
+	if c.Rule.RemindAfter == 0 {
+		c.Rule.RemindAfter = DefaultRule.RemindAfter
+	}
+	if c.Rule.Quorum <= 0 {
+		c.Rule.Quorum = DefaultRule.Quorum
 	}
 	if c.MaxOpenCases <= 0 {
 		c.MaxOpenCases = DefaultMaxOpenCases
@@ -336,6 +342,26 @@ func (s *Service) langName(tag string) string {
 		}
 	}
 	return tag
+}
+
+// LangOf returns the language to write to a person in: the one they chose
+// with /helpdesk language, else their platform's locale (the stored one,
+// or locale when given), else the helpdesk's default. Adapters use it for
+// texts of their own.
+func (s *Service) LangOf(ctx context.Context, user UserID, locale string) string {
+	var m Member
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		m, err = w.member(user)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("read member language", "user", user, "err", err)
+	}
+	if locale != "" {
+		m.Locale = locale
+	}
+	return s.pickLang(m.Lang, m.Locale)
 }
 
 // committee lists the committee members of a platform.

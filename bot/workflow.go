@@ -355,7 +355,9 @@ func (w *work) escalate(c Case, r Round, why Reason) error {
 	people := make([]Text, len(deciders))
 	for i, u := range deciders {
 		people[i] = T("person", "who", P(w.person(u)))
-		if err := w.dm(c, "", u, w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", S(c.Title), "reason", X(reasonText(why)), "cmd", cmd))); err != nil {
+		m := w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", S(c.Title), "reason", X(reasonText(why)), "cmd", cmd))
+		m.LinkThread = true
+		if err := w.dm(c, "", u, m); err != nil {
 			return err
 		}
 	}
@@ -633,7 +635,9 @@ func (w *work) remind(c Case, r Round) error {
 	for _, u := range waiting {
 		left := r.Deadline.Sub(w.now).Round(time.Hour)
 		t := T("dm.reminder", "id", caseRef(c.ID), "title", S(c.Title), "at", At(r.Deadline), "kind", X(T("round."+string(r.Kind)))).Plural(int(left.Hours()))
-		if err := w.dm(c, "", u, w.to(u, t, voteHow(r.Kind))); err != nil {
+		m := w.to(u, t, voteHow(r.Kind))
+		m.LinkThread = true
+		if err := w.dm(c, "", u, m); err != nil {
 			return err
 		}
 	}

@@ -316,8 +316,13 @@ func (se *session) handle(ctx context.Context, line string) bool {
 	return false
 }
 
-// lang is the language of the shell's own texts for a person.
+// lang is the language of the shell's own texts for a person: the one they
+// chose with /helpdesk language, else their locale, as the core decides.
 func (se *session) lang(name string) string {
+	if se.svc != nil {
+		// A short read of one row; the session's lines carry no context.
+		return se.svc.LangOf(context.Background(), UserID(name), se.locale(name))
+	}
 	if loc := se.locale(name); loc != "" {
 		if tag, ok := se.sh.cat.Match(loc); ok {
 			return tag

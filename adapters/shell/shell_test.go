@@ -365,7 +365,6 @@ func TestWholeCase(t *testing.T) {
 		"\n"+postID(resolved)+": 1️⃣ 2️⃣ 3️⃣ 4️⃣ 5️⃣\n",
 		"rita reacted 4️⃣ on "+postID(resolved)+".",
 	)
-	wantBlock(t, out, threadHead, h.text("en", "thread.rated", "n", bot.N(4)))
 	wantBlock(t, out, edited, h.text("en", "rating.value", "n", bot.N(4)))
 
 	r := h.record(1)
@@ -779,5 +778,23 @@ func TestChat(t *testing.T) {
 	}
 	if err := sh.Edit(ctx, "nonsense", bot.Message{}); !errors.Is(err, bot.ErrGone) {
 		t.Errorf("edit of a foreign ref: %v, want ErrGone", err)
+	}
+}
+
+func TestRunningClockRunsAndWaitsAdd(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	c := shell.NewRunningClock(start)
+	time.Sleep(20 * time.Millisecond)
+	if got := c.Now(); !got.After(start) {
+		t.Fatalf("a running clock stood still at %v", got)
+	}
+	before := c.Now()
+	if got := c.Advance(49 * time.Hour); got.Sub(before) < 49*time.Hour {
+		t.Fatalf("advanced from %v to %v, want at least 49h", before, got)
+	}
+	frozen := shell.NewClock(start)
+	time.Sleep(5 * time.Millisecond)
+	if got := frozen.Now(); !got.Equal(start) {
+		t.Fatalf("a script's clock moved to %v", got)
 	}
 }

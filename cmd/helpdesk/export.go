@@ -33,9 +33,10 @@ type exportCase struct {
 }
 
 type exportVote struct {
-	Round  int    `json:"round"`
-	Voter  string `json:"voter"`
-	Choice string `json:"choice"`
+	Round       int    `json:"round"`
+	Voter       string `json:"voter"`
+	Choice      string `json:"choice"`
+	Provisional bool   `json:"provisional,omitempty"` // cast in the round still open
 }
 
 type exportEvent struct {
@@ -122,6 +123,9 @@ func exportCases(recs []bot.Record) []exportCase {
 		}
 		for _, v := range r.Votes {
 			x.Votes = append(x.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice)})
+		}
+		for _, v := range r.Open { // the round still being voted on: not a decision yet
+			x.Votes = append(x.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice), Provisional: true})
 		}
 		for _, e := range r.Events {
 			d := e.Detail

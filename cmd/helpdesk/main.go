@@ -133,7 +133,13 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitError
 	}
 
+	// A person at a terminal sees time pass; a script plays the same way
+	// each run.
+	interactive := isTerminal(stdin)
 	clock := shell.NewClock(time.Now())
+	if interactive {
+		clock = shell.NewRunningClock(time.Now())
+	}
 	store, err := sqlite.OpenWith(ctx, c.db, sqlite.Options{Clock: clock})
 	if err != nil {
 		log.Error("open database", "path", c.db, "err", err)
@@ -151,7 +157,7 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		Clock:       clock,
 		Roster:      cfg.Roster,
 		Out:         stdout,
-		Interactive: isTerminal(stdin),
+		Interactive: interactive,
 		Locale:      shell.LocaleFromEnv(os.Getenv),
 		DefaultLang: svc.Config().DefaultLang,
 		Logger:      log,
