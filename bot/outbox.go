@@ -45,7 +45,7 @@ func (s *Service) Deliver(ctx context.Context, platform string) (int, error) {
 			}
 			if done {
 				progress++
-			} else if it.CaseID != 0 {
+			} else if it.CaseID != 0 && it.Op != OpEdit { // nothing waits for a refresh
 				blocked[it.CaseID] = true
 			}
 		}

@@ -30,6 +30,14 @@ type Chat interface {
 	Invite(ctx context.Context, thread string, user UserID) error
 }
 
+// Pacer is optional: a platform that limits how often one post may be
+// edited says so, and the core holds a post's refresh back by that much.
+// Refreshes that come meanwhile collapse into it, so a burst of votes
+// makes one edit and the last state always lands.
+type Pacer interface {
+	EditInterval() time.Duration
+}
+
 // Archiver is optional: a platform whose threads can be archived archives
 // the thread of a closed case.
 type Archiver interface {
@@ -153,7 +161,8 @@ type Tx interface {
 	Enqueue(it *Item) error
 	// Pending lists up to limit items of a platform that are due at now,
 	// oldest first, leaving out any item of a case that has an older
-	// pending item not yet due (the work of a case is done in order).
+	// pending item not yet due (the work of a case is done in order),
+	// other than an edit: nothing waits for a refresh.
 	Pending(platform string, now time.Time, limit int) ([]Item, error)
 	// Done marks an item performed.
 	Done(id int64) error
@@ -215,4 +224,5 @@ type Item struct {
 	Collapse string // items with the same key collapse into the latest
 	Attempts int
 	Created  time.Time
+	Due      time.Time // when to do it; zero means at once (Created)
 }

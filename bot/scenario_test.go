@@ -673,3 +673,43 @@ func TestReconcileCountsVotesCastWhileAwayOnce(t *testing.T) {
 		t.Fatalf("%d removals logged, want bo's one", n)
 	}
 }
+
+// pacedChat edits a post at most once a second, as Discord and Mattermost
+// adapters ask.
+type pacedChat struct{ *fakeChat }
+
+func (pacedChat) EditInterval() time.Duration { return time.Second }
+
+func TestABurstOfVotesOnAPacedPlatformMakesOneEditWithTheLastTally(t *testing.T) {
+	h := newHarness(t)
+	h.svc.Attach("shell", pacedChat{h.chat})
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	m := h.chat.mark()
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "❌")
+	h.react(c, "chen", "❓")
+	h.react(c, "bo", "✅") // bo changes his mind: his latest reaction counts
+	edits := func() []sent {
+		var out []sent
+		for _, s := range h.chat.sentSince(m) {
+			if s.Op == bot.OpEdit {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if n := len(edits()); n != 0 {
+		t.Fatalf("%d edits within the second", n)
+	}
+	// A thread post of the same case does not wait for the held-back edit.
+	h.wantReply(h.cmd("ana", "ask #1 Which licence?"), "reply.asked")
+	h.wantPosted(m, "thread.asked", bot.InThread, "")
+	h.wait(time.Second)
+	es := edits()
+	if len(es) != 1 {
+		t.Fatalf("%d edits after the second, want 1", len(es))
+	}
+	if got := h.render(&es[0].Msg); !strings.Contains(got, "✅ 2 · ❌ 0 · ❓ 1: 3 of 5") {
+		t.Fatalf("the edit does not show the last tally: %s", got)
+	}
+}

@@ -103,11 +103,16 @@ type Service struct {
 
 	mu    sync.Mutex
 	chats map[string]*outlet // by platform
+	// committees caches the committee of each platform as last committed.
+	// Every vote needs it and it rarely changes; this process is the
+	// store's only writer, so a change of roles here is the only change.
+	committees map[string][]Member
 }
 
 // outlet is one platform's Chat and the worker state around it.
 type outlet struct {
 	chat Chat
+	pace time.Duration // at most one edit of a post per pace (Pacer)
 	wake chan struct{}
 	busy sync.Mutex // one delivery at a time per platform
 }
@@ -126,7 +131,11 @@ func (s *Service) Config() Config { return s.cfg }
 func (s *Service) Attach(platform string, chat Chat) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats[platform] = &outlet{chat: chat, wake: make(chan struct{}, 1)}
+	o := &outlet{chat: chat, wake: make(chan struct{}, 1)}
+	if p, ok := chat.(Pacer); ok {
+		o.pace = p.EditInterval()
+	}
+	s.chats[platform] = o
 }
 
 func (s *Service) outlet(platform string) *outlet {
@@ -148,6 +157,9 @@ type work struct {
 	committees map[string][]Member
 	ballots    map[[2]int64]Ballot
 	voteRefs   map[[2]int64]string // the platform reference of a round's vote post
+	// membersChanged is set when the transaction wrote a person's roles:
+	// the service's cache of committees is then stale.
+	membersChanged bool
 }
 
 // busyRetries is how often a transaction is tried again when another
@@ -157,12 +169,11 @@ const busyRetries = 3
 // update runs fn in one write transaction and, once it committed, wakes the
 // outbox workers of the platforms that have new work.
 func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
-	var woken map[string]bool
+	var w *work
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = s.store.Update(ctx, func(tx Tx) error {
-			w := &work{s: s, tx: tx, now: s.clock.Now().UTC(), woken: map[string]bool{}}
-			woken = w.woken
+			w = &work{s: s, tx: tx, now: s.clock.Now().UTC(), woken: map[string]bool{}, committees: s.cachedCommittees()}
 			return fn(w)
 		})
 		if !errors.Is(err, ErrBusy) || attempt >= busyRetries || ctx.Err() != nil {
@@ -173,12 +184,45 @@ func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
 		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
 		}
 	}
+	if w != nil && w.membersChanged {
+		s.forgetCommittees() // even when rolled back: the cache must not hold what was written
+	}
 	if err == nil {
-		for p := range woken {
+		if w != nil && !w.membersChanged {
+			s.keepCommittees(w.committees)
+		}
+		for p := range w.woken {
 			s.wakeOutlet(p)
 		}
 	}
 	return err
+}
+
+func (s *Service) cachedCommittees() map[string][]Member {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string][]Member, len(s.committees))
+	for p, ms := range s.committees {
+		out[p] = ms
+	}
+	return out
+}
+
+func (s *Service) keepCommittees(read map[string][]Member) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committees == nil {
+		s.committees = map[string][]Member{}
+	}
+	for p, ms := range read {
+		s.committees[p] = ms
+	}
+}
+
+func (s *Service) forgetCommittees() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.committees = nil
 }
 
 // view runs fn on a read snapshot.
@@ -220,7 +264,9 @@ func (w *work) enqueue(c Case, it Item) error {
 	if err := w.tx.Enqueue(&it); err != nil {
 		return fmt.Errorf("enqueue %s %s for case %d: %w", it.Op, it.Name, c.ID, err)
 	}
-	w.woken[c.Platform] = true
+	if !it.Due.After(w.now) { // work held back is found by the worker's poll when due
+		w.woken[c.Platform] = true
+	}
 	return nil
 }
 
@@ -244,7 +290,11 @@ func (w *work) dm(c Case, name string, user UserID, m Message) error {
 // content is read at delivery, so edits of one post pending together
 // collapse into one that shows the latest state.
 func (w *work) edit(c Case, name string) error {
-	return w.enqueue(c, Item{Op: OpEdit, Name: name, Collapse: fmt.Sprintf("%d/%s", c.ID, name)})
+	it := Item{Op: OpEdit, Name: name, Collapse: fmt.Sprintf("%d/%s", c.ID, name)}
+	if o := w.s.outlet(c.Platform); o != nil && o.pace > 0 {
+		it.Due = w.now.Add(o.pace)
+	}
+	return w.enqueue(c, it)
 }
 
 func (w *work) react(c Case, name string, emoji ...string) error {
@@ -404,7 +454,7 @@ func (w *work) seen(m Member) error {
 	if err := w.tx.PutMember(m); err != nil {
 		return fmt.Errorf("record member %s: %w", m.ID, err)
 	}
-	w.committees, w.ballots = nil, nil
+	w.committees, w.ballots, w.membersChanged = nil, nil, true
 	return nil
 }
 

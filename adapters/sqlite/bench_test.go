@@ -14,13 +14,18 @@ import (
 	"github.com/wmse/helpdesk/bot"
 )
 
-// benchClock is a fixed clock.
+// benchClock is the wall clock: held-back card edits fall due and are
+// delivered while the votes come in, as in the running bot.
 type benchClock struct{}
 
-func (benchClock) Now() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+func (benchClock) Now() time.Time { return time.Now() }
 
-// nullChat records nothing: the benchmark measures the store, not a platform.
+// nullChat records nothing: the benchmark measures the store, not a
+// platform. Like the Discord and Mattermost adapters, it edits a post at
+// most once a second.
 type nullChat struct{ n atomic.Int64 }
+
+func (c *nullChat) EditInterval() time.Duration { return time.Second }
 
 func (c *nullChat) Post(context.Context, bot.Place, bot.Message) (string, error) {
 	return fmt.Sprintf("m%d", c.n.Add(1)), nil

@@ -16,7 +16,8 @@ const (
 	stateFailed  = "failed"
 )
 
-// Enqueue adds it to the outbox, due at it.Created, and sets it.ID. When
+// Enqueue adds it to the outbox, due at it.Due (it.Created when zero), and
+// sets it.ID. When
 // it.Collapse is set and a pending item with the same key has not been
 // tried yet, that item stands for both: nothing is added and it.ID is set
 // to that item's id. (Collapsing items are refreshes whose content is read
@@ -43,11 +44,14 @@ func (t *tx) Enqueue(it *bot.Item) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", it.Op, err)
 	}
-	created := encTime(it.Created)
+	created, due := encTime(it.Created), encTime(it.Created)
+	if !it.Due.IsZero() {
+		due = encTime(it.Due)
+	}
 	res, err := t.exec(`INSERT INTO outbox (platform, case_id, op, name, place, message, emoji, user,
 		collapse, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.Platform, nullID(it.CaseID), it.Op, it.Name, place, msg, it.Emoji, it.User,
-		it.Collapse, statePending, it.Attempts, created, created)
+		it.Collapse, statePending, it.Attempts, due, created)
 	if err != nil {
 		return fmt.Errorf("enqueue %s for case %d: %w", it.Op, it.CaseID, dbErr(err))
 	}
@@ -72,7 +76,7 @@ func (t *tx) Pending(platform string, now time.Time, limit int) ([]bot.Item, err
 		WHERE o.platform = ? AND o.state = 'pending' AND o.next_at <= ?
 			AND NOT EXISTS (SELECT 1 FROM outbox b
 				WHERE o.case_id IS NOT NULL AND b.case_id = o.case_id
-					AND b.state = 'pending' AND b.id < o.id AND b.next_at > ?)
+					AND b.state = 'pending' AND b.id < o.id AND b.next_at > ? AND b.op <> 'edit')
 		ORDER BY o.id LIMIT ?`, platform, at, at, limit)
 	items, err := collect(rows, err, func(r scanner) (bot.Item, error) {
 		var it bot.Item

@@ -720,6 +720,34 @@ func TestOutboxCollapseKeepsOnePendingRefresh(t *testing.T) {
 	})
 }
 
+func TestAHeldBackEditDoesNotHoldUpTheCase(t *testing.T) {
+	s, _ := MustOpen(t)
+	c := MustCase(t, s, "shell:ana", bot.InitialReview)
+	edit := &bot.Item{Platform: "shell", CaseID: c.ID, Op: bot.OpEdit, Name: "card", Collapse: "1/card",
+		Created: at(0), Due: at(time.Second)}
+	post := &bot.Item{Platform: "shell", CaseID: c.ID, Op: bot.OpPost, Name: "note",
+		Place: bot.Place{Kind: bot.InThread}, Message: bot.Message{Lang: "en"}, Created: at(0)}
+	MustUpdate(t, s, func(tx bot.Tx) error {
+		if err := tx.Enqueue(edit); err != nil {
+			return err
+		}
+		return tx.Enqueue(post)
+	})
+	names := func(now time.Time) []string {
+		var out []string
+		MustView(t, s, func(tx bot.Tx) error {
+			items, err := tx.Pending("shell", now, 10)
+			for _, it := range items {
+				out = append(out, it.Name)
+			}
+			return err
+		})
+		return out
+	}
+	diff(t, "before the edit is due", names(at(0)), []string{"note"})
+	diff(t, "once it is due", names(at(time.Second)), []string{"card", "note"})
+}
+
 func TestPendingOrderAndBlocking(t *testing.T) {
 	s, _ := MustOpen(t)
 	c1 := MustCase(t, s, "shell:ana", bot.InitialReview)
