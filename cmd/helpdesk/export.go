@@ -10,8 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/wmse/helpdesk/adapters/shell"
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -73,18 +71,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "helpdesk export: %v\n", err)
 		return exitError
 	}
-	clock := shell.NewClock(time.Now())
-	store, err := sqlite.OpenWith(ctx, c.db, sqlite.Options{Clock: clock})
+	store, closeStore, err := openStore(ctx, log, c.db, wallClock{})
 	if err != nil {
-		log.Error("open database", "path", c.db, "err", err)
 		return exitError
 	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.Error("close database", "err", err)
-		}
-	}()
-	recs, err := bot.New(store, clock, cat, cfg.Bot).Export(ctx)
+	defer closeStore()
+	recs, err := bot.New(store, wallClock{}, cat, cfg.Bot).Export(ctx)
 	if err != nil {
 		log.Error("export", "err", err)
 		return exitError

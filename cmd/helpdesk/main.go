@@ -140,16 +140,11 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if interactive {
 		clock = shell.NewRunningClock(time.Now())
 	}
-	store, err := sqlite.OpenWith(ctx, c.db, sqlite.Options{Clock: clock})
+	store, closeStore, err := openStore(ctx, log, c.db, clock)
 	if err != nil {
-		log.Error("open database", "path", c.db, "err", err)
 		return exitError
 	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.Error("close database", "err", err)
-		}
-	}()
+	defer closeStore()
 
 	svc := bot.New(store, clock, cat, cfg.Bot)
 	sh := shell.New(shell.Options{
@@ -171,6 +166,26 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	log.Info("helpdesk stopped")
 	return exitOK
 }
+
+// openStore opens the database at path and returns it with the function
+// that closes it; failures are logged.
+func openStore(ctx context.Context, log *slog.Logger, path string, clock bot.Clock) (*sqlite.Store, func(), error) {
+	store, err := sqlite.OpenWith(ctx, path, sqlite.Options{Clock: clock})
+	if err != nil {
+		log.Error("open database", "path", path, "err", err)
+		return nil, nil, err
+	}
+	return store, func() {
+		if err := store.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}, nil
+}
+
+// wallClock is the system's clock.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
 
 // isTerminal reports whether r is a terminal a person types at.
 func isTerminal(r io.Reader) bool {
