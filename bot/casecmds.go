@@ -213,9 +213,23 @@ func (s *Service) experts(ctx context.Context, a asker, args string) (Response, 
 		if err != nil {
 			return err
 		}
+		listed := map[UserID]bool{}
 		for _, v := range vs {
 			if matches(topic, v.Languages, v.Skills, v.Groups) {
+				listed[v.User] = true
 				lines = append(lines, T("experts.line", "who", P(w.person(v.User)), "langs", S(v.Languages), "skills", S(v.Skills)))
+			}
+		}
+		// Committee members who have not signed up are found by the
+		// language they speak, or by "committee".
+		members, err := w.committee(a.ID.Platform())
+		if err != nil || topic == "" {
+			return err
+		}
+		for _, m := range members {
+			lang := w.s.pickLang(m.Lang, m.Locale)
+			if !listed[m.ID] && (matches(topic, lang, w.s.langName(lang)) || matches(topic, "committee")) {
+				lines = append(lines, T("experts.member", "who", P(w.person(m.ID)), "lang", C(w.s.langName(lang))))
 			}
 		}
 		return nil

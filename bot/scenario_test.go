@@ -713,3 +713,26 @@ func TestABurstOfVotesOnAPacedPlatformMakesOneEditWithTheLastTally(t *testing.T)
 		t.Fatalf("the edit does not show the last tally: %s", got)
 	}
 }
+
+func TestExpertsFindsVolunteersBySkillAndMembersByLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.langs["dina"] = "sv-SE"
+	h.cmd("dina", "help") // dina's platform says she reads Swedish
+	sub := bot.Submission{Kind: bot.VolunteerForm, Values: map[string]string{
+		"languages": "Bengali, English", "skills": "OpenRefine, Wikidata metadata", "groups": "implementation"}}
+	h.wantReply(h.svc.Submit(h.ctx, h.inv("cora"), sub), "reply.volunteered")
+	r := h.cmd("rita", "experts wikidata")
+	h.wantReply(r, "experts.title")
+	if got := h.render(r.Reply); !strings.Contains(got, "cora") || strings.Contains(got, "dina") {
+		t.Fatalf("experts wikidata: %s", got)
+	}
+	r = h.cmd("rita", "experts svenska")
+	if got := h.render(r.Reply); !strings.Contains(got, "dina") || strings.Contains(got, "cora") {
+		t.Fatalf("experts svenska: %s", got)
+	}
+	h.wantReply(h.cmd("rita", "experts quilting"), "experts.none")
+	bad := bot.Submission{Kind: bot.VolunteerForm, Values: map[string]string{"languages": "sv", "skills": "x", "groups": "knitting"}}
+	if r := h.svc.Submit(h.ctx, h.inv("rita"), bad); r.FieldErrors["groups"].ID != "form.error.groups" {
+		t.Fatalf("unknown group accepted: %+v", r.FieldErrors)
+	}
+}
