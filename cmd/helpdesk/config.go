@@ -36,6 +36,10 @@ type file struct {
 	Groups       []groupEntry    `toml:"groups"`
 	Guides       []guideEntry    `toml:"guides"`
 	Shell        shellSection    `toml:"shell"`
+	// The platforms' sections are defined in their files (discord.go,
+	// mattermost.go); nil when the file has none.
+	Discord    *discordSection    `toml:"discord"`
+	Mattermost *mattermostSection `toml:"mattermost"`
 }
 
 type helpdeskSection struct {
@@ -80,6 +84,21 @@ type config struct {
 	Bot      bot.Config
 	Location *time.Location
 	Roster   shell.Roster
+	File     file // as written: each platform reads its own section
+}
+
+// platformsWanted reports whether the configuration or the environment
+// names a chat platform, so that the shell is not the one to run.
+func (c config) platformsWanted(env func(string) string) bool {
+	if c.File.Discord != nil || c.File.Mattermost != nil {
+		return true
+	}
+	for _, k := range []string{"HELPDESK_DISCORD_TOKEN", "HELPDESK_DISCORD_TOKEN_FILE", "HELPDESK_MATTERMOST_URL"} {
+		if env(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ConfigError lists every problem found in a configuration file.
@@ -174,7 +193,7 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 		return d
 	}
 
-	c := config{Location: time.UTC, Roster: shell.Roster{}}
+	c := config{Location: time.UTC, Roster: shell.Roster{}, File: f}
 	c.Bot.CommitteeLang = lang("helpdesk.committee_language", f.Helpdesk.CommitteeLanguage)
 	c.Bot.DefaultLang = lang("helpdesk.default_language", f.Helpdesk.DefaultLanguage)
 	if tz := f.Helpdesk.TimeZone; tz != "" {

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && args[0] == "export" {
 		return runExport(ctx, args[1:], stdout, stderr)
 	}
-	return runShell(ctx, args, stdin, stdout, stderr)
+	return runBot(ctx, args, stdin, stdout, stderr)
 }
 
 // common are the flags every command has.
@@ -117,9 +117,10 @@ func (c *common) setup(stderr io.Writer) (*slog.Logger, *locales.Catalog, config
 	return log, cat, cfg, nil
 }
 
-// runShell runs the helpdesk in the terminal until the input ends, /quit,
-// or a signal.
-func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runBot runs the helpdesk on the platforms the configuration (or the
+// environment) enables until a signal, or, when none is, in the terminal
+// until the input ends, /quit, or a signal.
+func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -134,11 +135,15 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 
 	// A person at a terminal sees time pass; a script plays the same way
-	// each run.
+	// each run; platforms live on the wall clock.
 	interactive := isTerminal(stdin)
-	clock := shell.NewClock(time.Now())
+	var clock bot.Clock = wallClock{}
+	shellClock := shell.NewClock(time.Now())
 	if interactive {
-		clock = shell.NewRunningClock(time.Now())
+		shellClock = shell.NewRunningClock(time.Now())
+	}
+	if !cfg.platformsWanted(os.Getenv) {
+		clock = shellClock
 	}
 	store, closeStore, err := openStore(ctx, log, c.db, clock)
 	if err != nil {
@@ -147,9 +152,22 @@ func runShell(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	defer closeStore()
 
 	svc := bot.New(store, clock, cat, cfg.Bot)
+	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
+		return exitError
+	}
+	if len(plats) > 0 {
+		log.Info("helpdesk started", "db", c.db, "platforms", len(plats))
+		if err := runPlatforms(ctx, svc, plats, log); err != nil {
+			return exitError
+		}
+		log.Info("helpdesk stopped")
+		return exitOK
+	}
 	sh := shell.New(shell.Options{
 		Catalog:     cat,
-		Clock:       clock,
+		Clock:       shellClock,
 		Roster:      cfg.Roster,
 		Out:         stdout,
 		Interactive: interactive,

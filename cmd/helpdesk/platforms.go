@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// platform is a chat platform the helpdesk runs on besides the shell
+// (Discord, Mattermost). Its factory has attached its bot.Chat to the
+// service; Run connects and turns the platform's events into the core's
+// until ctx ends, then disconnects and returns.
+type platform interface {
+	Run(ctx context.Context) error
+}
+
+// platformSetup is what a platform factory gets to build its platform.
+type platformSetup struct {
+	File     file                // the configuration as written, for the platform's own section
+	Env      func(string) string // the environment (tokens, addresses)
+	Service  *bot.Service
+	Catalog  *locales.Catalog
+	Location *time.Location
+	Log      *slog.Logger
+}
+
+// platformFactory builds a platform when the configuration or the
+// environment enables it, and returns nil, nil when neither does. A
+// factory validates its own section; its errors name the key and never
+// include a secret.
+type platformFactory func(ps platformSetup) (platform, error)
+
+// platformFactories are registered by each platform's file in this
+// package (discord.go, mattermost.go), by name.
+var platformFactories = map[string]platformFactory{}
+
+// enabledPlatforms builds every platform that is configured.
+func enabledPlatforms(ps platformSetup) (map[string]platform, error) {
+	names := make([]string, 0, len(platformFactories))
+	for n := range platformFactories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := map[string]platform{}
+	for _, n := range names {
+		p, err := platformFactories[n](ps)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		if p != nil {
+			out[n] = p
+		}
+	}
+	return out, nil
+}
+
+// How often the core looks at the outbox for work that has come due
+// (retries, paced edits) and at the timers (reminders, deadlines).
+const (
+	pollEvery = 250 * time.Millisecond
+	tickEvery = 30 * time.Second
+)
+
+// runPlatforms runs the core's background work and every platform until
+// ctx ends or one of them fails.
+func runPlatforms(ctx context.Context, svc *bot.Service, plats map[string]platform, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(plats)+1)
+	go func() { errs <- svc.Run(ctx, pollEvery, tickEvery) }()
+	for name, p := range plats {
+		go func() {
+			err := p.Run(ctx)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range len(plats) + 1 {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			log.Error("stopping", "err", err)
+		}
+		cancel() // one stopped: stop the others
+	}
+	return first
+}
