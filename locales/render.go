@@ -1,7 +1,11 @@
 package locales
 
 import (
+	"fmt"
 	"strings"
+	"time"
+
+	"golang.org/x/text/number"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
@@ -26,6 +30,7 @@ const TimeLayout = "2006-01-02 15:04 MST"
 // keep a left-to-right name or title from reordering the line around it.
 const (
 	fsi = "\u2068"
+	lri = "\u2066" // left-to-right isolate, for literals known to be LTR
 	pdi = "\u2069"
 )
 
@@ -40,7 +45,7 @@ const maxDepth = 16
 // is localized, in English if lang lacks it, and a message English lacks
 // too is shown as "[id]". Its arguments become template fields: Str is
 // escaped, Code is shown as it is, Num is formatted for the language, Time
-// is shown in the catalog's time zone as TimeLayout, Person by st.Person,
+// is shown in the catalog's time zone as the language writes dates, Person by st.Person,
 // Text in turn, List as its texts joined with ", ". t.Count picks the
 // plural form and, unless t.Args has a "Count" of its own, is the field
 // Count. In a right-to-left language every Str, person and quote argument
@@ -92,11 +97,11 @@ func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 	case a.Str != "":
 		return l.isolate(st.Escape(a.Str))
 	case a.Code != "":
-		return a.Code
+		return l.isolateLTR(a.Code)
 	case a.Num != nil:
 		return l.printer.Sprintf("%d", *a.Num)
 	case a.Time != nil:
-		return a.Time.In(c.loc.Load()).Format(TimeLayout)
+		return c.date(l, *a.Time, st, depth)
 	case a.Person != nil:
 		return l.isolate(st.Person(*a.Person))
 	case a.Text != nil:
@@ -121,6 +126,40 @@ func (c *Catalog) nested(l *locale, t bot.Text, st Style, depth int) string {
 		return l.isolate(st.Escape(t.Quote))
 	}
 	return c.render(l, t, st, depth)
+}
+
+// date shows a moment in the catalog's time zone the way the language
+// writes dates: its own pattern and month names (date.format,
+// date.month.N) and its own digits. A catalog without date.format shows
+// TimeLayout.
+func (c *Catalog) date(l *locale, t time.Time, st Style, depth int) string {
+	t = t.In(c.loc.Load())
+	if !c.Has("date.format") || depth > maxDepth {
+		return t.Format(TimeLayout)
+	}
+	digits := func(n, width int) bot.Arg {
+		return bot.C(l.printer.Sprint(number.Decimal(n, number.NoSeparator(), number.MinIntegerDigits(width))))
+	}
+	zone, _ := t.Zone()
+	d := bot.T("date.format",
+		"day", digits(t.Day(), 1),
+		"month", bot.X(bot.T(fmt.Sprintf("date.month.%d", int(t.Month())))),
+		"year", digits(t.Year(), 1),
+		"hour", digits(t.Hour(), 2),
+		"minute", digits(t.Minute(), 2),
+		"zone", bot.C(zone))
+	return c.render(l, d, st, depth+1)
+}
+
+// isolateLTR wraps a left-to-right literal (a case number, a command, a
+// link) in a left-to-right isolate (U+2066 … U+2069) in a right-to-left
+// language, so that "#12" or "/helpdesk status #12" keeps its order inside
+// an Arabic sentence.
+func (l *locale) isolateLTR(s string) string {
+	if !l.rtl || s == "" {
+		return s
+	}
+	return lri + s + pdi
 }
 
 // isolate wraps user text in bidirectional isolates in a right-to-left

@@ -443,7 +443,7 @@ func TestWaitSendsReminders(t *testing.T) {
 	h := newHarness(t, "")
 	h.play(request + "/as ana\n/react #1 ✅\n")
 	out := h.play("/as bo\n/wait 49h\n")
-	wantIn(t, out, "bo> /wait 49h\nTime passes… it is now 2026-03-04 10:00 UTC.\n")
+	wantIn(t, out, "bo> /wait 49h\nTime passes… it is now 4 March 2026, 10:00 UTC.\n")
 	for _, who := range []string{"bo", "chen", "dina", "eli"} {
 		wantBlock(t, out, dmTo(who), "#1", title, h.text("en", "vote.how.initial"))
 	}

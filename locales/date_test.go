@@ -1,0 +1,53 @@
+package locales_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+func TestDatesAreWrittenTheReadersWayInTheHelpdesksTimeZone(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	cat.SetLocation(stockholm)
+	at := time.Date(2026, 12, 2, 8, 5, 0, 0, time.UTC) // 09:05 in Stockholm
+	msg := bot.T("vote.deadline", "at", bot.At(at))
+	cases := []struct{ lang, want string }{
+		{"en", "2 December 2026, 09:05 CET"},
+		{"sv", "2 december 2026 kl. 09.05 CET"},
+	}
+	for _, tc := range cases {
+		if got := cat.Text(tc.lang, msg, locales.Style{}); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q does not contain %q", tc.lang, got, tc.want)
+		}
+	}
+}
+
+func TestLiteralsStayLeftToRightInsideRightToLeftText(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cat.Match("ar"); !ok {
+		t.Skip("no Arabic messages yet")
+	}
+	got := cat.Text("ar", bot.T("status.title", "id", bot.C("#12"), "title", bot.S("Scans"), "type", bot.X(bot.T("type.guidance"))), locales.Style{})
+	if !strings.Contains(got, "\u2066#12\u2069") {
+		t.Errorf("the case number is not in a left-to-right isolate: %q", got)
+	}
+	if !strings.Contains(got, "\u2068Scans\u2069") {
+		t.Errorf("the title is not in a first-strong isolate: %q", got)
+	}
+	if en := cat.Text("en", bot.T("status.title", "id", bot.C("#12"), "title", bot.S("Scans"), "type", bot.X(bot.T("type.guidance"))), locales.Style{}); strings.ContainsAny(en, "\u2066\u2068\u2069") {
+		t.Errorf("isolates in English: %q", en)
+	}
+}
