@@ -244,7 +244,9 @@ func (s *Service) Reconcile(ctx context.Context, platform string, h HeldReaction
 			}
 		}
 		for _, r := range held {
-			if !now[string(r.User)+"\x00"+r.Emoji] {
+			// A carried reaction was held on a deleted post: the platform
+			// cannot show it, and it still counts.
+			if !now[string(r.User)+"\x00"+r.Emoji] && !r.Carried {
 				removes = append(removes, Reaction{Post: h.Post, User: r.User, Emoji: r.Emoji})
 			}
 		}

@@ -52,6 +52,23 @@ type fakeChat struct {
 	// afterPost runs after a post succeeded on the platform, before the
 	// helpdesk records it: a test can crash the helpdesk there.
 	afterPost func()
+	// deleted are posts and threads someone deleted by hand.
+	deleted map[string]bool
+}
+
+// delete removes a post or thread from the platform, as a person might.
+func (f *fakeChat) delete(ref string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deleted == nil {
+		f.deleted = map[string]bool{}
+	}
+	f.deleted[ref] = true
+	for card, th := range f.threads {
+		if th == ref {
+			delete(f.threads, card)
+		}
+	}
 }
 
 var _ bot.Chat = (*fakeChat)(nil)
@@ -73,6 +90,10 @@ func (f *fakeChat) Post(_ context.Context, to bot.Place, m bot.Message) (string,
 	if err := f.failing(bot.OpPost, to); err != nil {
 		f.mu.Unlock()
 		return "", err
+	}
+	if f.deleted[to.Thread] {
+		f.mu.Unlock()
+		return "", bot.ErrGone
 	}
 	if ref, ok := f.byKey[m.Key]; ok && m.Key != "" {
 		f.mu.Unlock()
@@ -99,7 +120,8 @@ func (f *fakeChat) StartThread(_ context.Context, ref string, name bot.Message) 
 	if th, ok := f.threads[ref]; ok {
 		return th, nil
 	}
-	th := "t-" + ref
+	f.seq++
+	th := fmt.Sprintf("t%d-%s", f.seq, ref)
 	f.threads[ref] = th
 	f.log = append(f.log, sent{Op: bot.OpThread, Ref: th, Msg: name})
 	return th, nil
@@ -110,6 +132,9 @@ func (f *fakeChat) Edit(_ context.Context, ref string, m bot.Message) error {
 	defer f.mu.Unlock()
 	if err := f.failing(bot.OpEdit, bot.Place{}); err != nil {
 		return err
+	}
+	if f.deleted[ref] {
+		return bot.ErrGone
 	}
 	f.log = append(f.log, sent{Op: bot.OpEdit, Ref: ref, Msg: m})
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,13 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 		return true, s.update(ctx, func(w *work) error {
 			switch {
 			case it.Op == OpPost && it.Name != "":
+				// A post made again (the first was deleted on the
+				// platform) takes over the reactions held on the first.
+				if old, err := w.tx.Post(it.CaseID, it.Name); err == nil && old.Ref != ref {
+					if err := w.tx.MoveReactions(it.Platform, old.Ref, ref); err != nil {
+						return fmt.Errorf("carry reactions of %s of case %d: %w", it.Name, it.CaseID, err)
+					}
+				}
 				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: it.Name, Platform: it.Platform, Ref: ref}); err != nil {
 					return fmt.Errorf("record post %s of case %d: %w", it.Name, it.CaseID, err)
 				}
@@ -183,6 +191,10 @@ func (w *work) failed(it Item, cause error) error {
 		return err
 	}
 	switch {
+	case errors.Is(cause, ErrGone) && (it.Op == OpEdit || it.Op == OpReact):
+		return w.repost(c, it.Name)
+	case errors.Is(cause, ErrGone) && (it.Op == OpPost && it.Place.Kind == InThread || it.Op == OpInvite):
+		return w.rethread(c, it)
 	case it.Op == OpPost && it.Place.Kind == InDirect && errors.Is(cause, ErrUnreachable):
 		m := w.committeeMsg(T("thread.unreachable", "who", P(w.person(it.Place.User))))
 		m.Ping = []UserID{it.Place.User}
@@ -258,4 +270,89 @@ func (s *Service) Run(ctx context.Context, poll, tick time.Duration) error {
 			}
 		}
 	}
+}
+
+// repost posts again a post of an open case that was deleted on the
+// platform (its edit or reaction found it gone): the card, a vote message,
+// the routing message or a working group's card, as it stands now, with
+// the helpdesk's reactions. The reactions people held on it move to the new
+// post when it is made, and still count. Each deleted post is made again
+// once.
+func (w *work) repost(c Case, name string) error {
+	if !c.Stage.Open() {
+		return nil
+	}
+	old, err := w.tx.Post(c.ID, name)
+	if err != nil {
+		return fmt.Errorf("read post %s of case %d: %w", name, c.ID, err)
+	}
+	if first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+old.Ref, w.now); err != nil || !first {
+		return err
+	}
+	var to Place
+	var m Message
+	var emoji []string
+	switch {
+	case name == "card":
+		to = Place{Kind: InCommittee}
+		if m, err = w.card(c); err != nil {
+			return err
+		}
+	case strings.HasPrefix(name, "vote/"):
+		to = Place{Kind: InThread}
+		if m, err = w.view(c, name); err != nil {
+			return err
+		}
+	case name == "routing":
+		to, m = Place{Kind: InThread}, w.routingMessage(c)
+		if c.Stage == Routing || c.Stage == WorkingGroup {
+			emoji = w.routingEmoji()
+		}
+	case strings.HasPrefix(name, "group/"):
+		to = Place{Kind: InGroup, Group: strings.TrimPrefix(name, "group/")}
+		if m, err = w.view(c, name); err != nil {
+			return err
+		}
+		if c.Stage == WorkingGroup {
+			emoji = []string{EmojiClaim}
+		}
+	default:
+		return nil
+	}
+	if c.Round > 0 && (c.Stage == InitialReview || c.Stage == FinalReview) {
+		if r, err := w.tx.Round(c.ID, c.Round); err == nil && r.Post == name && !r.Closed {
+			for _, ch := range ChoicesOf(r.Kind) {
+				emoji = append(emoji, ChoiceEmoji(ch))
+			}
+		}
+	}
+	if err := w.post(c, name, to, m); err != nil {
+		return err
+	}
+	if err := w.react(c, name, emoji...); err != nil {
+		return err
+	}
+	// The thread goes on (if the platform took it with the card, the
+	// notice finds it gone and it is started again on the new card).
+	return w.toThread(c, w.committeeMsg(T("thread.reposted")))
+}
+
+// rethread starts the case's thread again on its card when the platform
+// says the thread is gone, then does again the work that found it gone.
+// Each lost thread is started again once.
+func (w *work) rethread(c Case, it Item) error {
+	th, err := w.tx.Post(c.ID, "thread")
+	if err != nil {
+		return fmt.Errorf("read thread of case %d: %w", c.ID, err)
+	}
+	if first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now); err != nil || !first {
+		return err
+	}
+	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
+		return err
+	}
+	again := Item{Op: it.Op, Name: it.Name, Place: it.Place, Message: it.Message, Emoji: it.Emoji, User: it.User}
+	again.Place.Thread, again.Message.Key = "", ""
+	return w.enqueue(c, again)
 }

@@ -100,6 +100,10 @@ type HeldReaction struct {
 	User  UserID
 	Emoji string
 	Seq   int64
+	// Carried marks a reaction moved from a post that was deleted on the
+	// platform and posted again: it counts, but the platform no longer
+	// shows it, so a reconcile leaves it alone.
+	Carried bool
 }
 
 // Tx is one transaction on the store. Methods return ErrNotFound for a
@@ -146,6 +150,9 @@ type Tx interface {
 	RemoveReaction(platform, ref string, user UserID, emoji string) (bool, error)
 	// Reactions lists the reactions held on a post, by Seq.
 	Reactions(platform, ref string) ([]HeldReaction, error)
+	// MoveReactions moves the reactions held on post from to post to (the
+	// same post, posted again), marking them Carried.
+	MoveReactions(platform, from, to string) error
 
 	// PutPost records (or replaces) the platform reference of a named post.
 	PutPost(p Post) error

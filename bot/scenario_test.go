@@ -736,3 +736,57 @@ func TestExpertsFindsVolunteersBySkillAndMembersByLanguage(t *testing.T) {
 		t.Fatalf("unknown group accepted: %+v", r.FieldErrors)
 	}
 }
+
+func TestACardDeletedByHandIsPostedAgainAndVotesStillCount(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	old := h.target(c, "ana", "✅")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.chat.delete(old) // someone deletes the card
+	m := h.chat.mark()
+	h.react(c, "dina", "❌") // still delivered from the platform's cache of the card; the edit finds it gone
+	card := h.wantPosted(m, "card.title", bot.InCommittee, "")
+	if card.Ref == old {
+		t.Fatal("the card was not posted again")
+	}
+	h.wantPosted(m, "thread.reposted", bot.InThread, "")
+	var again []string
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpReact && s.Ref == card.Ref {
+			again = append(again, s.Emoji)
+		}
+	}
+	if !slices.Equal(again, []string{"✅", "❌", "❓"}) {
+		t.Fatalf("the vote reactions on the new card: %q", again)
+	}
+	if got := h.target(c, "chen", "✅"); got != card.Ref {
+		t.Fatalf("the vote is on %s, want the new card %s", got, card.Ref)
+	}
+	// After a reconnect the platform shows no reaction on the new card: the
+	// votes cast on the old one still count.
+	if err := h.svc.Reconcile(h.ctx, "shell", bot.HeldReactions{Post: card.Ref, Users: map[bot.UserID][]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	h.react(c, "chen", "✅") // ana and bo (carried) and chen: a majority
+	h.wantStage(c, bot.Routing)
+}
+
+func TestAThreadDeletedByHandIsStartedAgain(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	var thread string
+	for _, s := range h.chat.sentSince(0) {
+		if s.Op == bot.OpThread {
+			thread = s.Ref
+		}
+	}
+	h.chat.delete(thread)
+	m := h.chat.mark()
+	h.wantReply(h.cmd("ana", "ask #1 Which licence?"), "reply.asked")
+	asked := h.wantPosted(m, "thread.asked", bot.InThread, "")
+	if asked.Place.Thread == thread || asked.Place.Thread == "" {
+		t.Fatalf("posted in %q, want a new thread instead of %q", asked.Place.Thread, thread)
+	}
+	h.wantStage(c, bot.InitialReview)
+}

@@ -397,19 +397,30 @@ func (w *work) deciders(c Case) ([]UserID, error) {
 // postRouting posts the routing message: one reaction per working group and
 // one for "no group needed".
 func (w *work) postRouting(c Case) error {
-	lines := []Text{T("routing.how", "cmd", command(fmt.Sprintf("route #%d", c.ID)))}
-	emoji := make([]string, 0, len(w.s.cfg.Groups)+1)
-	for _, g := range w.s.cfg.Groups {
-		lines = append(lines, T("routing.option", "emoji", C(g.Emoji), "group", X(w.s.groupText(g.ID)), "id", C(g.ID)))
-		emoji = append(emoji, g.Emoji)
-	}
-	lines = append(lines, T("routing.none", "emoji", C(w.s.cfg.NoGroupEmoji)))
-	emoji = append(emoji, w.s.cfg.NoGroupEmoji)
-	m := Message{Lang: w.s.cfg.CommitteeLang, Title: T("routing.title", "id", caseRef(c.ID)), Lines: lines}
-	if err := w.post(c, "routing", Place{Kind: InThread}, m); err != nil {
+	if err := w.post(c, "routing", Place{Kind: InThread}, w.routingMessage(c)); err != nil {
 		return err
 	}
-	return w.react(c, "routing", emoji...)
+	return w.react(c, "routing", w.routingEmoji()...)
+}
+
+// routingMessage lists the working groups and their emoji.
+func (w *work) routingMessage(c Case) Message {
+	lines := []Text{T("routing.how", "cmd", command(fmt.Sprintf("route #%d", c.ID)))}
+	for _, g := range w.s.cfg.Groups {
+		lines = append(lines, T("routing.option", "emoji", C(g.Emoji), "group", X(w.s.groupText(g.ID)), "id", C(g.ID)))
+	}
+	lines = append(lines, T("routing.none", "emoji", C(w.s.cfg.NoGroupEmoji)))
+	return Message{Lang: w.s.cfg.CommitteeLang, Title: T("routing.title", "id", caseRef(c.ID)), Lines: lines}
+}
+
+// routingEmoji are the reactions of the routing message: one per group,
+// then "no group needed".
+func (w *work) routingEmoji() []string {
+	emoji := make([]string, 0, len(w.s.cfg.Groups)+1)
+	for _, g := range w.s.cfg.Groups {
+		emoji = append(emoji, g.Emoji)
+	}
+	return append(emoji, w.s.cfg.NoGroupEmoji)
 }
 
 // route sends a case to working groups; no groups means none is needed and

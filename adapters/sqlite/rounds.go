@@ -81,6 +81,14 @@ func (t *tx) AddReaction(platform, ref string, user bot.UserID, emoji string) (b
 	if err != nil {
 		return false, fmt.Errorf("add reaction %s of %s on %s %s: %w", emoji, user, platform, ref, dbErr(err))
 	}
+	if n == 0 {
+		// Held already; if it was carried from a deleted post, the platform
+		// now shows it again.
+		if _, err := t.exec(`UPDATE reactions SET carried = 0
+			WHERE platform = ? AND ref = ? AND user = ? AND emoji = ? AND carried = 1`, platform, ref, user, emoji); err != nil {
+			return false, fmt.Errorf("add reaction %s of %s on %s %s: %w", emoji, user, platform, ref, dbErr(err))
+		}
+	}
 	return n > 0, nil
 }
 
@@ -97,15 +105,28 @@ func (t *tx) RemoveReaction(platform, ref string, user bot.UserID, emoji string)
 
 // Reactions lists the reactions held on post ref, by Seq.
 func (t *tx) Reactions(platform, ref string) ([]bot.HeldReaction, error) {
-	rows, err := t.query(`SELECT user, emoji, seq FROM reactions WHERE platform = ? AND ref = ? ORDER BY seq`,
+	rows, err := t.query(`SELECT user, emoji, seq, carried FROM reactions WHERE platform = ? AND ref = ? ORDER BY seq`,
 		platform, ref)
 	rs, err := collect(rows, err, func(r scanner) (bot.HeldReaction, error) {
 		var h bot.HeldReaction
-		err := r.Scan(&h.User, &h.Emoji, &h.Seq)
+		err := r.Scan(&h.User, &h.Emoji, &h.Seq, &h.Carried)
 		return h, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reactions on %s %s: %w", platform, ref, dbErr(err))
 	}
 	return rs, nil
+}
+
+// MoveReactions moves the reactions held on post from to post to, marking
+// them carried; a reaction the person already holds on to is kept as it is.
+func (t *tx) MoveReactions(platform, from, to string) error {
+	if _, err := t.exec(`UPDATE OR IGNORE reactions SET ref = ?, carried = 1 WHERE platform = ? AND ref = ?`,
+		to, platform, from); err != nil {
+		return fmt.Errorf("move reactions from %s %s: %w", platform, from, dbErr(err))
+	}
+	if _, err := t.exec(`DELETE FROM reactions WHERE platform = ? AND ref = ?`, platform, from); err != nil {
+		return fmt.Errorf("move reactions from %s %s: %w", platform, from, dbErr(err))
+	}
+	return nil
 }

@@ -130,7 +130,7 @@ func TestOpenAppliesMigrationsOnceAndKeepsData(t *testing.T) {
 		}
 		names = append(names, n)
 	}
-	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql"})
+	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql", "migrations/0002_carried_reactions.sql"})
 }
 
 func TestOpenRefusesNonFiles(t *testing.T) {
@@ -1112,4 +1112,48 @@ func TestWaitingForTheWriterIsNotBusy(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestReactionsMoveToAPostedAgainPostAsCarried(t *testing.T) {
+	s, _ := MustOpen(t)
+	MustUpdate(t, s, func(tx bot.Tx) error {
+		for _, r := range []struct{ ref, user, emoji string }{
+			{"old", "shell:ana", "✅"}, {"old", "shell:bo", "❌"}, {"new", "shell:bo", "❌"},
+		} {
+			if _, err := tx.AddReaction("shell", r.ref, bot.UserID(r.user), r.emoji); err != nil {
+				return err
+			}
+		}
+		return tx.MoveReactions("shell", "old", "new")
+	})
+	MustView(t, s, func(tx bot.Tx) error {
+		old, err := tx.Reactions("shell", "old")
+		if err != nil || len(old) != 0 {
+			t.Errorf("left on the old post: %+v (%v)", old, err)
+		}
+		got, err := tx.Reactions("shell", "new")
+		var desc []string
+		for _, h := range got {
+			desc = append(desc, fmt.Sprintf("%s %s carried=%v", h.User, h.Emoji, h.Carried))
+		}
+		diff(t, "on the new post", desc, []string{"shell:ana ✅ carried=true", "shell:bo ❌ carried=false"})
+		return err
+	})
+	// ana reacts on the new post: the platform shows it again, nothing else changes.
+	MustUpdate(t, s, func(tx bot.Tx) error {
+		added, err := tx.AddReaction("shell", "new", "shell:ana", "✅")
+		if added {
+			t.Error("a carried reaction added again counted as new")
+		}
+		return err
+	})
+	MustView(t, s, func(tx bot.Tx) error {
+		got, err := tx.Reactions("shell", "new")
+		for _, h := range got {
+			if h.Carried {
+				t.Errorf("%s %s still carried", h.User, h.Emoji)
+			}
+		}
+		return err
+	})
 }
