@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Record is a case as export shows it: the case, its groups, its votes
@@ -115,7 +114,3 @@ func (s *Service) ReactionTarget(ctx context.Context, id int64, user UserID, emo
 	}
 	return ref, err
 }
-
-// Since is a convenience for adapters that show how long ago something
-// happened; it uses the service's clock.
-func (s *Service) Since(t time.Time) time.Duration { return s.clock.Now().Sub(t) }
