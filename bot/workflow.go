@@ -181,12 +181,15 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	if n != c.Round || !c.Stage.Open() || (c.Stage != InitialReview && c.Stage != FinalReview) {
 		return nil // an old round: its reactions no longer count
 	}
-	r, err := w.tx.Round(c.ID, n)
-	if err != nil {
-		return fmt.Errorf("read round %d of case %d: %w", n, c.ID, err)
+	// The current round of a case under review is open (deciding or
+	// closing a round moves the case on): its row is read only when the
+	// vote decides or escalates it.
+	r := Round{CaseID: c.ID, N: n, Kind: InitialRound, Post: p.Name}
+	if c.Stage == FinalReview {
+		r.Kind = FinalRound
 	}
 	choice, ok := choiceFor(r.Kind, emoji)
-	if r.Closed || !ok {
+	if !ok {
 		return nil
 	}
 	changed, err := w.setReaction(c, p, user, emoji, added)
@@ -249,13 +252,18 @@ func (w *work) weigh(c Case, r Round, deadlinePassed bool) error {
 		return err
 	}
 	v := w.s.cfg.Rule.Decide(b, deadlinePassed)
-	switch {
-	case v.Decided:
-		return w.decide(&c, r, b, v, "")
-	case v.Escalate:
-		return w.escalate(c, r, v.Reason)
+	if !v.Decided && !v.Escalate {
+		return w.refreshVote(c, r)
 	}
-	return w.refreshVote(c, r)
+	full, err := w.tx.Round(c.ID, r.N)
+	if err != nil {
+		return fmt.Errorf("read round %d of case %d: %w", r.N, c.ID, err)
+	}
+	r = full
+	if v.Decided {
+		return w.decide(&c, r, b, v, "")
+	}
+	return w.escalate(c, r, v.Reason)
 }
 
 // noticeOnce tells a person something privately, once for key.

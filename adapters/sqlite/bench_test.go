@@ -123,7 +123,7 @@ func BenchmarkVotes(b *testing.B) {
 	// delivered (to a platform that answers at once) while votes come in.
 	wctx, stop := context.WithCancel(ctx)
 	worker := make(chan error, 1)
-	go func() { worker <- svc.Run(wctx, 10*time.Millisecond, time.Hour) }()
+	go func() { worker <- svc.Run(wctx, 250*time.Millisecond, time.Hour) }() // the binary polls every 250 ms
 	defer func() {
 		stop()
 		if err := <-worker; err != nil {
