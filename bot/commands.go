@@ -306,7 +306,7 @@ func (w *work) checkLimit(user UserID) error {
 	if len(open) < w.s.cfg.MaxOpenCases {
 		return nil
 	}
-	return refuse("request.limit", "max", N(w.s.cfg.MaxOpenCases), "cases", caseList(open), "cmd", command("withdraw #N"))
+	return &Refusal{Text: T("request.limit", "max", N(w.s.cfg.MaxOpenCases), "cases", caseList(open), "cmd", command("withdraw #N")).Plural(w.s.cfg.MaxOpenCases)}
 }
 
 func caseList(cs []Case) Arg {

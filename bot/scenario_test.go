@@ -790,3 +790,35 @@ func TestAThreadDeletedByHandIsStartedAgain(t *testing.T) {
 	}
 	h.wantStage(c, bot.InitialReview)
 }
+
+func TestBackFromFinalReviewWithoutGroupsReturnsToRouting(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Guidance, "A quick question")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantReply(h.cmd("ana", "route #1 none"), "reply.routed_none")
+	h.wantStage(c, bot.FinalReview)
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "↩️")
+	}
+	h.wantStage(c, bot.Routing)
+	h.wantPosted(m, "thread.back_to_routing", bot.InThread, "")
+	h.wantPosted(m, "routing.title", bot.InThread, "")
+	h.wantNotPosted(m, "thread.back")
+	h.react(c, "ana", "🛠️")
+	h.wantStage(c, bot.WorkingGroup)
+}
+
+func TestTheOpenCaseLimitSpeaksOfOneCaseInTheSingular(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.MaxOpenCases = 1
+	h.restart()
+	h.request("rita", bot.Guidance, "One")
+	r := h.cmd("rita", "request guidance")
+	h.wantReply(r, "request.limit")
+	if got := h.render(r.Reply); !strings.Contains(got, "1 open case:") {
+		t.Fatalf("the limit of one case: %s", got)
+	}
+}

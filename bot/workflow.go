@@ -552,15 +552,26 @@ func (w *work) recommend(c *Case, by UserID, group, text string) error {
 // backToGroups reopens the work of every routed group after the committee
 // voted ↩️ in final review.
 func (w *work) backToGroups(c *Case) error {
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	if len(as) == 0 {
+		// No group was asked (the committee found none needed): back to
+		// routing, so that the committee can choose groups now.
+		if err := w.setStage(c, Routing, ""); err != nil {
+			return err
+		}
+		if err := w.toThread(*c, w.committeeMsg(T("thread.back_to_routing"))); err != nil {
+			return err
+		}
+		return w.postRouting(*c)
+	}
 	if err := w.tx.ClearRecommendations(c.ID); err != nil {
 		return fmt.Errorf("reopen groups of case %d: %w", c.ID, err)
 	}
 	if err := w.setStage(c, WorkingGroup, ""); err != nil {
 		return err
-	}
-	as, err := w.tx.Assignments(c.ID)
-	if err != nil {
-		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
 	}
 	var groups []string
 	for _, a := range as {
