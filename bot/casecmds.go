@@ -593,7 +593,7 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 		if c.Outcome != Resolved {
 			return Text{}, refuse("rate.not_resolved", "id", caseRef(c.ID))
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(rest))
+		n, err := strconv.Atoi(latinDigits(strings.TrimSpace(rest)))
 		if err != nil || n < 1 || n > 5 {
 			return Text{}, refuse("rate.range", "cmd", command(fmt.Sprintf("rate #%d 4", c.ID)))
 		}

@@ -159,7 +159,7 @@ func (s *Service) failure(inv Invocation, lang, what string, err error) Response
 // whose thread the command was used in.
 func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64, string, error) {
 	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	if id, err := strconv.ParseInt(strings.TrimPrefix(first, "#"), 10, 64); err == nil && first != "" {
+	if id, err := strconv.ParseInt(latinDigits(strings.TrimPrefix(first, "#")), 10, 64); err == nil && first != "" {
 		if id <= 0 {
 			return 0, "", refuse("error.no_case", "id", caseRef(id))
 		}
@@ -180,6 +180,24 @@ func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64
 		}
 	}
 	return 0, "", refuse("error.need_case", "cmd", command(cmd+" #N"))
+}
+
+// digitZeros are the zeros of the decimal digits people of the helpdesk's
+// languages may type: Arabic-Indic, Eastern Arabic-Indic (Persian, Urdu),
+// Devanagari, Bengali, and full-width.
+var digitZeros = []rune{'\u0660', '\u06F0', '\u0966', '\u09E6', '\uFF10'}
+
+// latinDigits writes the digits of s as 0–9, so that "#١٢" or "٤" reads
+// as "#12" or "4", as the helpdesk writes them back to an Arabic reader.
+func latinDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		for _, z := range digitZeros {
+			if r >= z && r <= z+9 {
+				return '0' + (r - z)
+			}
+		}
+		return r
+	}, s)
 }
 
 // loadCase reads case id, refusing when it does not exist.

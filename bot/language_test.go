@@ -66,3 +66,11 @@ func TestLanguageChoice(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbersInTheReadersDigitsAreUnderstood(t *testing.T) {
+	h := newHarness(t)
+	h.request("rita", bot.Guidance, "Postcards")
+	for _, line := range []string{"status #١", "status #১", "status ۱"} { // Arabic-Indic, Bengali, Persian one
+		h.wantReply(h.cmd("rita", line), "status.title")
+	}
+}

@@ -37,9 +37,6 @@ func TestLiteralsStayLeftToRightInsideRightToLeftText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := cat.Match("ar"); !ok {
-		t.Skip("no Arabic messages yet")
-	}
 	got := cat.Text("ar", bot.T("status.title", "id", bot.C("#12"), "title", bot.S("Scans"), "type", bot.X(bot.T("type.guidance"))), locales.Style{})
 	if !strings.Contains(got, "\u2066#12\u2069") {
 		t.Errorf("the case number is not in a left-to-right isolate: %q", got)
@@ -49,5 +46,53 @@ func TestLiteralsStayLeftToRightInsideRightToLeftText(t *testing.T) {
 	}
 	if en := cat.Text("en", bot.T("status.title", "id", bot.C("#12"), "title", bot.S("Scans"), "type", bot.X(bot.T("type.guidance"))), locales.Style{}); strings.ContainsAny(en, "\u2066\u2068\u2069") {
 		t.Errorf("isolates in English: %q", en)
+	}
+}
+
+func TestEightLanguagesWithRegionalFallbacks(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"en", "ar", "bn", "es", "fi", "fr", "pt-BR", "sv"}
+	if got := cat.Supported(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("supported %q, want %q", got, want)
+	}
+	cases := []struct {
+		code, want string
+		ok         bool
+	}{
+		{"pt-PT", "pt-BR", true}, // no European Portuguese: Brazilian serves
+		{"pt", "pt-BR", true},
+		{"pt-br", "pt-BR", true}, // Mattermost writes locales in lower case
+		{"es-419", "es", true},   // Discord's Latin American Spanish
+		{"es-ES", "es", true},
+		{"es-CL", "es", true},
+		{"sv-FI", "sv", true},
+		{"sv-SE", "sv", true},
+		{"fi-FI", "fi", true},
+		{"fr-CA", "fr", true},
+		{"ar-MA", "ar", true},
+		{"ar-EG", "ar", true},
+		{"bn-IN", "bn", true},
+		{"bn-BD", "bn", true},
+		{"en-GB", "en", true},
+		{"en-US", "en", true},
+		{"zh_CN", "", false}, // not spoken: the caller falls back to the default
+		{"de", "", false},
+		{"da", "", false}, // close to Swedish for the matcher, but not Swedish
+		{"", "", false},
+		{"klingon", "", false},
+	}
+	for _, tc := range cases {
+		got, ok := cat.Match(tc.code)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("Match(%q) = %q, %v; want %q, %v", tc.code, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, tag := range want {
+		if cat.Autonym(tag) == "" || (tag != "en" && cat.Autonym(tag) == "English") {
+			t.Errorf("%s has no name of its own: %q", tag, cat.Autonym(tag))
+		}
 	}
 }
