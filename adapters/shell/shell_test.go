@@ -798,3 +798,43 @@ func TestRunningClockRunsAndWaitsAdd(t *testing.T) {
 		t.Fatalf("a script's clock moved to %v", got)
 	}
 }
+
+func TestArabicRequester(t *testing.T) {
+	h := newHarness(t, "")
+	const title = "Scans of Tangier maps" // Latin text inside Arabic messages
+	out := h.play(`/as rita ar
+/helpdesk request media-upload
+` + title + `
+خرائط طنجة القديمة، 300 صورة.
+
+
+
+/as ana
+/react #1 ❓
+/as bo
+/react #1 ❓
+/as chen
+/react #1 ❓
+/as rita
+/helpdesk status #١
+`)
+	c1 := bot.C("#1")
+	// rita reads Arabic: the form, the reply, the private messages.
+	wantIn(t, out,
+		h.text("ar", "form.field.title"),
+		h.text("ar", "reply.opened", "id", c1, "title", bot.S(title)),
+		h.text("ar", "dm.opened", "id", c1, "title", bot.S(title), "type", bot.X(bot.T("type.media-upload"))),
+		h.text("ar", "dm.needs_info", "id", c1, "title", bot.S(title)),
+		h.text("ar", "status.title", "id", c1, "title", bot.S(title), "type", bot.X(bot.T("type.media-upload"))),
+	)
+	// Her title and the case number keep their order inside the Arabic line.
+	if !strings.Contains(out, "\u2068"+title+"\u2069") || !strings.Contains(out, "\u2066#1\u2069") {
+		t.Error("the Latin title or the case number is not isolated in the Arabic text")
+	}
+	// The committee reads English, with no isolates.
+	wantBlock(t, out, committee, h.text("en", "card.title", "id", c1, "title", bot.S(title)))
+	wantBlock(t, out, `\[m\d+\] thread t1`, h.text("en", "thread.info_needed", "cmd", bot.C("/helpdesk ask #1")))
+	if r := h.record(1); r.Case.Lang != "ar" || r.Case.Stage != bot.NeedsInfo {
+		t.Errorf("case %s in %q, want needs_info in ar", r.Case.Stage, r.Case.Lang)
+	}
+}
