@@ -822,3 +822,57 @@ func TestTheOpenCaseLimitSpeaksOfOneCaseInTheSingular(t *testing.T) {
 		t.Fatalf("the limit of one case: %s", got)
 	}
 }
+
+// holdingStore is a store that can hold a transaction after its commit,
+// before the core hears of it.
+type holdingStore struct {
+	bot.Store
+	hold chan chan struct{} // a transaction waits on the channel it receives
+}
+
+func (s holdingStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	select {
+	case release := <-s.hold:
+		<-release
+	default:
+	}
+	return err
+}
+
+// TestRolesChangedDuringOtherWorkAreNotForgotten: a transaction that began
+// before a change of roles must not put its older committee back in the
+// cache when it finishes after the change.
+func TestRolesChangedDuringOtherWorkAreNotForgotten(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Guidance, "Postcards")
+	store := holdingStore{Store: h.store, hold: make(chan chan struct{}, 1)}
+	svc := bot.New(store, h.clock, h.cat, h.cfg)
+	svc.Attach("shell", h.chat)
+	h.svc = svc
+	ref := h.target(c, "ana", "✅")
+	h.reactOn(ref, "ana", "✅") // the committee is now cached, without hal
+
+	release := make(chan struct{})
+	store.hold <- release
+	done := make(chan error)
+	go func() { // A: commits, then is held before the core sees the commit
+		done <- svc.ReactionAdded(h.ctx, bot.Reaction{Post: ref, User: id("bo"), Emoji: "❓"})
+	}()
+	for len(store.hold) > 0 { // until A has taken the hold
+		time.Sleep(time.Millisecond)
+	}
+	if err := svc.MemberSeen(h.ctx, bot.Member{ID: id("hal"), Name: "hal", Roles: bot.Roles{Committee: true}}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	m := h.chat.mark()
+	h.reactOn(ref, "hal", "✅")
+	h.wantNotPosted(m, "notice.not_member")
+	if n := h.countEvents(c, bot.EvVoteCast); n != 3 {
+		t.Fatalf("%d votes, want ana's, bo's and hal's", n)
+	}
+}

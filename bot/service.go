@@ -107,6 +107,9 @@ type Service struct {
 	// Every vote needs it and it rarely changes; this process is the
 	// store's only writer, so a change of roles here is the only change.
 	committees map[string][]Member
+	// generation counts the times the cache was dropped: a transaction
+	// that began before a drop must not put back what it read.
+	generation uint64
 }
 
 // outlet is one platform's Chat and the worker state around it.
@@ -171,9 +174,12 @@ const busyRetries = 3
 func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
 	var w *work
 	var err error
+	var gen uint64
 	for attempt := 0; ; attempt++ {
 		err = s.store.Update(ctx, func(tx Tx) error {
-			w = &work{s: s, tx: tx, now: s.clock.Now().UTC(), woken: map[string]bool{}, committees: s.cachedCommittees()}
+			var cached map[string][]Member
+			cached, gen = s.cachedCommittees()
+			w = &work{s: s, tx: tx, now: s.clock.Now().UTC(), woken: map[string]bool{}, committees: cached}
 			return fn(w)
 		})
 		if !errors.Is(err, ErrBusy) || attempt >= busyRetries || ctx.Err() != nil {
@@ -189,7 +195,7 @@ func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
 	}
 	if err == nil {
 		if w != nil && !w.membersChanged {
-			s.keepCommittees(w.committees)
+			s.keepCommittees(w.committees, gen)
 		}
 		for p := range w.woken {
 			s.wakeOutlet(p)
@@ -198,19 +204,26 @@ func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
 	return err
 }
 
-func (s *Service) cachedCommittees() map[string][]Member {
+// cachedCommittees returns a copy of the cache and its generation.
+func (s *Service) cachedCommittees() (map[string][]Member, uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[string][]Member, len(s.committees))
 	for p, ms := range s.committees {
 		out[p] = ms
 	}
-	return out
+	return out, s.generation
 }
 
-func (s *Service) keepCommittees(read map[string][]Member) {
+// keepCommittees stores what a committed transaction read, unless the
+// cache was dropped since the transaction began (gen): what it read may
+// then predate a change of roles.
+func (s *Service) keepCommittees(read map[string][]Member, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if gen != s.generation {
+		return
+	}
 	if s.committees == nil {
 		s.committees = map[string][]Member{}
 	}
@@ -223,6 +236,7 @@ func (s *Service) forgetCommittees() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committees = nil
+	s.generation++
 }
 
 // view runs fn on a read snapshot.
@@ -437,10 +451,24 @@ func (w *work) committee(platform string) ([]Member, error) {
 }
 
 // MemberSeen records what a platform tells of a person: their name, locale
-// and roles. Adapters call it when they learn of someone (a reaction with
-// member data, a roster at start-up); invocations record it themselves.
+// and roles. An empty name or locale keeps the one known (a platform may
+// tell roles without a locale). Adapters call it when they learn of
+// someone (a reaction with member data, a roster at start-up); invocations
+// record it themselves.
 func (s *Service) MemberSeen(ctx context.Context, m Member) error {
-	return s.update(ctx, func(w *work) error { return w.seen(m) })
+	return s.update(ctx, func(w *work) error {
+		old, err := w.member(m.ID)
+		if err != nil {
+			return err
+		}
+		if m.Name == "" {
+			m.Name = old.Name
+		}
+		if m.Locale == "" {
+			m.Locale = old.Locale
+		}
+		return w.seen(m)
+	})
 }
 
 func (w *work) seen(m Member) error {
