@@ -54,6 +54,9 @@ type fakeChat struct {
 	afterPost func()
 	// deleted are posts and threads someone deleted by hand.
 	deleted map[string]bool
+	// duringEdit runs while an edit is on its way, before the platform
+	// answers: a test can change the case then.
+	duringEdit func()
 }
 
 // delete removes a post or thread from the platform, as a person might.
@@ -128,6 +131,10 @@ func (f *fakeChat) StartThread(_ context.Context, ref string, name bot.Message) 
 }
 
 func (f *fakeChat) Edit(_ context.Context, ref string, m bot.Message) error {
+	if during := f.duringEdit; during != nil {
+		f.duringEdit = nil
+		during()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.failing(bot.OpEdit, bot.Place{}); err != nil {

@@ -61,6 +61,15 @@ func (s *Service) Deliver(ctx context.Context, platform string) (int, error) {
 // is finished (done or given up); an error means the store failed.
 func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error) {
 	it.Message.Key = fmt.Sprintf("helpdesk-%d", it.ID)
+	if it.Collapse != "" {
+		// A refresh is rendered from the state now: from here on, a change
+		// must enqueue a refresh of its own rather than fold into this one.
+		// (Writes are serialised: a change committed before this mark has
+		// folded in and is rendered; one committed after adds an item.)
+		if err := s.update(ctx, func(w *work) error { return w.tx.Take(it.ID) }); err != nil {
+			return false, fmt.Errorf("take outbox item %d: %w", it.ID, err)
+		}
+	}
 	ref, target, err := s.call(ctx, chat, it)
 	if err == nil {
 		return true, s.update(ctx, func(w *work) error {

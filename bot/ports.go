@@ -171,6 +171,10 @@ type Tx interface {
 	// pending item not yet due (the work of a case is done in order),
 	// other than an edit: nothing waits for a refresh.
 	Pending(platform string, now time.Time, limit int) ([]Item, error)
+	// Take marks an item as being performed: it no longer stands for later
+	// items with its Collapse key (a refresh being sent shows the state it
+	// read; a change after that needs a refresh of its own).
+	Take(id int64) error
 	// Done marks an item performed.
 	Done(id int64) error
 	// Retry puts an item off until next, counting the attempt.

@@ -876,3 +876,26 @@ func TestRolesChangedDuringOtherWorkAreNotForgotten(t *testing.T) {
 		t.Fatalf("%d votes, want ana's, bo's and hal's", n)
 	}
 }
+
+func TestAVoteWhileTheCardIsBeingEditedIsShownToo(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	ref := h.target(c, "ana", "✅")
+	h.chat.duringEdit = func() { // bo votes while ana's tally is on its way
+		if err := h.svc.ReactionAdded(h.ctx, bot.Reaction{Post: ref, User: id("bo"), Emoji: "✅"}); err != nil {
+			t.Error(err)
+		}
+	}
+	m := h.chat.mark()
+	h.reactOn(ref, "ana", "✅")
+	h.deliver()
+	var last string
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpEdit && s.Ref == ref {
+			last = h.render(&s.Msg)
+		}
+	}
+	if !strings.Contains(last, "2 of 5") {
+		t.Fatalf("the card's last edit does not show bo's vote: %s", last)
+	}
+}

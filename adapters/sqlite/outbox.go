@@ -90,6 +90,19 @@ func (t *tx) Pending(platform string, now time.Time, limit int) ([]bot.Item, err
 	return items, nil
 }
 
+// Take marks item id as being performed: it loses its collapse key, so that
+// work enqueued from now on is added after it rather than folded into it.
+func (t *tx) Take(id int64) error {
+	n, err := t.execN(`UPDATE outbox SET collapse = '' WHERE id = ? AND state = ?`, id, statePending)
+	if err != nil {
+		return fmt.Errorf("take outbox item %d: %w", id, dbErr(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("take outbox item %d: %w", id, bot.ErrNotFound)
+	}
+	return nil
+}
+
 // Done marks item id performed.
 func (t *tx) Done(id int64) error {
 	return t.finish(id, stateDone, "", "done")
