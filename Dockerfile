@@ -20,4 +20,6 @@ COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 WORKDIR /data
 VOLUME /data
+# The Mattermost adapter's listener for slash commands and dialogs (listen = ":8080").
+EXPOSE 8080
 ENTRYPOINT ["/helpdesk", "-db", "/data/helpdesk.db"]

@@ -148,7 +148,7 @@ func TestConfigProblems(t *testing.T) {
 		want       []string
 	}{
 		{"unknown key", "[rules]\nquorom = 3\n", []string{`unknown key "rules.quorom"`}},
-		{"unknown section", "[mattermost]\nurl = \"x\"\n", []string{`unknown key "mattermost.url"`}},
+		{"unknown key in a platform section", "[mattermost]\nurll = \"x\"\n", []string{`unknown key "mattermost.urll"`}},
 		{"no_group_emoji in a section", "[[groups]]\nid = \"a\"\nemoji = \"🅰️\"\nname = \"A\"\nno_group_emoji = \"⏩\"\n", []string{"groups.no_group_emoji", "top-level key"}},
 		{"wrong type", "[rules]\nquorum = \"three\"\n", []string{"quorum"}},
 		{"committee language", "[helpdesk]\ncommittee_language = \"xx\"\n", []string{"helpdesk.committee_language", `"xx"`}},

@@ -1,6 +1,165 @@
 package main
 
-// discordSection is the [discord] section of the configuration. The Discord
-// adapter is not written yet (issue 4): the section takes no keys, and no
-// factory is registered.
-type discordSection struct{}
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/wmse/helpdesk/adapters/discord"
+)
+
+// discordSection is the [discord] section of the configuration: where the
+// helpdesk lives on the Discord server. The bot's token is never in the
+// file: it comes from HELPDESK_DISCORD_TOKEN, or from the file named by
+// HELPDESK_DISCORD_TOKEN_FILE.
+//
+//	[discord]
+//	guild_id = "123…"            # the server
+//	committee_channel = "234…"   # the channel of the case cards
+//	committee_forum = false      # true when committee_channel is a forum: each case is a post
+//	committee_role = "345…"
+//	chair_role = "456…"
+//	staff_role = "567…"
+//	[discord.groups]             # a channel per working group
+//	implementation = "678…"
+//	[discord.group_roles]        # a role per working group
+//	implementation = "789…"
+type discordSection struct {
+	GuildID          string            `toml:"guild_id"`
+	CommitteeChannel string            `toml:"committee_channel"`
+	CommitteeForum   bool              `toml:"committee_forum"`
+	CommitteeRole    string            `toml:"committee_role"`
+	ChairRole        string            `toml:"chair_role"`
+	StaffRole        string            `toml:"staff_role"`
+	Groups           map[string]string `toml:"groups"`
+	GroupRoles       map[string]string `toml:"group_roles"`
+	// APIURL replaces https://discord.com for the REST API and the gateway
+	// discovery: a proxy, or a fake Discord in tests.
+	APIURL string `toml:"api_url"`
+}
+
+// The environment variables that hold the bot's token.
+const (
+	discordTokenEnv     = "HELPDESK_DISCORD_TOKEN"
+	discordTokenFileEnv = "HELPDESK_DISCORD_TOKEN_FILE"
+)
+
+func init() { platformFactories["discord"] = newDiscord }
+
+// snowflakeRE is what a Discord id looks like.
+var snowflakeRE = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+// newDiscord builds the Discord adapter when the configuration has a
+// [discord] section or the environment a token.
+func newDiscord(ps platformSetup) (platform, error) {
+	sec := ps.File.Discord
+	token, tokenFrom, err := discordToken(ps.Env)
+	if err != nil {
+		return nil, err
+	}
+	if sec == nil && tokenFrom == "" {
+		return nil, nil
+	}
+	if sec == nil {
+		return nil, fmt.Errorf("%s is set but the configuration has no [discord] section (guild_id, committee_channel, committee_role…)", tokenFrom)
+	}
+	if token == "" {
+		return nil, fmt.Errorf("[discord]: no token: set %s, or %s to a file that holds it", discordTokenEnv, discordTokenFileEnv)
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	id := func(key, v string, required bool) {
+		switch {
+		case v == "" && required:
+			bad("discord.%s is missing", key)
+		case v != "" && !snowflakeRE.MatchString(v):
+			bad("discord.%s: %q is not a Discord id (copy it with Developer Mode on)", key, v)
+		}
+	}
+	id("guild_id", sec.GuildID, true)
+	id("committee_channel", sec.CommitteeChannel, true)
+	id("committee_role", sec.CommitteeRole, true)
+	id("chair_role", sec.ChairRole, false)
+	id("staff_role", sec.StaffRole, false)
+	groups := map[string]bool{}
+	for _, g := range ps.Service.Config().Groups {
+		groups[g.ID] = true
+	}
+	for _, m := range []struct {
+		key string
+		ids map[string]string
+	}{{"groups", sec.Groups}, {"group_roles", sec.GroupRoles}} {
+		keys := make([]string, 0, len(m.ids))
+		for g := range m.ids {
+			keys = append(keys, g)
+		}
+		sort.Strings(keys)
+		for _, g := range keys {
+			if !groups[g] {
+				bad("discord.%s.%s: there is no working group %q", m.key, g, g)
+			}
+			id(m.key+"."+g, m.ids[g], true)
+		}
+	}
+	for g := range groups {
+		if sec.Groups[g] == "" {
+			ps.Log.Warn("discord: no channel for a working group; cases routed to it cannot be posted", "group", g, "key", "discord.groups."+g)
+		}
+	}
+	if problems != nil {
+		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	a, err := discord.New(discord.Config{
+		Token:            token,
+		GuildID:          sec.GuildID,
+		CommitteeChannel: sec.CommitteeChannel,
+		CommitteeForum:   sec.CommitteeForum,
+		GroupChannels:    sec.Groups,
+		CommitteeRole:    sec.CommitteeRole,
+		ChairRole:        sec.ChairRole,
+		StaffRole:        sec.StaffRole,
+		GroupRoles:       sec.GroupRoles,
+		APIURL:           sec.APIURL,
+		Catalog:          ps.Catalog,
+		Logger:           ps.Log,
+	}, ps.Service)
+	if err != nil {
+		return nil, fmt.Errorf("[discord]: %w", err)
+	}
+	ps.Service.Attach(discord.Platform, a)
+	return discordPlatform{a}, nil
+}
+
+// discordToken reads the bot's token from the environment: the variable
+// itself, or the file it names. from names where it came from ("" when
+// neither is set). Errors never include the token.
+func discordToken(env func(string) string) (token, from string, err error) {
+	direct, file := env(discordTokenEnv), env(discordTokenFileEnv)
+	switch {
+	case direct != "" && file != "":
+		return "", "", fmt.Errorf("both %s and %s are set; set one", discordTokenEnv, discordTokenFileEnv)
+	case direct != "":
+		token, from = direct, discordTokenEnv
+	case file != "":
+		buf, err := os.ReadFile(file)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: cannot read the token file: %w", discordTokenFileEnv, err)
+		}
+		token, from = string(buf), discordTokenFileEnv
+	default:
+		return "", "", nil
+	}
+	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bot "))
+	if token == "" || strings.ContainsAny(token, " \t\r\n") {
+		return "", "", fmt.Errorf("%s: the token is empty or has spaces in it", from)
+	}
+	return token, from, nil
+}
+
+// discordPlatform runs the adapter.
+type discordPlatform struct{ a *discord.Adapter }
+
+func (p discordPlatform) Run(ctx context.Context) error { return p.a.Run(ctx) }

@@ -1,0 +1,307 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+// autoArchive is the longest auto-archive duration Discord offers, in
+// minutes (a week): threads of open cases stay open as long as they can,
+// and are unarchived whenever the helpdesk writes to them.
+const autoArchive = 10080
+
+// maxKeys bounds the message keys the adapter remembers.
+const maxKeys = 10000
+
+// cutRef splits "CHANNEL/MESSAGE".
+func cutRef(r string) (channel, message string, ok bool) {
+	channel, message, ok = strings.Cut(r, "/")
+	return channel, message, ok && channel != "" && message != ""
+}
+
+// sendWithNonce is a message create with Discord's nonce and
+// enforce_nonce, which discordgo's MessageSend lacks: a repeat of a send
+// whose outcome was unknown returns the message the first one created.
+type sendWithNonce struct {
+	*discordgo.MessageSend
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
+}
+
+// send posts one message in channel with nonce and returns its id.
+func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.MessageSend) (string, error) {
+	var id string
+	err := a.inThread(ctx, channel, func() error {
+		return a.call(ctx, "post", func(opts ...discordgo.RequestOption) error {
+			body, err := a.s.RequestWithBucketID("POST", discordgo.EndpointChannelMessages(channel),
+				sendWithNonce{MessageSend: m, Nonce: nonce, EnforceNonce: nonce != ""},
+				discordgo.EndpointChannelMessages(channel), opts...)
+			if err != nil {
+				return err
+			}
+			var msg discordgo.Message
+			if err := discordgo.Unmarshal(body, &msg); err != nil {
+				return fmt.Errorf("read the posted message: %w", err)
+			}
+			id = msg.ID
+			return nil
+		})
+	})
+	return id, err
+}
+
+// nonce is Discord's nonce for part i of the message with key (at most 25
+// characters).
+func nonce(key string, i int) string {
+	if key == "" {
+		return ""
+	}
+	n := key
+	if i > 0 {
+		n = fmt.Sprintf("%s.%d", key, i)
+	}
+	if len(n) > 25 {
+		n = n[len(n)-25:]
+	}
+	return n
+}
+
+// Post places m: a card (title or fields) as an embed, anything else as
+// text, split into several messages beyond 2000 characters. It returns
+// "CHANNEL/MESSAGE" of the first. A repeat of a key returns the first
+// post's reference (Discord's enforced nonce; a forum post is remembered by
+// this process). Errors: bot.ErrGone for a channel that is gone or not
+// configured, bot.ErrForbidden, bot.ErrUnreachable for a refused DM.
+func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string, error) {
+	a.mu.Lock()
+	done, ok := a.keys[m.Key]
+	a.mu.Unlock()
+	if ok && m.Key != "" {
+		return done, nil
+	}
+	r := a.render(m)
+	var channel string
+	switch to.Kind {
+	case bot.InCommittee:
+		if a.cfg.CommitteeForum {
+			return a.forumPost(ctx, m, r)
+		}
+		channel = a.cfg.CommitteeChannel
+	case bot.InGroup:
+		channel = a.cfg.GroupChannels[to.Group]
+		if channel == "" {
+			return "", fmt.Errorf("discord: no channel for working group %q: %w", to.Group, bot.ErrGone)
+		}
+	case bot.InThread:
+		channel = to.Thread
+	case bot.InDirect:
+		id, ok := snowflake(to.User)
+		if !ok {
+			return "", fmt.Errorf("discord: %s is not a Discord user: %w", to.User, bot.ErrUnreachable)
+		}
+		var dm *discordgo.Channel
+		err := a.call(ctx, "open DM", func(opts ...discordgo.RequestOption) error {
+			var err error
+			dm, err = a.s.UserChannelCreate(id, opts...)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		channel = dm.ID
+	}
+	if channel == "" {
+		return "", fmt.Errorf("discord: nowhere to post %+v: %w", to, bot.ErrGone)
+	}
+	first, err := a.send(ctx, channel, nonce(m.Key, 0), &r.first)
+	if err != nil {
+		return "", err
+	}
+	for i, part := range r.more {
+		if _, err := a.send(ctx, channel, nonce(m.Key, i+1), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(m.Ping)}); err != nil {
+			return "", err
+		}
+	}
+	out := ref(channel, first)
+	a.remember(m.Key, out, r)
+	return out, nil
+}
+
+// remember keeps a key's reference, and the whole text of a shortened card
+// for its thread.
+func (a *Adapter) remember(key, out string, r rendered) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if key != "" {
+		if len(a.keys) >= maxKeys {
+			// A repeat comes within minutes of its first try; Discord's
+			// nonce covers the rest.
+			clear(a.keys)
+		}
+		a.keys[key] = out
+	}
+	if r.edited {
+		a.whole[out] = r.whole
+	}
+}
+
+// forumPost opens a post in the committee's forum channel: its starter
+// message is the card, its thread the case's thread (same id).
+func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (string, error) {
+	name := cut(a.say(m.Lang, m.Title), maxThreadName)
+	if strings.TrimSpace(name) == "" {
+		name = "helpdesk"
+	}
+	var th *discordgo.Channel
+	err := a.call(ctx, "forum post", func(opts ...discordgo.RequestOption) error {
+		var err error
+		th, err = a.s.ForumThreadStartComplex(a.cfg.CommitteeChannel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: autoArchive}, &r.first, opts...)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	out := ref(th.ID, th.ID)
+	a.remember(m.Key, out, r)
+	return out, nil
+}
+
+// StartThread opens the case's public thread on the card (in a forum the
+// post is the thread already) and returns the thread's id; asked again, it
+// returns the same thread. When the card had to be shortened, the whole
+// text is posted in the thread.
+func (a *Adapter) StartThread(ctx context.Context, cardRef string, name bot.Message) (string, error) {
+	ch, msg, ok := cutRef(cardRef)
+	if !ok {
+		return "", fmt.Errorf("discord: start thread on %q: %w", cardRef, bot.ErrGone)
+	}
+	thread := msg
+	if ch != msg { // a forum post's starter message has the thread's id
+		title := cut(a.say(name.Lang, name.Title), maxThreadName)
+		if strings.TrimSpace(title) == "" {
+			title = "helpdesk"
+		}
+		err := a.call(ctx, "start thread", func(opts ...discordgo.RequestOption) error {
+			th, err := a.s.MessageThreadStartComplex(ch, msg, &discordgo.ThreadStart{Name: title, AutoArchiveDuration: autoArchive, Type: discordgo.ChannelTypeGuildPublicThread}, opts...)
+			if err == nil {
+				thread = th.ID
+			}
+			return err
+		})
+		// A thread started from a message has the message's id.
+		if err != nil && codeOf(err) != codeThreadAlreadyExists {
+			return "", err
+		}
+	}
+	a.mu.Lock()
+	whole := a.whole[cardRef]
+	delete(a.whole, cardRef)
+	a.mu.Unlock()
+	for i, part := range whole {
+		if _, err := a.send(ctx, thread, nonce("t"+thread, i), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(nil)}); err != nil {
+			a.log.Warn("discord: post the whole text in the thread", "thread", thread, "err", err)
+			break
+		}
+	}
+	return thread, nil
+}
+
+// Edit replaces post ref with m; a thread that was archived is unarchived
+// for the edit and archived again. A post deleted by hand is bot.ErrGone:
+// the core then posts it again as it stands.
+func (a *Adapter) Edit(ctx context.Context, postRef string, m bot.Message) error {
+	ch, msg, ok := cutRef(postRef)
+	if !ok {
+		return fmt.Errorf("discord: edit %q: %w", postRef, bot.ErrGone)
+	}
+	r := a.render(m)
+	edit := discordgo.NewMessageEdit(ch, msg)
+	edit.Content = &r.first.Content
+	embeds := r.first.Embeds
+	if embeds == nil {
+		embeds = []*discordgo.MessageEmbed{}
+	}
+	edit.Embeds = &embeds
+	components := r.first.Components
+	if components == nil {
+		components = []discordgo.MessageComponent{}
+	}
+	edit.Components = &components
+	edit.AllowedMentions = r.first.AllowedMentions
+	reopened, err := a.unarchived(ctx, ch, func() error {
+		return a.call(ctx, "edit", func(opts ...discordgo.RequestOption) error {
+			_, err := a.s.ChannelMessageEditComplex(edit, opts...)
+			return err
+		})
+	})
+	if reopened {
+		// An edit shows a new state; it does not reopen the discussion
+		// (the thread of a closed case stays archived).
+		if err := a.setArchived(ctx, ch, true); err != nil {
+			a.log.Warn("discord: archive the thread again", "thread", ch, "err", err)
+		}
+	}
+	return err
+}
+
+// React adds the helpdesk's reaction emoji to post ref.
+func (a *Adapter) React(ctx context.Context, postRef string, emoji string) error {
+	ch, msg, ok := cutRef(postRef)
+	if !ok {
+		return fmt.Errorf("discord: react on %q: %w", postRef, bot.ErrGone)
+	}
+	return a.inThread(ctx, ch, func() error {
+		return a.call(ctx, "react", func(opts ...discordgo.RequestOption) error {
+			return a.s.MessageReactionAdd(ch, msg, emoji, opts...)
+		})
+	})
+}
+
+// Invite adds a person to a thread.
+func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) error {
+	id, ok := snowflake(user)
+	if !ok {
+		return fmt.Errorf("discord: %s is not a Discord user: %w", user, bot.ErrUnreachable)
+	}
+	return a.inThread(ctx, thread, func() error {
+		return a.call(ctx, "add to thread", func(opts ...discordgo.RequestOption) error {
+			return a.s.ThreadMemberAdd(thread, id, opts...)
+		})
+	})
+}
+
+// Archive archives the thread of a closed case.
+func (a *Adapter) Archive(ctx context.Context, thread string) error {
+	return a.setArchived(ctx, thread, true)
+}
+
+// inThread runs fn on channel; when Discord says the channel is an
+// archived thread, it unarchives it and runs fn again.
+func (a *Adapter) inThread(ctx context.Context, channel string, fn func() error) error {
+	_, err := a.unarchived(ctx, channel, fn)
+	return err
+}
+
+// unarchived is inThread that also reports whether it had to unarchive.
+func (a *Adapter) unarchived(ctx context.Context, channel string, fn func() error) (bool, error) {
+	err := fn()
+	if codeOf(err) != codeThreadArchived {
+		return false, err
+	}
+	if err := a.setArchived(ctx, channel, false); err != nil {
+		return false, err
+	}
+	return true, fn()
+}
+
+func (a *Adapter) setArchived(ctx context.Context, thread string, archived bool) error {
+	return a.call(ctx, "archive", func(opts ...discordgo.RequestOption) error {
+		_, err := a.s.ChannelEdit(thread, &discordgo.ChannelEdit{Archived: &archived, AutoArchiveDuration: autoArchive}, opts...)
+		return err
+	})
+}

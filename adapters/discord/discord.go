@@ -1,0 +1,247 @@
+// Package discord runs the helpdesk on a Discord server (a guild) through
+// github.com/bwmarrin/discordgo: the /helpdesk command and its modals,
+// cards in the committee channel with a thread per case (or a forum post),
+// working-group cards, votes by reactions, and direct messages.
+//
+// Everything a handler needs is in the interaction (custom ids name the
+// form and the request type) or in the database: a modal opened before a
+// restart is handled after it. Reaction events are applied in gateway
+// order by one goroutine; after every (re)connect the reactions of every
+// post that still matters are read again and reconciled.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// Platform is the prefix of Discord user ids in the helpdesk
+// ("discord:80351110224678912") and the name it is attached under.
+const Platform = "discord"
+
+var (
+	_ bot.Chat     = (*Adapter)(nil)
+	_ bot.Archiver = (*Adapter)(nil)
+	_ bot.Pacer    = (*Adapter)(nil)
+)
+
+// Config is how the adapter finds its way on the server.
+type Config struct {
+	// Token is the bot's token, without the "Bot " prefix.
+	Token string
+	// GuildID is the server the helpdesk runs on.
+	GuildID string
+	// CommitteeChannel is the channel of the case cards; with
+	// CommitteeForum it is a forum channel, and each case is a post there.
+	CommitteeChannel string
+	CommitteeForum   bool
+	// GroupChannels maps a working group's id to its channel.
+	GroupChannels map[string]string
+	// The roles that make people committee members, chairs, staff, and
+	// members of a working group (by group id).
+	CommitteeRole string
+	ChairRole     string
+	StaffRole     string
+	GroupRoles    map[string]string
+	// APIURL, when set, replaces https://discord.com as the address of the
+	// REST API and of the gateway discovery (a proxy, or a fake in tests).
+	APIURL string
+
+	Catalog *locales.Catalog
+	Logger  *slog.Logger
+}
+
+// Adapter is the helpdesk on Discord: the core's bot.Chat, and the bridge
+// that turns Discord's interactions and reactions into the core's events.
+type Adapter struct {
+	cfg   Config
+	svc   *bot.Service
+	cat   *locales.Catalog
+	log   *slog.Logger
+	s     *discordgo.Session
+	calls atomic.Int64 // REST calls made, for the benchmarks
+
+	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
+	inflight sync.WaitGroup    // interactions being answered
+
+	mu    sync.Mutex
+	botID string
+	appID string
+	known map[string]bool   // users whose roles the core has been told
+	keys  map[string]string // message keys posted by this process → refs
+	whole map[string][]string
+}
+
+// New returns an adapter for svc; attach it with svc.Attach(Platform, a)
+// and run it with Run.
+func New(cfg Config, svc *bot.Service) (*Adapter, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("discord: no token")
+	}
+	if cfg.Catalog == nil {
+		return nil, errors.New("discord: no catalog")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	// Handlers run in the gateway's reader, in order; they only queue
+	// work (reactions for one worker, interactions each in a goroutine).
+	s.SyncEvents = true
+	s.LogLevel = -1 // discordgo's own log would print URLs; the adapter logs what matters
+	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessageReactions |
+		discordgo.IntentDirectMessages | discordgo.IntentDirectMessageReactions
+	s.MaxRestRetries = 2
+	s.Client = &http.Client{Timeout: 20 * time.Second}
+	if cfg.APIURL != "" {
+		u, err := url.Parse(cfg.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("discord: api_url %q is not an http(s) address", cfg.APIURL)
+		}
+		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
+	}
+	return &Adapter{
+		cfg:   cfg,
+		svc:   svc,
+		cat:   cfg.Catalog,
+		log:   cfg.Logger,
+		s:     s,
+		queue: make(chan gatewayEvent, 4096),
+		known: map[string]bool{},
+		keys:  map[string]string{},
+		whole: map[string][]string{},
+	}, nil
+}
+
+// redirect sends the requests meant for discord.com to another address:
+// discordgo's endpoints are package variables fixed at start-up.
+type redirect struct {
+	to   *url.URL
+	next http.RoundTripper
+}
+
+func (r redirect) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == "discord.com" || strings.HasSuffix(req.URL.Host, ".discord.com") {
+		req = req.Clone(req.Context())
+		req.URL.Scheme, req.URL.Host = r.to.Scheme, r.to.Host
+		req.URL.Path = strings.TrimSuffix(r.to.Path, "/") + req.URL.Path
+		req.Host = r.to.Host
+	}
+	return r.next.RoundTrip(req)
+}
+
+// EditInterval is Discord's pace for card edits: at most one per card per
+// second; the core collapses a burst of votes into one edit.
+func (a *Adapter) EditInterval() time.Duration { return time.Second }
+
+// Calls is the number of REST calls the adapter has made.
+func (a *Adapter) Calls() int64 { return a.calls.Load() }
+
+// Run connects to the gateway, registers /helpdesk, and handles
+// interactions and reactions until ctx ends; then it disconnects. A first
+// connection that fails is an error (a bad token, a missing intent);
+// later disconnections are retried by discordgo, and every reconnect is
+// followed by a reconcile of the reactions.
+func (a *Adapter) Run(ctx context.Context) error {
+	removers := []func(){
+		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+			a.mu.Lock()
+			if r.User != nil {
+				a.botID = r.User.ID
+			}
+			if r.Application != nil {
+				a.appID = r.Application.ID
+			}
+			a.mu.Unlock()
+			a.enqueue(ctx, gatewayEvent{reconnect: true})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+			a.enqueue(ctx, gatewayEvent{reconnect: true})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageReactionAdd) {
+			a.enqueue(ctx, gatewayEvent{add: e})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageReactionRemove) {
+			a.enqueue(ctx, gatewayEvent{remove: e})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) {
+			// Each interaction in its own goroutine: one slow answer
+			// must not hold up the others' 3-second deadline.
+			a.inflight.Add(1)
+			go func() {
+				defer a.inflight.Done()
+				a.interaction(ctx, i.Interaction)
+			}()
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			if ctx.Err() == nil {
+				a.log.Warn("discord: gateway disconnected; reconnecting")
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) {
+			a.log.Info("discord: gateway connected")
+		}),
+	}
+	defer func() {
+		for _, r := range removers {
+			r()
+		}
+	}()
+	// The committee is known before the first interaction or vote: a
+	// majority is counted against all of it.
+	if a.cfg.GuildID != "" {
+		if err := a.loadRoster(ctx); err != nil {
+			return err
+		}
+	}
+	if err := a.s.Open(); err != nil {
+		return fmt.Errorf("discord: connect: %w", mapErr("connect", err))
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.work(ctx)
+	}()
+	if err := a.registerCommands(ctx); err != nil {
+		a.log.Error("discord: register /helpdesk", "err", err)
+	}
+	<-ctx.Done()
+	err := a.s.Close()
+	<-done
+	a.inflight.Wait()
+	if err != nil {
+		a.log.Warn("discord: disconnect", "err", err)
+	}
+	return nil
+}
+
+// enqueue hands a gateway event to the worker, in the order the gateway
+// sent it (handlers run in the gateway's reader).
+func (a *Adapter) enqueue(ctx context.Context, e gatewayEvent) {
+	select {
+	case a.queue <- e:
+	case <-ctx.Done():
+	}
+}
+
+func (a *Adapter) ids() (botUser, app string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botID, a.appID
+}

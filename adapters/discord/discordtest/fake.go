@@ -1,0 +1,920 @@
+// Package discordtest is a fake Discord for tests: the REST routes the
+// helpdesk's adapter uses and a gateway, over real HTTP and WebSocket. It
+// records what the bot did and lets a test act as the server's users.
+package discordtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// The ids of the fake: its guild, the application, the bot user, and the
+// token it accepts.
+const (
+	Guild = "900"
+	App   = "901"
+	Bot   = "902"
+	Token = "sekrit-token-XYZ"
+)
+
+// Call is one REST request the bot made.
+type Call struct {
+	Method, Path string
+	Body         string
+	At           time.Time
+}
+
+// Channel is a channel of the fake: a text (0) or forum (15) channel, a
+// thread (11) or a DM (1).
+type Channel struct {
+	ID       string
+	Type     int
+	Parent   string
+	Archived bool
+	Name     string
+	Members  []string
+	DMUser   string
+}
+
+// Message is a message as the bot posted and edited it, with the reactions
+// on it in the order they were added.
+type Message struct {
+	ID, Channel string
+	Content     string
+	Embeds      json.RawMessage
+	Components  json.RawMessage
+	Mentions    json.RawMessage // allowed_mentions as sent
+	Edits       int
+	Reactions   []Reaction // in order of adding
+}
+
+// Reaction is an emoji held by a user on a message.
+type Reaction struct{ Emoji, User string }
+
+type failRule struct {
+	method, path string // path substring
+	status, code int
+	retryAfter   float64
+	n            int
+}
+
+// Fake is a fake Discord server: one guild, its channels and members.
+type Fake struct {
+	t   testing.TB
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	calls      []Call
+	next       int64
+	channels   map[string]*Channel
+	messages   map[string]*Message
+	nonces     map[string]string
+	members    map[string]*member
+	noDM       map[string]bool // users who closed their DMs
+	membersErr int             // status for listing members (403: no intent)
+	fails      []*failRule
+	lost       []*failRule
+	responses  map[string][]json.RawMessage // interaction id → callbacks
+	acked      map[string]time.Time         // interaction id → first callback
+	sent       map[string]time.Time         // interaction id → dispatched
+	edits      map[string][]string          // interaction token → contents of @original
+	followups  map[string][]string
+	commands   []json.RawMessage // bulk overwrites
+	authSeen   []string
+
+	// gateway
+	gwMu       sync.Mutex
+	conn       *websocket.Conn
+	seq        int64
+	identifies int
+	resumes    int
+	ready      chan struct{} // a READY or RESUMED was sent
+	badToken   bool          // refuse Identify with 4004
+}
+
+type member struct {
+	ID, Name string
+	Roles    []string
+}
+
+// New starts a fake with an empty guild; it stops when t ends.
+func New(t testing.TB) *Fake {
+	f := &Fake{
+		t: t, next: 10000,
+		channels:  map[string]*Channel{},
+		messages:  map[string]*Message{},
+		nonces:    map[string]string{},
+		members:   map[string]*member{},
+		noDM:      map[string]bool{},
+		responses: map[string][]json.RawMessage{},
+		acked:     map[string]time.Time{},
+		sent:      map[string]time.Time{},
+		edits:     map[string][]string{},
+		followups: map[string][]string{},
+		ready:     make(chan struct{}, 16),
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(func() {
+		f.DropGateway()
+		f.srv.CloseClientConnections()
+		f.srv.Close()
+	})
+	return f
+}
+
+func (f *Fake) id() string {
+	f.next++
+	return strconv.FormatInt(f.next, 10)
+}
+
+// AddChannel adds a guild channel of a type (0 text, 15 forum).
+func (f *Fake) AddChannel(id string, typ int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels[id] = &Channel{ID: id, Type: typ}
+}
+
+// AddMember adds a guild member with roles.
+func (f *Fake) AddMember(id, name string, roles ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.members[id] = &member{ID: id, Name: name, Roles: roles}
+}
+
+// Fail makes the next n requests matching method and path answer status
+// with Discord error code (and retry_after, for 429).
+func (f *Fake) Fail(method, path string, status, code, n int, retryAfter float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fails = append(f.fails, &failRule{method: method, path: path, status: status, code: code, n: n, retryAfter: retryAfter})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func apiErr(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{"code": code, "message": msg})
+}
+
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/gw") {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if f.takeLost(r.Method, r.URL.Path) {
+			// Done, but the answer is lost on the way: a 502.
+			f.handle(httptest.NewRecorder(), r)
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("bad gateway"))
+			return
+		}
+	}
+	f.handle(w, r)
+}
+
+// LoseResponses makes the next n requests matching method and path succeed
+// but answer 502, as when the answer is lost: a retry must not repeat the
+// effect.
+func (f *Fake) LoseResponses(method, path string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lost = append(f.lost, &failRule{method: method, path: path, n: n})
+}
+
+func (f *Fake) takeLost(method, path string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range f.lost {
+		if l.n > 0 && l.method == method && strings.HasSuffix(path, l.path) {
+			l.n--
+			return true
+		}
+	}
+	return false
+}
+
+func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/gw") {
+		f.gateway(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v9")
+	if !ok {
+		f.t.Errorf("fake discord: request outside the API: %s %s", r.Method, r.URL)
+		http.NotFound(w, r)
+		return
+	}
+	unescaped, _ := url.PathUnescape(path)
+	f.mu.Lock()
+	f.calls = append(f.calls, Call{Method: r.Method, Path: unescaped, Body: string(body), At: time.Now()})
+	f.authSeen = append(f.authSeen, r.Header.Get("Authorization"))
+	for _, fr := range f.fails {
+		if fr.n > 0 && fr.method == r.Method && strings.Contains(unescaped, fr.path) {
+			fr.n--
+			f.mu.Unlock()
+			if fr.status == 429 {
+				w.Header().Set("Retry-After", strconv.FormatFloat(fr.retryAfter, 'f', -1, 64))
+				writeJSON(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": fr.retryAfter, "global": false})
+				return
+			}
+			if fr.code == 0 {
+				w.WriteHeader(fr.status)
+				_, _ = w.Write([]byte("upstream trouble"))
+				return
+			}
+			apiErr(w, fr.status, fr.code, "injected")
+			return
+		}
+	}
+	defer f.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bot "+Token && path != "/gateway" {
+		apiErr(w, 401, 0, "401: Unauthorized")
+		return
+	}
+	seg := strings.Split(strings.Trim(unescaped, "/"), "/")
+	var in map[string]json.RawMessage
+	_ = json.Unmarshal(body, &in)
+	switch {
+	case r.Method == "GET" && unescaped == "/gateway":
+		writeJSON(w, 200, map[string]string{"url": "ws://" + f.srv.Listener.Addr().String() + "/gw"})
+	case r.Method == "PUT" && len(seg) == 5 && seg[0] == "applications" && seg[4] == "commands":
+		f.commands = append(f.commands, json.RawMessage(body))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	case r.Method == "GET" && len(seg) == 3 && seg[0] == "guilds" && seg[2] == "members":
+		if f.membersErr != 0 {
+			apiErr(w, f.membersErr, 50001, "Missing Access")
+			return
+		}
+		after := r.URL.Query().Get("after")
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var ids []string
+		for id := range f.members {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return less(ids[i], ids[j]) })
+		var out []any
+		for _, id := range ids {
+			if after != "" && !less(after, id) {
+				continue
+			}
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			out = append(out, f.memberJSON(id))
+		}
+		writeJSON(w, 200, out)
+	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "members":
+		if _, ok := f.members[seg[3]]; !ok {
+			apiErr(w, 404, 10007, "Unknown Member")
+			return
+		}
+		writeJSON(w, 200, f.memberJSON(seg[3]))
+	case r.Method == "POST" && unescaped == "/users/@me/channels":
+		var rid string
+		_ = json.Unmarshal(in["recipient_id"], &rid)
+		for _, c := range f.channels {
+			if c.DMUser == rid {
+				writeJSON(w, 200, map[string]any{"id": c.ID, "type": 1})
+				return
+			}
+		}
+		c := &Channel{ID: f.id(), Type: 1, DMUser: rid}
+		f.channels[c.ID] = c
+		writeJSON(w, 200, map[string]any{"id": c.ID, "type": 1})
+	case len(seg) >= 2 && seg[0] == "channels":
+		f.channelRoute(w, r, seg[1:], in, body)
+	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
+		if _, ok := f.acked[seg[1]]; !ok {
+			f.acked[seg[1]] = time.Now()
+		}
+		f.responses[seg[1]] = append(f.responses[seg[1]], json.RawMessage(body))
+		w.WriteHeader(204)
+	case len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages" && seg[4] == "@original" && r.Method == "PATCH":
+		var content string
+		_ = json.Unmarshal(in["content"], &content)
+		f.edits[seg[2]] = append(f.edits[seg[2]], content)
+		writeJSON(w, 200, map[string]any{"id": f.id(), "channel_id": "0", "content": content})
+	case len(seg) == 3 && seg[0] == "webhooks" && r.Method == "POST":
+		var content string
+		_ = json.Unmarshal(in["content"], &content)
+		f.followups[seg[2]] = append(f.followups[seg[2]], content)
+		w.WriteHeader(204)
+	default:
+		f.t.Errorf("fake discord: no route for %s %s", r.Method, unescaped)
+		apiErr(w, 404, 0, "404: Not Found")
+	}
+}
+
+// less orders snowflakes.
+func less(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+func (f *Fake) memberJSON(id string) map[string]any {
+	m := f.members[id]
+	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name}, "roles": m.Roles}
+}
+
+func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string, in map[string]json.RawMessage, body []byte) {
+	c, ok := f.channels[seg[0]]
+	if !ok {
+		apiErr(w, 404, 10003, "Unknown Channel")
+		return
+	}
+	switch {
+	case len(seg) == 1 && r.Method == "GET":
+		writeJSON(w, 200, f.channelJSON(c))
+	case len(seg) == 1 && r.Method == "PATCH":
+		var archived *bool
+		_ = json.Unmarshal(in["archived"], &archived)
+		if archived != nil {
+			c.Archived = *archived
+		}
+		writeJSON(w, 200, f.channelJSON(c))
+	case len(seg) == 2 && seg[1] == "messages" && r.Method == "POST":
+		if c.DMUser != "" && f.noDM[c.DMUser] {
+			apiErr(w, 403, 50007, "Cannot send messages to this user")
+			return
+		}
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		var nonce string
+		var enforce bool
+		_ = json.Unmarshal(in["nonce"], &nonce)
+		_ = json.Unmarshal(in["enforce_nonce"], &enforce)
+		if id, ok := f.nonces[c.ID+"/"+nonce]; ok && nonce != "" && enforce {
+			writeJSON(w, 200, f.messageJSON(f.messages[id]))
+			return
+		}
+		m := &Message{ID: f.id(), Channel: c.ID}
+		f.fill(m, in)
+		f.messages[m.ID] = m
+		if nonce != "" {
+			f.nonces[c.ID+"/"+nonce] = m.ID
+		}
+		writeJSON(w, 200, f.messageJSON(m))
+	case len(seg) == 2 && seg[1] == "threads" && r.Method == "POST": // forum post
+		var name string
+		_ = json.Unmarshal(in["name"], &name)
+		th := &Channel{ID: f.id(), Type: 11, Parent: c.ID, Name: name}
+		f.channels[th.ID] = th
+		var msg map[string]json.RawMessage
+		_ = json.Unmarshal(in["message"], &msg)
+		m := &Message{ID: th.ID, Channel: th.ID}
+		f.fill(m, msg)
+		f.messages[m.ID] = m
+		writeJSON(w, 201, f.channelJSON(th))
+	case len(seg) == 2 && seg[1] == "thread-members":
+		writeJSON(w, 200, []any{})
+	case len(seg) == 3 && seg[1] == "thread-members" && r.Method == "PUT":
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		c.Members = append(c.Members, seg[2])
+		w.WriteHeader(204)
+	case len(seg) >= 3 && seg[1] == "messages":
+		m, ok := f.messages[seg[2]]
+		if !ok || m.Channel != c.ID {
+			apiErr(w, 404, 10008, "Unknown Message")
+			return
+		}
+		f.messageRoute(w, r, c, m, seg[3:], in)
+	default:
+		f.t.Errorf("fake discord: no channel route for %s %v", r.Method, seg)
+		apiErr(w, 404, 0, "404: Not Found")
+	}
+}
+
+func (f *Fake) messageRoute(w http.ResponseWriter, r *http.Request, c *Channel, m *Message, seg []string, in map[string]json.RawMessage) {
+	switch {
+	case len(seg) == 0 && r.Method == "GET":
+		writeJSON(w, 200, f.messageJSON(m))
+	case len(seg) == 0 && r.Method == "PATCH":
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		f.fill(m, in)
+		m.Edits++
+		writeJSON(w, 200, f.messageJSON(m))
+	case len(seg) == 1 && seg[0] == "threads" && r.Method == "POST":
+		if _, ok := f.channels[m.ID]; ok {
+			apiErr(w, 400, 160004, "A thread has already been created for this message")
+			return
+		}
+		var name string
+		_ = json.Unmarshal(in["name"], &name)
+		th := &Channel{ID: m.ID, Type: 11, Parent: c.ID, Name: name}
+		f.channels[th.ID] = th
+		writeJSON(w, 201, f.channelJSON(th))
+	case len(seg) == 3 && seg[0] == "reactions" && seg[2] == "@me" && r.Method == "PUT":
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		if !slices.Contains(m.Reactions, Reaction{seg[1], Bot}) {
+			m.Reactions = append(m.Reactions, Reaction{seg[1], Bot})
+		}
+		w.WriteHeader(204)
+	case len(seg) == 2 && seg[0] == "reactions" && r.Method == "GET":
+		after := r.URL.Query().Get("after")
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var users []string
+		for _, x := range m.Reactions {
+			if x.Emoji == seg[1] {
+				users = append(users, x.User)
+			}
+		}
+		sort.Slice(users, func(i, j int) bool { return less(users[i], users[j]) })
+		out := []any{}
+		for _, u := range users {
+			if after != "" && !less(after, u) {
+				continue
+			}
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			out = append(out, map[string]any{"id": u, "username": "u" + u, "bot": u == Bot})
+		}
+		writeJSON(w, 200, out)
+	default:
+		f.t.Errorf("fake discord: no message route for %s %v", r.Method, seg)
+		apiErr(w, 404, 0, "404: Not Found")
+	}
+}
+
+func (f *Fake) fill(m *Message, in map[string]json.RawMessage) {
+	if v, ok := in["content"]; ok {
+		_ = json.Unmarshal(v, &m.Content)
+	}
+	if v, ok := in["embeds"]; ok {
+		m.Embeds = v
+	}
+	if v, ok := in["components"]; ok {
+		m.Components = v
+	}
+	if v, ok := in["allowed_mentions"]; ok {
+		m.Mentions = v
+	}
+}
+
+func (f *Fake) channelJSON(c *Channel) map[string]any {
+	out := map[string]any{"id": c.ID, "type": c.Type, "guild_id": Guild, "name": c.Name}
+	if c.Parent != "" {
+		out["parent_id"] = c.Parent
+		out["thread_metadata"] = map[string]any{"archived": c.Archived, "auto_archive_duration": 10080}
+	}
+	return out
+}
+
+func (f *Fake) messageJSON(m *Message) map[string]any {
+	out := map[string]any{"id": m.ID, "channel_id": m.Channel, "content": m.Content, "author": map[string]any{"id": Bot, "bot": true}}
+	if m.Embeds != nil {
+		out["embeds"] = m.Embeds
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, r := range m.Reactions {
+		if counts[r.Emoji] == 0 {
+			order = append(order, r.Emoji)
+		}
+		counts[r.Emoji]++
+	}
+	var rs []any
+	for _, e := range order {
+		rs = append(rs, map[string]any{"count": counts[e], "emoji": map[string]any{"id": nil, "name": e}})
+	}
+	out["reactions"] = rs
+	return out
+}
+
+// --- the gateway
+
+func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	f.gwMu.Lock()
+	f.conn = conn
+	f.gwMu.Unlock()
+	_ = f.write(conn, map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 1000}})
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var msg struct {
+			Op int             `json:"op"`
+			D  json.RawMessage `json:"d"`
+		}
+		if json.Unmarshal(data, &msg) != nil {
+			continue
+		}
+		switch msg.Op {
+		case 1:
+			_ = f.write(conn, map[string]any{"op": 11})
+		case 2:
+			var id struct {
+				Token string `json:"token"`
+			}
+			_ = json.Unmarshal(msg.D, &id)
+			f.gwMu.Lock()
+			bad := f.badToken || id.Token != "Bot "+Token
+			f.identifies++
+			f.seq = 0
+			f.gwMu.Unlock()
+			if bad {
+				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+				conn.Close()
+				return
+			}
+			f.dispatchOn(conn, "READY", map[string]any{
+				"v": 9, "session_id": "sess-1",
+				"user":        map[string]any{"id": Bot, "username": "helpdesk", "bot": true},
+				"application": map[string]any{"id": App},
+				"guilds":      []any{map[string]any{"id": Guild, "unavailable": true}},
+			})
+			f.ready <- struct{}{}
+		case 6:
+			f.gwMu.Lock()
+			f.resumes++
+			f.gwMu.Unlock()
+			f.dispatchOn(conn, "RESUMED", map[string]any{})
+			f.ready <- struct{}{}
+		}
+	}
+}
+
+func (f *Fake) write(conn *websocket.Conn, v any) error {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	return conn.WriteJSON(v)
+}
+
+func (f *Fake) dispatchOn(conn *websocket.Conn, typ string, d any) {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	f.seq++
+	if err := conn.WriteJSON(map[string]any{"op": 0, "s": f.seq, "t": typ, "d": d}); err != nil {
+		f.t.Logf("fake gateway: dispatch %s: %v", typ, err)
+	}
+}
+
+// Dispatch sends an event to the connected bot; false when none is.
+func (f *Fake) Dispatch(typ string, d any) bool {
+	f.gwMu.Lock()
+	conn := f.conn
+	f.gwMu.Unlock()
+	if conn == nil {
+		return false
+	}
+	f.dispatchOn(conn, typ, d)
+	return true
+}
+
+// DropGateway closes the bot's connection abruptly.
+func (f *Fake) DropGateway() {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	if f.conn != nil {
+		f.conn.Close()
+		f.conn = nil
+	}
+}
+
+// WaitReady waits until the bot is identified or resumed.
+func (f *Fake) WaitReady(t testing.TB) {
+	t.Helper()
+	select {
+	case <-f.ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bot never became ready")
+	}
+}
+
+// --- users acting
+
+// React adds a user's reaction and, unless quiet, tells the bot.
+func (f *Fake) React(user, msgID, emoji string, quiet bool) {
+	f.mu.Lock()
+	m := f.messages[msgID]
+	if m == nil {
+		f.mu.Unlock()
+		f.t.Fatalf("react on unknown message %s", msgID)
+		return
+	}
+	if !slices.Contains(m.Reactions, Reaction{emoji, user}) {
+		m.Reactions = append(m.Reactions, Reaction{emoji, user})
+	}
+	ch := f.channels[m.Channel]
+	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
+	if ch != nil && ch.DMUser == "" {
+		d["guild_id"] = Guild
+		if mem, ok := f.members[user]; ok {
+			d["member"] = map[string]any{"user": map[string]any{"id": user, "username": mem.Name}, "roles": mem.Roles}
+		} else {
+			d["member"] = map[string]any{"user": map[string]any{"id": user, "username": "u" + user}, "roles": []string{}}
+		}
+	}
+	f.mu.Unlock()
+	if !quiet {
+		f.Dispatch("MESSAGE_REACTION_ADD", d)
+	}
+}
+
+// Unreact takes a user's reaction off and, unless quiet, tells the bot.
+func (f *Fake) Unreact(user, msgID, emoji string, quiet bool) {
+	f.mu.Lock()
+	m := f.messages[msgID]
+	m.Reactions = slices.DeleteFunc(m.Reactions, func(r Reaction) bool { return r == Reaction{emoji, user} })
+	ch := f.channels[m.Channel]
+	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
+	if ch != nil && ch.DMUser == "" {
+		d["guild_id"] = Guild
+	}
+	f.mu.Unlock()
+	if !quiet {
+		f.Dispatch("MESSAGE_REACTION_REMOVE", d)
+	}
+}
+
+// Interact sends an interaction from user in channel and returns its id
+// and token.
+func (f *Fake) Interact(user, channel, locale string, typ int, data any) (id, token string) {
+	f.mu.Lock()
+	id, token = f.id(), "itok"+f.id()
+	mem := f.members[user]
+	roles := []string{}
+	name := "u" + user
+	if mem != nil {
+		roles, name = mem.Roles, mem.Name
+	}
+	f.sent[id] = time.Now()
+	f.mu.Unlock()
+	f.Dispatch("INTERACTION_CREATE", map[string]any{
+		"id": id, "application_id": App, "type": typ, "token": token, "version": 1,
+		"guild_id": Guild, "channel_id": channel, "locale": locale,
+		"member": map[string]any{"user": map[string]any{"id": user, "username": name}, "roles": roles},
+		"data":   data,
+	})
+	return id, token
+}
+
+// CommandInDM is /helpdesk SUB used in the bot's direct messages: the
+// interaction carries a user and no member or guild.
+func (f *Fake) CommandInDM(user, sub string, opts ...any) (id, token string) {
+	var os []any
+	for i := 0; i+1 < len(opts); i += 2 {
+		os = append(os, map[string]any{"name": opts[i], "type": 3, "value": opts[i+1]})
+	}
+	f.mu.Lock()
+	id, token = f.id(), "itok"+f.id()
+	f.sent[id] = time.Now()
+	f.mu.Unlock()
+	f.Dispatch("INTERACTION_CREATE", map[string]any{
+		"id": id, "application_id": App, "type": 2, "token": token, "version": 1,
+		"channel_id": "dm" + user, "locale": "fi",
+		"user": map[string]any{"id": user, "username": "u" + user},
+		"data": map[string]any{"id": "1", "name": "helpdesk", "type": 1,
+			"options": []any{map[string]any{"name": sub, "type": 1, "options": os}}},
+	})
+	return id, token
+}
+
+// Command is /helpdesk SUB in a guild channel, with options (name →
+// value; ints as int).
+func (f *Fake) Command(user, channel, sub string, opts ...any) (id, token string) {
+	var os []any
+	for i := 0; i+1 < len(opts); i += 2 {
+		typ := 3
+		if _, ok := opts[i+1].(int); ok {
+			typ = 4
+		}
+		os = append(os, map[string]any{"name": opts[i], "type": typ, "value": opts[i+1]})
+	}
+	return f.Interact(user, channel, "en-US", 2, map[string]any{
+		"id": "1", "name": "helpdesk", "type": 1,
+		"options": []any{map[string]any{"name": sub, "type": 1, "options": os}},
+	})
+}
+
+// Submit sends a modal submission.
+func (f *Fake) Submit(user, channel, locale, customID string, values map[string]string) (id, token string) {
+	var rows []any
+	for _, k := range []string{"title", "description", "organisation", "links", "timeline", "languages", "skills", "groups"} {
+		if v, ok := values[k]; ok {
+			rows = append(rows, map[string]any{"type": 1, "components": []any{map[string]any{"type": 4, "custom_id": k, "value": v}}})
+		}
+	}
+	return f.Interact(user, channel, locale, 5, map[string]any{"custom_id": customID, "components": rows})
+}
+
+// --- reading what the bot did
+
+// Calls lists the REST calls with method whose path contains path.
+func (f *Fake) Calls(method, path string) []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Call
+	for _, c := range f.calls {
+		if c.Method == method && strings.Contains(c.Path, path) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// CallCount is the number of REST calls made.
+func (f *Fake) CallCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+// MessagesIn lists the messages of a channel, oldest first.
+func (f *Fake) MessagesIn(channel string) []Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Message
+	for _, m := range f.messages {
+		if m.Channel == channel {
+			out = append(out, *m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return less(out[i].ID, out[j].ID) })
+	return out
+}
+
+// Message returns a message by id (zero if there is none).
+func (f *Fake) Message(id string) Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m := f.messages[id]; m != nil {
+		return *m
+	}
+	return Message{}
+}
+
+// Channel returns a channel by id (zero if there is none).
+func (f *Fake) Channel(id string) Channel {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.channels[id]; c != nil {
+		return *c
+	}
+	return Channel{}
+}
+
+// DMChannel is the DM channel of a user, "" if none was opened.
+func (f *Fake) DMChannel(user string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.channels {
+		if c.DMUser == user {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// Text is everything a message shows: content, and embeds as JSON.
+func (m Message) Text() string {
+	return m.Content + string(m.Embeds) + string(m.Components)
+}
+
+// Embed decodes a message's first embed.
+func (m Message) Embed() (title, desc string) {
+	var es []struct {
+		Title       string `json:"title"`
+		Description string `json:"description"`
+	}
+	_ = json.Unmarshal(m.Embeds, &es)
+	if len(es) == 0 {
+		return "", ""
+	}
+	return es[0].Title, es[0].Description
+}
+
+// ResponsesTo lists the responses to an interaction.
+func (f *Fake) ResponsesTo(id string) []json.RawMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.responses[id])
+}
+
+// EditsOf lists the contents an interaction's answer was edited to.
+func (f *Fake) EditsOf(token string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.edits[token])
+}
+
+// String lists every REST call, for a failing test's log.
+func (f *Fake) String() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var b strings.Builder
+	for _, c := range f.calls {
+		fmt.Fprintf(&b, "%s %s %.300s\n", c.Method, c.Path, c.Body)
+	}
+	return b.String()
+}
+
+// URL is the fake's address: the adapter's api_url.
+func (f *Fake) URL() string { return f.srv.URL }
+
+// RefuseDMs makes direct messages to user fail as Discord does when the
+// user closed them (403, code 50007).
+func (f *Fake) RefuseDMs(user string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.noDM[user] = true
+}
+
+// RefuseMemberList makes listing the guild's members fail with status, as
+// without the Server Members intent.
+func (f *Fake) RefuseMemberList(status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.membersErr = status
+}
+
+// DeleteMessage deletes a message as a moderator would.
+func (f *Fake) DeleteMessage(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.messages, id)
+}
+
+// DeleteChannel deletes a channel (a thread) as a moderator would.
+func (f *Fake) DeleteChannel(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.channels, id)
+}
+
+// Resumes is how often the bot resumed its gateway session.
+func (f *Fake) Resumes() int {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	return f.resumes
+}
+
+// ChannelsUnder lists the threads and posts of a channel.
+func (f *Fake) ChannelsUnder(parent string) []Channel {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Channel
+	for _, c := range f.channels {
+		if c.Parent == parent {
+			out = append(out, *c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return less(out[i].ID, out[j].ID) })
+	return out
+}
+
+// AckLatency is the time from dispatching interaction id to its first
+// response; false when it has none yet.
+func (f *Fake) AckLatency(id string) (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.acked[id]
+	if !ok {
+		return 0, false
+	}
+	return a.Sub(f.sent[id]), true
+}
+
+// Authorizations lists the Authorization headers the fake received.
+func (f *Fake) Authorizations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.authSeen)
+}

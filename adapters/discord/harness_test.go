@@ -1,0 +1,270 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wmse/helpdesk/adapters/discord/discordtest"
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// The cast of the fake server: ids, and the roles that make them who they
+// are.
+const (
+	committeeCh = "100"
+	implCh      = "101"
+	commCh      = "102"
+	lobbyCh     = "103"
+
+	roleCommittee = "500"
+	roleChair     = "501"
+	roleStaff     = "502"
+	roleImpl      = "503"
+	roleComm      = "504"
+
+	ana  = "1001" // chair
+	bo   = "1002"
+	chen = "1003"
+	dina = "1004"
+	eli  = "1005"
+	ivan = "1006" // implementation
+	sam  = "1007" // staff
+	rita = "1008" // a requester
+)
+
+// forum makes the next harness use a forum channel for the committee.
+var forum bool
+
+func loadCatalog() (*locales.Catalog, error) { return locales.Default() }
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// syncBuffer is a log that tests read while the bot writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type harness struct {
+	t      testing.TB
+	f      *discordtest.Fake
+	db     string
+	cat    *locales.Catalog
+	svc    *bot.Service
+	a      *Adapter
+	log    *syncBuffer
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newFakeGuild is the fake with the committee, a working group and staff.
+func newFakeGuild(t testing.TB) *discordtest.Fake {
+	f := discordtest.New(t)
+	for _, c := range []string{committeeCh, implCh, commCh, lobbyCh} {
+		f.AddChannel(c, 0)
+	}
+	f.AddMember(ana, "ana", roleCommittee, roleChair)
+	f.AddMember(bo, "bo", roleCommittee)
+	f.AddMember(chen, "chen", roleCommittee)
+	f.AddMember(dina, "dina", roleCommittee)
+	f.AddMember(eli, "eli", roleCommittee)
+	f.AddMember(ivan, "ivan", roleImpl)
+	f.AddMember(sam, "sam", roleStaff)
+	f.AddMember(rita, "rita")
+	return f
+}
+
+func testConfig(f *discordtest.Fake, cat *locales.Catalog, log *slog.Logger) Config {
+	return Config{
+		Token:            discordtest.Token,
+		GuildID:          discordtest.Guild,
+		CommitteeChannel: committeeCh,
+		GroupChannels:    map[string]string{"implementation": implCh, "communication": commCh},
+		CommitteeRole:    roleCommittee,
+		ChairRole:        roleChair,
+		StaffRole:        roleStaff,
+		GroupRoles:       map[string]string{"implementation": roleImpl, "communication": roleComm},
+		APIURL:           f.URL(),
+		Catalog:          cat,
+		Logger:           log,
+	}
+}
+
+// newHarness starts the core on a fresh database and the adapter on f.
+func newHarness(t testing.TB, f *discordtest.Fake) *harness {
+	t.Helper()
+	h := &harness{t: t, f: f, db: filepath.Join(t.TempDir(), "helpdesk.db")}
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cat = cat
+	h.start()
+	return h
+}
+
+// start (again) the core and the adapter on the harness's database.
+func (h *harness) start() {
+	t := h.t
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	store, err := sqlite.Open(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.log = &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h.svc = bot.New(store, wallClock{}, h.cat, bot.Config{Logger: log})
+	cfg := testConfig(h.f, h.cat, log)
+	if forum {
+		cfg.CommitteeChannel, cfg.CommitteeForum = "110", true
+	}
+	h.a, err = New(cfg, h.svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Attach(Platform, h.a)
+	h.cancel = cancel
+	h.done = make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = h.svc.Run(ctx, 20*time.Millisecond, time.Hour) }()
+	go func() {
+		defer wg.Done()
+		if err := h.a.Run(ctx); err != nil {
+			t.Errorf("adapter: %v", err)
+		}
+	}()
+	go func() { wg.Wait(); _ = store.Close(); close(h.done) }()
+	t.Cleanup(h.stop)
+	h.f.WaitReady(t)
+}
+
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-time.After(15 * time.Second):
+		h.t.Error("the adapter did not stop")
+	}
+	h.cancel = nil
+	if h.t.Failed() {
+		h.t.Logf("log:\n%s", h.log.String())
+	}
+}
+
+// eventually waits until cond holds.
+func (h *harness) eventually(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting: %s\ncalls:\n%s", what, h.f)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// en renders a text as the fake shows it in English.
+func (h *harness) en(t bot.Text) string {
+	return h.cat.Text("en", t, h.a.style(nil))
+}
+
+// reply waits for the private answer to a deferred interaction.
+func (h *harness) reply(token string) string {
+	h.t.Helper()
+	var out string
+	h.eventually("the answer to "+token, func() bool {
+		e := h.f.EditsOf(token)
+		if len(e) > 0 {
+			out = e[len(e)-1]
+		}
+		return len(e) > 0
+	})
+	return out
+}
+
+// response waits for the first response to an interaction.
+func (h *harness) response(id string) map[string]any {
+	h.t.Helper()
+	var out map[string]any
+	h.eventually("a response to interaction "+id, func() bool {
+		rs := h.f.ResponsesTo(id)
+		if len(rs) > 0 {
+			_ = json.Unmarshal(rs[0], &out)
+		}
+		return len(rs) > 0
+	})
+	return out
+}
+
+// request files a case as user through the modal and returns the card's id.
+func (h *harness) request(user, title string) string {
+	h.t.Helper()
+	id, _ := h.f.Command(user, lobbyCh, "request", "type", "media-upload")
+	r := h.response(id)
+	if r["type"].(float64) != 9 {
+		h.t.Fatalf("request answered %v, want a modal", r)
+	}
+	before := len(h.f.MessagesIn(committeeCh))
+	_, token := h.f.Submit(user, lobbyCh, "en-US", "helpdesk:request:media-upload", map[string]string{
+		"title": title, "description": "300 scans from the city archive.", "organisation": "City archive",
+	})
+	if got := h.reply(token); !strings.Contains(got, "#") {
+		h.t.Fatalf("reply to the form: %q", got)
+	}
+	var card string
+	h.eventually("the card with its reactions", func() bool {
+		ms := h.f.MessagesIn(committeeCh)
+		if len(ms) <= before {
+			return false
+		}
+		m := ms[len(ms)-1]
+		card = m.ID
+		return len(m.Reactions) == 3 && h.f.Channel(card).ID != ""
+	})
+	return card
+}
+
+// voters react ✅ (or emoji) on a message.
+func (h *harness) vote(msg, emoji string, users ...string) {
+	for _, u := range users {
+		h.f.React(u, msg, emoji, false)
+	}
+}
+
+// cardText is the card's embed description.
+func (h *harness) cardText(card string) string {
+	_, d := h.f.Message(card).Embed()
+	return d
+}
+
+func (h *harness) tally(accept, decline, info, voted, of int) string {
+	return h.en(bot.T("tally.initial", "accept", bot.N(accept), "decline", bot.N(decline), "info", bot.N(info), "voted", bot.N(voted)).Plural(of))
+}

@@ -1,0 +1,289 @@
+package discord
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// Discord's limits, in characters.
+const (
+	maxContent     = 2000
+	maxEmbedTitle  = 256
+	maxEmbedDesc   = 4096
+	maxEmbedTotal  = 6000
+	maxFieldName   = 256
+	maxFieldValue  = 1024
+	maxFields      = 25
+	maxThreadName  = 100
+	maxModalTitle  = 45
+	maxModalLabel  = 45
+	maxPlaceholder = 100
+	maxInputLength = 4000
+	maxModalRows   = 5
+	maxDescription = 100 // of a command or option
+	maxChoiceName  = 100
+)
+
+// markdown are the characters Discord gives a meaning to in a message:
+// emphasis, code, spoilers, quotes, headings, lists, masked links,
+// mentions, channel links and emoji names.
+const markdown = "\\*_~`|>#-[]()<:"
+
+// Escape makes words a person wrote safe in a Discord message: every
+// markdown character is backslash-escaped, so nothing can open a code
+// block, a quote, a heading, a list or a masked link, and mentions
+// (<@…>, <@&…>, <#…>) stay text; "@everyone" and "@here" get a zero-width
+// space after the "@" so they read as text even where allowed mentions
+// would let them through. Control characters (but line feeds) and the
+// Unicode bidirectional controls are dropped; invalid UTF-8 becomes U+FFFD.
+func Escape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\n':
+			b.WriteByte('\n')
+		case r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+		case r == '@':
+			b.WriteString("@\u200b")
+		case strings.ContainsRune(markdown, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// plain renders the adapter's own texts where Discord shows no markdown
+// (modal titles, labels, command descriptions, thread names): only control
+// characters go.
+func plain(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// snowflake is the Discord id of a helpdesk user id ("discord:123" → "123").
+func snowflake(u bot.UserID) (string, bool) {
+	id, ok := strings.CutPrefix(string(u), Platform+":")
+	if !ok || id == "" {
+		return "", false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return id, true
+}
+
+// userID is the helpdesk id of a Discord user.
+func userID(snowflake string) bot.UserID { return bot.UserID(Platform + ":" + snowflake) }
+
+// style is the markup of a message that may notify the people in ping:
+// they are mentioned, anyone else is named.
+func (a *Adapter) style(ping []bot.UserID) locales.Style {
+	return locales.Style{
+		Escape: Escape,
+		Person: func(p bot.Person) string {
+			if slices.Contains(ping, p.ID) {
+				if id, ok := snowflake(p.ID); ok {
+					return "<@" + id + ">"
+				}
+			}
+			name := p.Name
+			if name == "" {
+				name = strings.TrimPrefix(string(p.ID), Platform+":")
+			}
+			return Escape(name)
+		},
+	}
+}
+
+// say renders one of the helpdesk's texts without markup, for places that
+// show none.
+func (a *Adapter) say(lang string, t bot.Text) string {
+	return plain(a.cat.Text(lang, t, locales.Style{Escape: plain}))
+}
+
+// allowed is the only mention policy the adapter ever sends: nobody is
+// notified but the people the core named in m.Ping.
+func allowed(ping []bot.UserID) *discordgo.MessageAllowedMentions {
+	am := &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+	for _, u := range ping {
+		if id, ok := snowflake(u); ok {
+			am.Users = append(am.Users, id)
+		}
+	}
+	return am
+}
+
+// rendered is a Message as Discord messages: the first carries the embed
+// (a card) or the first part of the text; the rest continue the text.
+type rendered struct {
+	first  discordgo.MessageSend
+	more   []string // further content messages of a long text
+	whole  []string // the full text of a card that had to be shortened, in parts
+	edited bool     // a card whose text was shortened
+}
+
+// isCard reports whether m is shown as an embed: it has a title or fields.
+func isCard(m bot.Message) bool { return !m.Title.IsZero() || len(m.Fields) > 0 }
+
+// render turns m into Discord messages within Discord's limits.
+func (a *Adapter) render(m bot.Message) rendered {
+	st := a.style(m.Ping)
+	var out rendered
+	out.first.AllowedMentions = allowed(m.Ping)
+	if link := a.threadLink(m); link != nil {
+		out.first.Components = []discordgo.MessageComponent{link}
+	}
+	lines := make([]string, len(m.Lines))
+	for i, l := range m.Lines {
+		lines[i] = a.cat.Text(m.Lang, l, st)
+	}
+	if !isCard(m) {
+		parts := split(strings.Join(lines, "\n"), maxContent, a.say(m.Lang, bot.T("card.continued")))
+		out.first.Content = parts[0]
+		out.more = parts[1:]
+		return out
+	}
+	e := &discordgo.MessageEmbed{Title: cut(a.cat.Text(m.Lang, m.Title, st), maxEmbedTitle)}
+	for i, f := range m.Fields {
+		if i == maxFields {
+			break
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name:  cut(a.cat.Text(m.Lang, f.Label, st), maxFieldName),
+			Value: cut(a.cat.Text(m.Lang, f.Value, st), maxFieldValue),
+		})
+	}
+	rest := len([]rune(e.Title))
+	for _, f := range e.Fields {
+		rest += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+	}
+	budget := min(maxEmbedDesc, maxEmbedTotal-rest)
+	desc := strings.Join(lines, "\n")
+	if utf8.RuneCountInString(desc) > budget {
+		more := a.say(m.Lang, bot.T("card.more_in_thread"))
+		desc = shorten(lines, budget, more)
+		out.edited = true
+		// The whole text goes to the thread, in quotes of the case
+		// (the lines that are a person's words).
+		var quotes []string
+		for i, l := range m.Lines {
+			if l.ID == "" {
+				quotes = append(quotes, lines[i])
+			}
+		}
+		out.whole = split(strings.Join(quotes, "\n"), maxContent, a.say(m.Lang, bot.T("card.continued")))
+	}
+	e.Description = desc
+	out.first.Embeds = []*discordgo.MessageEmbed{e}
+	return out
+}
+
+// threadLink is the button that opens the case's thread, when m asks for
+// one and the thread is known.
+func (a *Adapter) threadLink(m bot.Message) discordgo.MessageComponent {
+	if !m.LinkThread || m.Thread == "" {
+		return nil
+	}
+	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.Button{
+		Label: cut(a.say(m.Lang, bot.T("link.thread")), 80),
+		Style: discordgo.LinkButton,
+		URL:   "https://discord.com/channels/" + a.cfg.GuildID + "/" + m.Thread,
+	}}}
+}
+
+// shorten fits lines into budget characters by cutting the longest line
+// and adding more (the note that the whole text is in the thread).
+func shorten(lines []string, budget int, more string) string {
+	lines = slices.Clone(lines)
+	total := func() int {
+		n := utf8.RuneCountInString(more) + 1
+		for _, l := range lines {
+			n += utf8.RuneCountInString(l) + 1
+		}
+		return n
+	}
+	for total() > budget {
+		longest := 0
+		for i, l := range lines {
+			if utf8.RuneCountInString(l) > utf8.RuneCountInString(lines[longest]) {
+				longest = i
+			}
+		}
+		n := utf8.RuneCountInString(lines[longest])
+		over := total() - budget
+		if n == 0 {
+			break
+		}
+		lines[longest] = cut(lines[longest], max(n-over, 1))
+	}
+	return strings.Join(append(lines, more), "\n")
+}
+
+// cut shortens s to at most n characters, ending it with "…" when it had to
+// cut; it never leaves an escaping backslash dangling.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return "…"
+	}
+	r := []rune(s)[:n-1]
+	for len(r) > 0 && r[len(r)-1] == '\\' {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// split cuts text into parts of at most n characters, at a line break or a
+// space where it can; parts after the first begin with cont.
+func split(text string, n int, cont string) []string {
+	var parts []string
+	for first := true; ; first = false {
+		prefix := ""
+		if !first {
+			prefix = cont + "\n"
+		}
+		limit := n - utf8.RuneCountInString(prefix)
+		r := []rune(text)
+		if len(r) <= limit {
+			return append(parts, prefix+text)
+		}
+		at := limit
+		for i := limit; i > limit/2; i-- {
+			if r[i] == '\n' || r[i] == ' ' {
+				at = i
+				break
+			}
+		}
+		// An escaping backslash stays with what it escapes.
+		for at > 1 && r[at-1] == '\\' {
+			at--
+		}
+		parts = append(parts, prefix+string(r[:at]))
+		text = strings.TrimLeft(string(r[at:]), " \n")
+	}
+}

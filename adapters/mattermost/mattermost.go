@@ -1,0 +1,607 @@
+// Package mattermost runs the helpdesk on a Mattermost team: the /helpdesk
+// slash command and its dialogs arrive as HTTP callbacks at the bot's own
+// listener, reactions arrive over the WebSocket, and the core's posts,
+// edits, reactions and invitations go out through the REST API (Client4).
+package mattermost
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// Platform is the prefix of Mattermost user ids in the core.
+const Platform = "mattermost"
+
+// The paths of the bot's listener, under Options.CallbackURL.
+const (
+	CommandPath = "/mattermost/command"
+	DialogPath  = "/mattermost/dialog"
+)
+
+// Trigger is the slash command's trigger word.
+const Trigger = "helpdesk"
+
+// Options configure the adapter.
+type Options struct {
+	URL   string // the Mattermost server, like https://chat.example.org
+	Token string // the bot account's access token
+
+	Team             string            // the team's name (as in its URL)
+	CommitteeChannel string            // the committee channel's name
+	GroupChannels    map[string]string // working group id → channel name
+
+	// Who is who. Each entry is a user name ("ana" or "@ana") or
+	// "~channel", meaning every member of that channel of the team.
+	Committee []string
+	Chairs    []string
+	Staff     []string
+	Groups    map[string][]string // working group id → members
+
+	// Listen is the address of the bot's HTTP listener (":8080"); Listener,
+	// when set, is used instead (tests).
+	Listen   string
+	Listener net.Listener
+	// CallbackURL is where Mattermost reaches that listener
+	// (http://helpdesk:8080); the command and the dialogs are under it.
+	CallbackURL string
+	// CommandToken is the token of a /helpdesk command an admin created.
+	// Without it the bot creates or updates the command itself, which
+	// needs the permission to manage slash commands.
+	CommandToken string
+	// DialogSecret signs the state of dialogs. Empty: derived from Token.
+	DialogSecret string
+	// RolesEvery is how often the roles are read again; zero means five
+	// minutes.
+	RolesEvery time.Duration
+
+	Service *bot.Service
+	Catalog *locales.Catalog
+	Logger  *slog.Logger
+}
+
+// dialogLabel is the fixed label under which the dialog secret is derived
+// from the bot token when none is configured: the same token gives the
+// same key after a restart, so dialogs open across it stay valid.
+const dialogLabel = "helpdesk mattermost dialog state v1"
+
+// Adapter is the helpdesk on Mattermost. It implements bot.Chat and
+// bot.Pacer.
+type Adapter struct {
+	opt    Options
+	url    string // opt.URL without a trailing slash
+	client *model.Client4
+	svc    *bot.Service
+	cat    *locales.Catalog
+	log    *slog.Logger
+	secret []byte
+
+	apiCalls atomic.Int64 // REST requests made, for the benchmark
+	// followForbidden is set once Mattermost refused to make someone
+	// follow a thread: invitations mention them instead.
+	followForbidden atomic.Bool
+
+	// Learnt at start-up, read-only afterwards.
+	me          *model.User
+	teamID      string
+	committeeCh string
+	groupCh     map[string]string // group id → channel id
+	cmdToken    string
+	started     chan struct{} // closed once the above are known
+	ready       chan struct{}
+
+	mu sync.Mutex
+	// users caches what Mattermost said of people (user name, locale),
+	// read again after userTTL.
+	users map[string]cachedUser
+	// roles are the configured roles by user id, as last read.
+	roles map[string]bot.Roles
+	// posted remembers the posts made, by idempotency key.
+	posted map[string]string
+	// uncertain are keys whose post may have been made though the
+	// call failed: before posting again, the adapter looks.
+	uncertain map[string]bool
+	dms       map[string]string // user id → direct channel id
+	channelOf map[string]string // post id → channel id
+	// usedStates are dialog states already submitted successfully, until
+	// they expire.
+	usedStates map[string]time.Time
+}
+
+var (
+	_ bot.Chat  = (*Adapter)(nil)
+	_ bot.Pacer = (*Adapter)(nil)
+)
+
+// New checks opt and returns an adapter; Run connects it. The errors name
+// the option at fault and never include the token.
+func New(opt Options) (*Adapter, error) {
+	var problems []string
+	u, err := url.Parse(opt.URL)
+	if opt.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, "url: an http(s) address of the Mattermost server is needed")
+	}
+	if opt.Token == "" {
+		problems = append(problems, "token: the bot account's access token is needed")
+	}
+	if opt.Team == "" {
+		problems = append(problems, "team: the team's name is needed")
+	}
+	if opt.CommitteeChannel == "" {
+		problems = append(problems, "committee_channel: the committee channel's name is needed")
+	}
+	if opt.Listen == "" && opt.Listener == nil {
+		problems = append(problems, "listen: the address of the bot's listener is needed")
+	}
+	if cu, err := url.Parse(opt.CallbackURL); opt.CallbackURL == "" || err != nil || (cu.Scheme != "http" && cu.Scheme != "https") || cu.Host == "" {
+		problems = append(problems, "callback_url: the http(s) address where Mattermost reaches the bot is needed")
+	}
+	if opt.Service == nil || opt.Catalog == nil {
+		problems = append(problems, "the helpdesk service and catalog are needed")
+	}
+	if opt.Service != nil {
+		for _, g := range opt.Service.Config().Groups {
+			if opt.GroupChannels[g.ID] == "" {
+				problems = append(problems, fmt.Sprintf("groups.%s: the channel of working group %q is missing", g.ID, g.ID))
+			}
+		}
+		for id := range opt.GroupChannels {
+			if !knownGroup(opt.Service, id) {
+				problems = append(problems, fmt.Sprintf("groups.%s: there is no working group %q", id, id))
+			}
+		}
+		for id := range opt.Groups {
+			if !knownGroup(opt.Service, id) {
+				problems = append(problems, fmt.Sprintf("group_members.%s: there is no working group %q", id, id))
+			}
+		}
+	}
+	if problems != nil {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.RolesEvery <= 0 {
+		opt.RolesEvery = 5 * time.Minute
+	}
+	a := &Adapter{
+		opt:        opt,
+		url:        strings.TrimRight(opt.URL, "/"),
+		svc:        opt.Service,
+		cat:        opt.Catalog,
+		log:        opt.Logger.With("platform", Platform),
+		started:    make(chan struct{}),
+		ready:      make(chan struct{}),
+		users:      map[string]cachedUser{},
+		roles:      map[string]bot.Roles{},
+		posted:     map[string]string{},
+		uncertain:  map[string]bool{},
+		dms:        map[string]string{},
+		channelOf:  map[string]string{},
+		usedStates: map[string]time.Time{},
+		groupCh:    map[string]string{},
+	}
+	a.client = model.NewAPIv4Client(a.url)
+	a.client.SetToken(opt.Token)
+	if opt.DialogSecret != "" {
+		a.secret = []byte(opt.DialogSecret)
+	} else {
+		mac := hmac.New(sha256.New, []byte(opt.Token))
+		mac.Write([]byte(dialogLabel))
+		a.secret = mac.Sum(nil)
+	}
+	return a, nil
+}
+
+func knownGroup(svc *bot.Service, id string) bool {
+	for _, g := range svc.Config().Groups {
+		if g.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// wait holds a call of the core's outbox worker, which may start before
+// the adapter knows its team and channels, until it does.
+func (a *Adapter) wait(ctx context.Context) error {
+	select {
+	case <-a.started:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// EditInterval is one second: the core then edits a card at most once a
+// second, collapsing a burst of votes into one edit with the last state.
+func (a *Adapter) EditInterval() time.Duration { return time.Second }
+
+// Ready is closed once the adapter has started: it knows its team and
+// channels, the command is in place, the listener accepts callbacks and
+// the WebSocket has connected once.
+func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+
+// APICalls counts the REST requests the adapter has made.
+func (a *Adapter) APICalls() int64 { return a.apiCalls.Load() }
+
+// Run connects to Mattermost, serves the callbacks and follows the
+// WebSocket until ctx ends. It fails when the start-up finds the
+// configuration wrong (an unknown team or channel, a refused token, a
+// command it may not create and no command_token).
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	close(a.started)
+	ln := a.opt.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.opt.Listen); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.log.Info("listening for slash commands and dialogs", "addr", ln.Addr().String(), "callback", a.opt.CallbackURL+CommandPath)
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.follow(ctx) }()
+	go func() { defer wg.Done(); a.refreshRoles(ctx) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("serve: %w", err)
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shut); serr != nil && err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		a.log.Warn("stop listener", "err", serr)
+	}
+	wg.Wait()
+	return err
+}
+
+// start learns who the bot is and where it posts, puts the command in
+// place and reads the roles. Mattermost being unreachable is waited out;
+// a wrong configuration is an error.
+func (a *Adapter) start(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		err := a.learn(ctx)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errUnknownOutcome) {
+			return err
+		}
+		a.log.Warn("mattermost not reachable; trying again", "in", backoff, "err", err)
+		if !sleep(ctx, backoff) {
+			return ctx.Err()
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+}
+
+func (a *Adapter) learn(ctx context.Context) error {
+	var me *model.User
+	err := a.do(ctx, "who am I", callOpts{}, func() (r *model.Response, err error) {
+		me, r, err = a.client.GetMe(ctx, "")
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("check the token (users/me): %w", err)
+	}
+	a.me = me
+	var team *model.Team
+	err = a.do(ctx, "find team", callOpts{}, func() (r *model.Response, err error) {
+		team, r, err = a.client.GetTeamByName(ctx, a.opt.Team, "")
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("team %q (is the bot a member?): %w", a.opt.Team, err)
+	}
+	a.teamID = team.Id
+	if a.committeeCh, err = a.channelID(ctx, a.opt.CommitteeChannel); err != nil {
+		return fmt.Errorf("committee_channel: %w", err)
+	}
+	for g, name := range a.opt.GroupChannels {
+		id, err := a.channelID(ctx, name)
+		if err != nil {
+			return fmt.Errorf("groups.%s: %w", g, err)
+		}
+		a.groupCh[g] = id
+	}
+	if err := a.ensureCommand(ctx); err != nil {
+		return err
+	}
+	if err := a.readRoles(ctx); err != nil {
+		return fmt.Errorf("read roles: %w", err)
+	}
+	return nil
+}
+
+// channelID finds a channel of the team by name.
+func (a *Adapter) channelID(ctx context.Context, name string) (string, error) {
+	var ch *model.Channel
+	err := a.do(ctx, "find channel "+name, callOpts{}, func() (r *model.Response, err error) {
+		ch, r, err = a.client.GetChannelByNameForTeamName(ctx, name, a.opt.Team, "")
+		return r, err
+	})
+	if err != nil {
+		return "", fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
+	}
+	return ch.Id, nil
+}
+
+// ensureCommand creates or updates the /helpdesk command of the team and
+// keeps its token, unless an admin made the command (CommandToken).
+func (a *Adapter) ensureCommand(ctx context.Context) error {
+	if a.opt.CommandToken != "" {
+		a.cmdToken = a.opt.CommandToken
+		a.log.Info("using the /helpdesk command an admin created (command_token)")
+		return nil
+	}
+	lang := a.svc.Config().DefaultLang
+	want := &model.Command{
+		TeamId:           a.teamID,
+		Trigger:          Trigger,
+		Method:           model.CommandMethodPost,
+		URL:              a.opt.CallbackURL + CommandPath,
+		AutoComplete:     true,
+		AutoCompleteDesc: a.say(lang, "command.helpdesk"),
+		AutoCompleteHint: "[" + strings.Join(bot.Commands(), "|") + "]",
+		DisplayName:      "Helpdesk",
+		Description:      a.say(lang, "command.helpdesk"),
+	}
+	forbidden := func(err error) error {
+		return fmt.Errorf("the bot may not manage slash commands in team %q (%w): make the bot account a team admin, or have an admin create the /%s command (POST, callback %s) and put its token in command_token", a.opt.Team, err, Trigger, want.URL)
+	}
+	var cmds []*model.Command
+	err := a.do(ctx, "list commands", callOpts{}, func() (r *model.Response, err error) {
+		cmds, r, err = a.client.ListCommands(ctx, a.teamID, true)
+		return r, err
+	})
+	if errors.Is(err, bot.ErrForbidden) {
+		return forbidden(err)
+	}
+	if err != nil {
+		return fmt.Errorf("list slash commands: %w", err)
+	}
+	var got *model.Command
+	for _, c := range cmds {
+		if c.Trigger == Trigger && c.DeleteAt == 0 {
+			want.Id, want.Token, want.CreatorId, want.CreateAt = c.Id, c.Token, c.CreatorId, c.CreateAt
+			err = a.do(ctx, "update command", callOpts{}, func() (r *model.Response, err error) {
+				got, r, err = a.client.UpdateCommand(ctx, want)
+				return r, err
+			})
+			break
+		}
+	}
+	if want.Id == "" {
+		err = a.do(ctx, "create command", callOpts{}, func() (r *model.Response, err error) {
+			got, r, err = a.client.CreateCommand(ctx, want)
+			return r, err
+		})
+	}
+	if errors.Is(err, bot.ErrForbidden) {
+		return forbidden(err)
+	}
+	if err != nil {
+		return fmt.Errorf("put the /%s command in place: %w", Trigger, err)
+	}
+	if got.Token == "" {
+		got.Token = want.Token
+	}
+	a.cmdToken = got.Token
+	a.log.Info("slash command ready", "trigger", "/"+Trigger, "callback", want.URL)
+	return nil
+}
+
+// refreshRoles reads the roles again now and then, until ctx ends.
+func (a *Adapter) refreshRoles(ctx context.Context) {
+	t := time.NewTicker(a.opt.RolesEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.readRoles(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("read roles", "err", err)
+			}
+		}
+	}
+}
+
+// readRoles resolves the configured people and channels to users, and
+// tells the core who is who: the committee's votes count only for people
+// it knows as members.
+func (a *Adapter) readRoles(ctx context.Context) error {
+	roles := map[string]bot.Roles{}
+	users := map[string]*model.User{}
+	add := func(entries []string, set func(r *bot.Roles)) error {
+		for _, e := range entries {
+			us, err := a.resolve(ctx, e)
+			if err != nil {
+				return err
+			}
+			for _, u := range us {
+				if u.IsBot || u.DeleteAt != 0 {
+					continue
+				}
+				users[u.Id] = u
+				r := roles[u.Id]
+				set(&r)
+				roles[u.Id] = r
+			}
+		}
+		return nil
+	}
+	if err := add(a.opt.Committee, func(r *bot.Roles) { r.Committee = true }); err != nil {
+		return err
+	}
+	if err := add(a.opt.Chairs, func(r *bot.Roles) { r.Chair = true }); err != nil {
+		return err
+	}
+	if err := add(a.opt.Staff, func(r *bot.Roles) { r.Staff = true }); err != nil {
+		return err
+	}
+	for _, g := range a.svc.Config().Groups { // in the configured order
+		if err := add(a.opt.Groups[g.ID], func(r *bot.Roles) { r.Groups = append(r.Groups, g.ID) }); err != nil {
+			return err
+		}
+	}
+	a.mu.Lock()
+	old := a.roles
+	a.roles = roles
+	for id, u := range users {
+		a.users[id] = cachedUser{u: u, at: time.Now()}
+	}
+	a.mu.Unlock()
+	for id, r := range roles {
+		u := users[id]
+		if err := a.svc.MemberSeen(ctx, bot.Member{ID: userID(id), Name: u.Username, Locale: u.Locale, Roles: r}); err != nil {
+			return fmt.Errorf("record %s: %w", u.Username, err)
+		}
+	}
+	for id := range old {
+		if _, still := roles[id]; !still {
+			u := a.cachedUser(id)
+			m := bot.Member{ID: userID(id)}
+			if u != nil {
+				m.Name, m.Locale = u.Username, u.Locale
+			}
+			if err := a.svc.MemberSeen(ctx, m); err != nil {
+				return fmt.Errorf("record %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// resolve turns one roles entry into users: "~channel" is the channel's
+// members, anything else a user name.
+func (a *Adapter) resolve(ctx context.Context, entry string) ([]*model.User, error) {
+	entry = strings.TrimSpace(entry)
+	if ch, ok := strings.CutPrefix(entry, "~"); ok {
+		id, err := a.channelID(ctx, ch)
+		if err != nil {
+			return nil, err
+		}
+		var all []*model.User
+		const perPage = 200
+		for page := 0; ; page++ {
+			var us []*model.User
+			err := a.do(ctx, "members of "+ch, callOpts{}, func() (r *model.Response, err error) {
+				us, r, err = a.client.GetUsersInChannel(ctx, id, page, perPage, "")
+				return r, err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("members of channel %q: %w", ch, err)
+			}
+			all = append(all, us...)
+			if len(us) < perPage {
+				return all, nil
+			}
+		}
+	}
+	name := strings.TrimPrefix(entry, "@")
+	var u *model.User
+	err := a.do(ctx, "find user "+name, callOpts{}, func() (r *model.Response, err error) {
+		u, r, err = a.client.GetUserByUsername(ctx, name, "")
+		return r, err
+	})
+	if errors.Is(err, bot.ErrGone) {
+		a.log.Warn("a user named in the roles does not exist", "user", name)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	return []*model.User{u}, nil
+}
+
+// rolesOf are the configured roles of a user.
+func (a *Adapter) rolesOf(id string) bot.Roles {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.roles[id]
+}
+
+// userTTL is how long what Mattermost said of a person is taken as true:
+// a person who changes their language is read in it after this.
+const userTTL = 10 * time.Minute
+
+type cachedUser struct {
+	u  *model.User
+	at time.Time
+}
+
+// cachedUser is what is known of a user without asking Mattermost.
+func (a *Adapter) cachedUser(id string) *model.User {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.users[id].u
+}
+
+// user returns a user, from the cache or Mattermost.
+func (a *Adapter) user(ctx context.Context, id string) (*model.User, error) {
+	a.mu.Lock()
+	c := a.users[id]
+	a.mu.Unlock()
+	if c.u != nil && time.Since(c.at) < userTTL {
+		return c.u, nil
+	}
+	var u *model.User
+	err := a.do(ctx, "read user", callOpts{}, func() (r *model.Response, err error) {
+		u, r, err = a.client.GetUser(ctx, id, "")
+		return r, err
+	})
+	if err != nil {
+		if c.u != nil { // Mattermost is unwell: what we knew will do
+			return c.u, nil
+		}
+		return nil, err
+	}
+	a.mu.Lock()
+	a.users[id] = cachedUser{u: u, at: time.Now()}
+	a.mu.Unlock()
+	return u, nil
+}
+
+// userID is the core's id of a Mattermost user.
+func userID(id string) bot.UserID { return bot.UserID(Platform + ":" + id) }
+
+// userOf is the Mattermost id of a core user id, "" for another platform.
+func userOf(u bot.UserID) string {
+	id, ok := strings.CutPrefix(string(u), Platform+":")
+	if !ok {
+		return ""
+	}
+	return id
+}

@@ -1,0 +1,167 @@
+package mattermost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+// Reconnect backoff of the WebSocket.
+const (
+	minReconnect = 200 * time.Millisecond
+	maxReconnect = 30 * time.Second
+)
+
+// follow keeps a WebSocket to Mattermost open until ctx ends and turns its
+// reaction events into the core's. Mattermost's client never reconnects:
+// when its event channel closes or the server's pings stop, follow opens a
+// new client, with backoff, and after every connect re-reads the reactions
+// of every post that still matters, so that what happened meanwhile
+// counts, once.
+func (a *Adapter) follow(ctx context.Context) {
+	wsURL := "ws" + strings.TrimPrefix(a.url, "http") // http→ws, https→wss
+	backoff := minReconnect
+	var once sync.Once
+	for ctx.Err() == nil {
+		wsc, err := model.NewWebSocketClient4(wsURL, a.opt.Token)
+		if err != nil {
+			a.log.Warn("websocket: cannot connect; trying again", "in", backoff, "err", apiMessage(err))
+			if !sleep(ctx, backoff+rand.N(backoff/2+1)) {
+				return
+			}
+			backoff = min(backoff*2, maxReconnect)
+			continue
+		}
+		wsc.Listen()
+		a.log.Info("websocket connected")
+		if err := a.reconcile(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("reconcile reactions", "err", err)
+		}
+		once.Do(func() { close(a.ready) })
+		started := time.Now()
+		a.listen(ctx, wsc)
+		wsc.Close()
+		for range wsc.EventChannel { // drained, so the reader can end
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(started) > time.Minute {
+			backoff = minReconnect
+		}
+		a.log.Warn("websocket lost; reconnecting", "in", backoff, "err", listenError(wsc))
+		if !sleep(ctx, backoff+rand.N(backoff/2+1)) {
+			return
+		}
+		backoff = min(backoff*2, maxReconnect)
+	}
+}
+
+func listenError(wsc *model.WebSocketClient) string {
+	if wsc.ListenError != nil {
+		return apiMessage(wsc.ListenError)
+	}
+	return "closed"
+}
+
+// listen handles one connection's events until it ends, its pings stop, or
+// ctx ends.
+func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wsc.PingTimeoutChannel:
+			a.log.Warn("websocket: no ping from the server")
+			return
+		case ev, ok := <-wsc.EventChannel:
+			if !ok {
+				return
+			}
+			a.event(ctx, ev)
+		}
+	}
+}
+
+// event hands a reaction to the core; the bot's own are left out.
+func (a *Adapter) event(ctx context.Context, ev *model.WebSocketEvent) {
+	var added bool
+	switch ev.EventType() {
+	case model.WebsocketEventReactionAdded:
+		added = true
+	case model.WebsocketEventReactionRemoved:
+	default:
+		return
+	}
+	raw, _ := ev.GetData()["reaction"].(string)
+	var r model.Reaction
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		a.log.Warn("websocket: unreadable reaction", "err", err)
+		return
+	}
+	if r.UserId == a.me.Id || r.UserId == "" || r.PostId == "" {
+		return
+	}
+	a.log.Debug("reaction", "post", r.PostId, "user", r.UserId, "emoji", r.EmojiName, "added", added)
+	rr := bot.Reaction{Post: r.PostId, User: userID(r.UserId), Emoji: emojiFromName(r.EmojiName)}
+	if u := a.cachedUser(r.UserId); u != nil {
+		rr.Name = u.Username
+	}
+	var err error
+	if added {
+		err = a.svc.ReactionAdded(ctx, rr)
+	} else {
+		err = a.svc.ReactionRemoved(ctx, rr)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("reaction", "post", r.PostId, "emoji", r.EmojiName, "added", added, "err", err)
+	}
+}
+
+// reconcile re-reads the reactions of every post the core watches and
+// hands them to it; a deleted or unreadable post is skipped.
+func (a *Adapter) reconcile(ctx context.Context) error {
+	refs, err := a.svc.Watched(ctx, Platform)
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		var rs []*model.Reaction
+		err := a.do(ctx, "read reactions", callOpts{}, func() (r *model.Response, err error) {
+			rs, r, err = a.client.GetReactions(ctx, ref)
+			return r, err
+		})
+		if errors.Is(err, bot.ErrGone) {
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// One post out of reach (the bot left its channel) does not
+			// keep the others from being read.
+			a.log.Warn("read reactions", "post", ref, "err", err)
+			continue
+		}
+		h := bot.HeldReactions{Post: ref, Users: map[bot.UserID][]string{}}
+		for _, r := range rs {
+			if r.UserId == a.me.Id || r.DeleteAt != 0 {
+				continue
+			}
+			u := userID(r.UserId)
+			h.Users[u] = append(h.Users[u], emojiFromName(r.EmojiName))
+		}
+		if err := a.svc.Reconcile(ctx, Platform, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/wmse/helpdesk/adapters/mattermost/mmtest"
+	"github.com/wmse/helpdesk/bot"
+)
+
+// TestMattermostBinaryTakesACaseThrough starts the built program with a
+// configuration pointing at a fake Mattermost, plays a case from the
+// dialog to its resolution through the fake's callbacks, and stops the
+// program with SIGTERM.
+func TestMattermostBinaryTakesACaseThrough(t *testing.T) {
+	const token = "mm-secret-token-4242424242"
+	fake := mmtest.New(token, "wmse")
+	defer fake.Close()
+	users := map[string]string{}
+	for _, n := range []string{"ana", "bea", "carl", "dan", "sam"} {
+		users[n] = fake.AddUser(n, "en")
+	}
+	town := fake.AddChannel("town-square", false, users["ana"], users["sam"])
+	comm := fake.AddChannel("expert-committee", true, users["bea"], users["carl"], users["dan"])
+	fake.AddChannel("helpdesk-staff", false, users["sam"])
+	var groups strings.Builder
+	for _, g := range bot.DefaultGroups {
+		fake.AddChannel("wg-"+g.ID, true)
+		fmt.Fprintf(&groups, "%s = \"wg-%s\"\n", g.ID, g.ID)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "helpdesk.toml")
+	conf := fmt.Sprintf(`[mattermost]
+team = "wmse"
+committee_channel = "expert-committee"
+committee = ["bea", "carl", "dan"]
+chairs = ["bea"]
+staff = ["~helpdesk-staff"]
+listen = %q
+callback_url = "http://%s"
+[mattermost.groups]
+%s`, addr, addr, groups.String())
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "-v", "-db", filepath.Join(dir, "helpdesk.db"), "-config", cfg)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=" + fake.URL, "HELPDESK_MATTERMOST_TOKEN=" + token}
+	stderr := &mmStderr{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			select {
+			case err := <-exited:
+				t.Fatalf("the program exited (%v) while waiting for %s:\n%s", err, what, stderr.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; stderr:\n%s", what, stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	wait("the websocket", func() bool { return fake.Connected() == 1 })
+
+	run := func(user, text string) mmtest.CommandResult {
+		t.Helper()
+		res, err := fake.RunCommand(users[user], town, text, "")
+		if err != nil || res.Status != 200 {
+			t.Fatalf("/helpdesk %s: %v %d", text, err, res.Status)
+		}
+		return res
+	}
+	res := run("ana", "request data-upload")
+	d, ok := fake.DialogFor(res.Trigger)
+	if !ok || d.Invalid != nil {
+		t.Fatalf("dialog: %v %v", ok, d.Invalid)
+	}
+	sub, err := fake.Submit(d, users["ana"], town, map[string]any{
+		"type": "data-upload", "title": "Paintings of the National Museum",
+		"description": "Metadata of 2,000 paintings for Wikidata.",
+	}, "")
+	if err != nil || sub.Response.Error != "" || len(sub.Response.Errors) > 0 {
+		t.Fatalf("submit: %v %+v", err, sub.Response)
+	}
+	var card *model.Post
+	wait("the card", func() bool {
+		for _, p := range fake.Posts(comm) {
+			if p.RootId == "" {
+				card = p
+			}
+		}
+		return card != nil && len(fake.Reactions(card.Id)) == 3
+	})
+	for _, u := range []string{"bea", "carl", "dan"} {
+		fake.React(users[u], card.Id, "white_check_mark")
+	}
+	reply := func(text string) *model.Post {
+		t.Helper()
+		var got *model.Post
+		wait(text, func() bool {
+			for _, p := range fake.Replies(card.Id) {
+				if strings.Contains(p.Message, text) {
+					got = p
+				}
+			}
+			return got != nil && len(fake.Reactions(got.Id)) > 0
+		})
+		return got
+	}
+	routing := reply("which working groups")
+	fake.React(users["bea"], routing.Id, "fast_forward") // no group needed
+	vote := reply("final go, round 2")
+	for _, u := range []string{"bea", "carl", "dan"} {
+		fake.React(users[u], vote.Id, "white_check_mark")
+	}
+	dm := mmtest.DirectChannel(fake.BotID, users["ana"])
+	dmSays := func(text string) func() bool {
+		return func() bool {
+			for _, p := range fake.Posts(dm) {
+				if strings.Contains(p.Message, text) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	wait("the final go", dmSays("gave the final go"))
+	if res := run("sam", "resolve #1 Uploaded with OpenRefine."); !strings.Contains(res.Response.Text, "#1") {
+		t.Errorf("resolve answered %q", res.Response.Text)
+	}
+	wait("the resolution", dmSays("is resolved"))
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no exit after SIGTERM:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), token) {
+		t.Error("the token appears on stderr")
+	}
+	if u := fake.Unhandled(); len(u) > 0 {
+		t.Errorf("unhandled requests: %v", u)
+	}
+}
+
+// TestMattermostConfigErrorsNameTheKey checks that a wrong [mattermost]
+// section is refused before anything starts, naming the keys and never
+// the token.
+func TestMattermostConfigErrorsNameTheKey(t *testing.T) {
+	const token = "mm-secret-token-4242424242"
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "helpdesk.toml")
+	if err := os.WriteFile(cfg, []byte("[mattermost]\nteam = \"wmse\"\ncallback_url = \"not a url\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "-db", filepath.Join(dir, "helpdesk.db"), "-config", cfg)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=http://127.0.0.1:1", "HELPDESK_MATTERMOST_TOKEN=" + token}
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitError {
+		t.Fatalf("exit %v, want %d:\n%s", err, exitError, out)
+	}
+	for _, key := range []string{"mattermost.committee_channel", "mattermost.listen", "mattermost.callback_url", "mattermost.groups.implementation"} {
+		if !strings.Contains(string(out), key) {
+			t.Errorf("the error does not name %s:\n%s", key, out)
+		}
+	}
+	if strings.Contains(string(out), token) {
+		t.Error("the token appears in the error")
+	}
+}
+
+// mmStderr is a stderr the test reads while the program writes it.
+type mmStderr struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *mmStderr) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *mmStderr) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
