@@ -24,16 +24,12 @@ func (s *Service) ReactionRemoved(ctx context.Context, r Reaction) error {
 
 func (w *work) reaction(r Reaction, added bool) error {
 	platform := r.User.Platform()
-	p, err := w.tx.PostByRef(platform, r.Post)
+	p, c, err := w.tx.PostByRef(platform, r.Post)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("find post %s: %w", r.Post, err)
-	}
-	c, err := w.tx.Case(p.CaseID)
-	if err != nil {
-		return fmt.Errorf("read case %d: %w", p.CaseID, err)
 	}
 	emoji := NormEmoji(r.Emoji)
 	switch {

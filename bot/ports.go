@@ -157,8 +157,9 @@ type Tx interface {
 	// PutPost records (or replaces) the platform reference of a named post.
 	PutPost(p Post) error
 	Post(caseID int64, name string) (Post, error)
-	// PostByRef finds a post by its platform reference.
-	PostByRef(platform, ref string) (Post, error)
+	// PostByRef finds a post by its platform reference, with its case (a
+	// reaction needs both).
+	PostByRef(platform, ref string) (Post, Case, error)
 
 	// Enqueue adds work to the outbox and sets it.ID. When it.Collapse is
 	// set and a pending item with the same key has not been tried yet, that

@@ -177,12 +177,17 @@ func (t *tx) Post(caseID int64, name string) (bot.Post, error) {
 // PostByRef finds a post by its platform reference. When a thread and a
 // post share the reference, it returns the post: reactions, the reason to
 // look a reference up, are on posts.
-func (t *tx) PostByRef(platform, ref string) (bot.Post, error) {
+func (t *tx) PostByRef(platform, ref string) (bot.Post, bot.Case, error) {
 	p := bot.Post{Platform: platform, Ref: ref}
-	err := t.queryRow(`SELECT case_id, name FROM posts WHERE platform = ? AND ref = ?
-		ORDER BY name = 'thread' LIMIT 1`, platform, ref).Scan(&p.CaseID, &p.Name)
+	var c bot.Case
+	err := t.queryRow(`SELECT p.name, `+caseCols+` FROM posts p JOIN cases c ON c.id = p.case_id
+		WHERE p.platform = ? AND p.ref = ? ORDER BY p.name = 'thread' LIMIT 1`, platform, ref).Scan(
+		&p.Name, &c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
+		&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
+		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
 	if err != nil {
-		return bot.Post{}, fmt.Errorf("post %s %s: %w", platform, ref, dbErr(err))
+		return bot.Post{}, bot.Case{}, fmt.Errorf("post %s %s: %w", platform, ref, dbErr(err))
 	}
-	return p, nil
+	p.CaseID = c.ID
+	return p, c, nil
 }

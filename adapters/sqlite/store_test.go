@@ -624,9 +624,9 @@ func TestPosts(t *testing.T) {
 		}{
 			{"card by name", func() (bot.Post, error) { return tx.Post(c1.ID, "card") }, card},
 			{"replaced post", func() (bot.Post, error) { return tx.Post(c1.ID, "vote/2") }, vote},
-			{"card by ref", func() (bot.Post, error) { return tx.PostByRef("discord", "111") }, card},
-			{"vote by ref", func() (bot.Post, error) { return tx.PostByRef("discord", "222") }, vote},
-			{"thread by ref", func() (bot.Post, error) { return tx.PostByRef("discord", "333") }, other},
+			{"card by ref", func() (bot.Post, error) { p, _, err := tx.PostByRef("discord", "111"); return p, err }, card},
+			{"vote by ref", func() (bot.Post, error) { p, _, err := tx.PostByRef("discord", "222"); return p, err }, vote},
+			{"thread by ref", func() (bot.Post, error) { p, _, err := tx.PostByRef("discord", "333"); return p, err }, other},
 		} {
 			got, err := tc.get()
 			if err != nil {
@@ -643,8 +643,8 @@ func TestPosts(t *testing.T) {
 			name string
 			err  error
 		}{
-			{"old ref", func() error { _, err := tx.PostByRef("discord", "old"); return err }()},
-			{"other platform", func() error { _, err := tx.PostByRef("shell", "111"); return err }()},
+			{"old ref", func() error { _, _, err := tx.PostByRef("discord", "old"); return err }()},
+			{"other platform", func() error { _, _, err := tx.PostByRef("shell", "111"); return err }()},
 			{"missing name", func() error { _, err := tx.Post(c1.ID, "routing"); return err }()},
 			{"not a thread", func() error { _, err := tx.CaseByThread("discord", "222"); return err }()},
 		} {
