@@ -93,7 +93,7 @@ func (c config) platformsWanted(env func(string) string) bool {
 	if c.File.Discord != nil || c.File.Mattermost != nil {
 		return true
 	}
-	for _, k := range []string{"HELPDESK_DISCORD_TOKEN", "HELPDESK_DISCORD_TOKEN_FILE", "HELPDESK_MATTERMOST_URL"} {
+	for _, k := range []string{discordTokenEnv, discordTokenFileEnv, mattermostURLEnv} {
 		if env(k) != "" {
 			return true
 		}

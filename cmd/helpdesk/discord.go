@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -56,7 +55,7 @@ var snowflakeRE = regexp.MustCompile(`^[0-9]{1,20}$`)
 // [discord] section or the environment a token.
 func newDiscord(ps platformSetup) (platform, error) {
 	sec := ps.File.Discord
-	token, tokenFrom, err := discordToken(ps.Env)
+	token, tokenFrom, err := secretFromEnv(ps.Env, discordTokenEnv, discordTokenFileEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -131,32 +130,6 @@ func newDiscord(ps platformSetup) (platform, error) {
 	}
 	ps.Service.Attach(discord.Platform, a)
 	return discordPlatform{a}, nil
-}
-
-// discordToken reads the bot's token from the environment: the variable
-// itself, or the file it names. from names where it came from ("" when
-// neither is set). Errors never include the token.
-func discordToken(env func(string) string) (token, from string, err error) {
-	direct, file := env(discordTokenEnv), env(discordTokenFileEnv)
-	switch {
-	case direct != "" && file != "":
-		return "", "", fmt.Errorf("both %s and %s are set; set one", discordTokenEnv, discordTokenFileEnv)
-	case direct != "":
-		token, from = direct, discordTokenEnv
-	case file != "":
-		buf, err := os.ReadFile(file)
-		if err != nil {
-			return "", "", fmt.Errorf("%s: cannot read the token file: %w", discordTokenFileEnv, err)
-		}
-		token, from = string(buf), discordTokenFileEnv
-	default:
-		return "", "", nil
-	}
-	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bot "))
-	if token == "" || strings.ContainsAny(token, " \t\r\n") {
-		return "", "", fmt.Errorf("%s: the token is empty or has spaces in it", from)
-	}
-	return token, from, nil
 }
 
 // discordPlatform runs the adapter.

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 
@@ -60,7 +59,7 @@ func init() { platformFactories["mattermost"] = newMattermost }
 // [mattermost] section or the environment names a server or a token.
 func newMattermost(ps platformSetup) (platform, error) {
 	sec := ps.File.Mattermost
-	token, tokenFrom, err := mattermostToken(ps.Env)
+	token, tokenFrom, err := secretFromEnv(ps.Env, mattermostTokenEnv, mattermostTokenFileEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -159,30 +158,4 @@ func newMattermost(ps platformSetup) (platform, error) {
 	}
 	ps.Service.Attach(mattermost.Platform, a)
 	return a, nil
-}
-
-// mattermostToken reads the bot's access token from the environment: the
-// variable itself, or the file it names. from names where it came from
-// ("" when neither is set). Errors never include the token.
-func mattermostToken(env func(string) string) (token, from string, err error) {
-	direct, file := env(mattermostTokenEnv), env(mattermostTokenFileEnv)
-	switch {
-	case direct != "" && file != "":
-		return "", "", fmt.Errorf("both %s and %s are set; set one", mattermostTokenEnv, mattermostTokenFileEnv)
-	case direct != "":
-		token, from = direct, mattermostTokenEnv
-	case file != "":
-		buf, err := os.ReadFile(file)
-		if err != nil {
-			return "", "", fmt.Errorf("%s: cannot read the token file: %w", mattermostTokenFileEnv, err)
-		}
-		token, from = string(buf), mattermostTokenFileEnv
-	default:
-		return "", "", nil
-	}
-	token = strings.TrimSpace(token)
-	if token == "" || strings.ContainsAny(token, " \t\r\n") {
-		return "", "", fmt.Errorf("%s: the token is empty or has spaces in it", from)
-	}
-	return token, from, nil
 }

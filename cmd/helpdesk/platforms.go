@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wmse/helpdesk/bot"
@@ -91,4 +93,31 @@ func runPlatforms(ctx context.Context, svc *bot.Service, plats map[string]platfo
 		cancel() // one stopped: stop the others
 	}
 	return first
+}
+
+// secretFromEnv reads a secret (a token) from the environment: the variable
+// name itself, or the file named by the variable fileName. from says which
+// it came from ("" when neither is set). Surrounding space and a Discord
+// "Bot " prefix are taken off. Errors never include the secret.
+func secretFromEnv(env func(string) string, name, fileName string) (secret, from string, err error) {
+	direct, file := env(name), env(fileName)
+	switch {
+	case direct != "" && file != "":
+		return "", "", fmt.Errorf("both %s and %s are set; set one", name, fileName)
+	case direct != "":
+		secret, from = direct, name
+	case file != "":
+		buf, err := os.ReadFile(file)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: cannot read the file: %w", fileName, err)
+		}
+		secret, from = string(buf), fileName
+	default:
+		return "", "", nil
+	}
+	secret = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(secret), "Bot "))
+	if secret == "" || strings.ContainsAny(secret, " \t\r\n") {
+		return "", "", fmt.Errorf("%s: the token is empty or has spaces in it", from)
+	}
+	return secret, from, nil
 }
