@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ReactionAdded handles an emoji added to a post: a vote, a routing, a claim
@@ -168,15 +169,29 @@ type HeldReactions struct {
 	Users map[UserID][]string // emoji by person
 }
 
+// ratingWatch is how long after a case was resolved a reconnect still
+// re-reads its rating request.
+const ratingWatch = 30 * 24 * time.Hour
+
 // Watched lists the posts of a platform whose reactions still matter (the
 // vote posts of open rounds, routing messages, group cards, rating
 // requests), so that an adapter can re-read them after a reconnect.
 func (s *Service) Watched(ctx context.Context, platform string) ([]string, error) {
 	var refs []string
 	err := s.view(ctx, func(w *work) error {
-		cases, err := w.tx.Cases(CaseFilter{})
+		cases, err := w.tx.Cases(CaseFilter{OpenOnly: true})
 		if err != nil {
 			return err
+		}
+		closed, err := w.tx.Cases(CaseFilter{Stage: Closed})
+		if err != nil {
+			return err
+		}
+		for _, c := range closed {
+			// A rating request stays worth watching for a while, not for years.
+			if c.Outcome == Resolved && c.Rating == 0 && w.now.Sub(c.UpdatedAt) < ratingWatch {
+				cases = append(cases, c)
+			}
 		}
 		for _, c := range cases {
 			if c.Platform != platform {
