@@ -899,3 +899,39 @@ func TestAVoteWhileTheCardIsBeingEditedIsShownToo(t *testing.T) {
 		t.Fatalf("the card's last edit does not show bo's vote: %s", last)
 	}
 }
+
+func TestWatchedFollowsWhatStillMatters(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.Guidance, "Postcards")
+	watched := func() []string {
+		t.Helper()
+		refs, err := h.svc.Watched(h.ctx, "shell")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return refs
+	}
+	card := h.target(c, "ana", "✅")
+	if w := watched(); !slices.Equal(w, []string{card}) {
+		t.Fatalf("watched %v, want the card %s", w, card)
+	}
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("ana", "route #1 none")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("sam", "resolve #1 Done.")
+	rating := h.target(c, "rita", "4️⃣")
+	if w := watched(); !slices.Equal(w, []string{rating}) {
+		t.Fatalf("watched %v, want the rating request %s", w, rating)
+	}
+	h.wait(31 * 24 * time.Hour)
+	if w := watched(); len(w) != 0 {
+		t.Fatalf("watched %v a month after the case was resolved", w)
+	}
+	if _, err := h.svc.Watched(h.ctx, "discord"); err != nil {
+		t.Fatal(err)
+	}
+}
