@@ -165,8 +165,11 @@ func (s *Service) Tick(ctx context.Context) error {
 // HeldReactions is what a platform shows on a post after a reconnect: every
 // person and the emoji they hold there.
 type HeldReactions struct {
-	Post  string
-	Users map[UserID][]string // emoji by person
+	Post string
+	// Users holds each person's emoji in the order they added them, as far
+	// as the platform tells (its timestamps, or the order of the emoji on
+	// the post): a person's vote is the latest vote reaction they hold.
+	Users map[UserID][]string
 }
 
 // ratingWatch is how long after a case was resolved a reconnect still
@@ -266,14 +269,9 @@ func (s *Service) Reconcile(ctx context.Context, platform string, h HeldReaction
 	if err != nil {
 		return fmt.Errorf("read reactions of %s: %w", h.Post, err)
 	}
-	// The platform does not say in which order reactions it kept were
-	// added: apply them in a fixed order, so a reconcile is repeatable.
-	sort.Slice(adds, func(i, j int) bool {
-		if adds[i].User != adds[j].User {
-			return adds[i].User < adds[j].User
-		}
-		return adds[i].Emoji < adds[j].Emoji
-	})
+	// People in a fixed order, so a reconcile is repeatable; each person's
+	// reactions in the order the platform gave them.
+	sort.SliceStable(adds, func(i, j int) bool { return adds[i].User < adds[j].User })
 	for _, r := range removes {
 		if err := s.ReactionRemoved(ctx, r); err != nil {
 			return err

@@ -98,7 +98,13 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 	}
 	permanent := errors.Is(err, ErrGone) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnreachable) || errors.Is(err, errNoTarget)
 	if !permanent && it.Attempts+1 < s.cfg.MaxAttempts {
-		delay := time.Second << min(it.Attempts, 9) // 1 s … about 8.5 min
+		// 1 s, 2 s, 4 s … then every 10 minutes: with the default number of
+		// attempts, work survives a platform outage of about five hours.
+		delay := min(time.Second<<min(it.Attempts, 10), maxRetryDelay)
+		var ra RetryAfterer
+		if errors.As(err, &ra) && ra.RetryAfter() > delay {
+			delay = ra.RetryAfter() // the platform said when (a 429's Retry-After)
+		}
 		s.log.Warn("platform call failed; will retry", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "in", delay, "err", err)
 		return false, s.update(ctx, func(w *work) error { return w.tx.Retry(it.ID, w.now.Add(delay), err.Error()) })
 	}
@@ -110,6 +116,9 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 		return w.failed(it, err)
 	})
 }
+
+// maxRetryDelay is the longest the outbox waits between two attempts.
+const maxRetryDelay = 10 * time.Minute
 
 // errNoTarget means an item refers to a post or thread that never made it
 // to the platform.

@@ -44,6 +44,13 @@ type Archiver interface {
 	Archive(ctx context.Context, thread string) error
 }
 
+// RetryAfterer is optional on a Chat's error: the platform said how long to
+// wait before trying again (a 429's Retry-After), and the outbox waits at
+// least that long.
+type RetryAfterer interface {
+	RetryAfter() time.Duration
+}
+
 // Errors a Chat returns.
 var (
 	ErrGone        = errors.New("gone from the platform")

@@ -935,3 +935,56 @@ func TestWatchedFollowsWhatStillMatters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// rateLimited is a platform's 429 with its Retry-After.
+type rateLimited struct{ after time.Duration }
+
+func (e rateLimited) Error() string             { return "429 too many requests" }
+func (e rateLimited) RetryAfter() time.Duration { return e.after }
+
+func TestWorkSurvivesAnHourLongOutageAndHonoursRetryAfter(t *testing.T) {
+	h := newHarness(t)
+	var failure error = errPassing
+	h.chat.fail = func(op bot.Op, to bot.Place) error { return failure }
+	h.cmd("rita", "help") // rita is known
+	resp := h.cmd("rita", "request guidance")
+	sub := bot.Submission{Kind: resp.Form.Kind, Type: resp.Form.Type, Values: map[string]string{"title": "Postcards", "description": "300 postcards."}}
+	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "reply.opened")
+	for range 60 { // the platform answers 503 for an hour
+		h.clock.Advance(time.Minute)
+		h.deliver()
+	}
+	failure = rateLimited{after: 20 * time.Minute} // then asks for twenty minutes of quiet
+	h.clock.Advance(10 * time.Minute)
+	h.deliver()
+	failure = nil
+	h.clock.Advance(15 * time.Minute)
+	h.deliver()
+	if n := len(h.posted(0, "card.title")); n != 0 {
+		t.Fatal("the card was posted before the platform's Retry-After")
+	}
+	h.clock.Advance(10 * time.Minute)
+	h.deliver()
+	if n := len(h.posted(0, "card.title")); n != 1 {
+		t.Fatalf("%d cards after the outage, want 1", n)
+	}
+	if n := h.countEvents(1, bot.EvDeliveryLost); n != 0 {
+		t.Fatalf("%d pieces of work given up", n)
+	}
+}
+
+func TestReconcileKeepsThePlatformsOrderOfAPersonsReactions(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	card := h.target(c, "ana", "✅")
+	held := bot.HeldReactions{Post: card, Users: map[bot.UserID][]string{
+		id("ana"):  {"❌", "✅"}, // ❌ first, then ✅: her vote is ✅
+		id("bo"):   {"✅"},
+		id("chen"): {"❓", "✅"},
+	}}
+	if err := h.svc.Reconcile(h.ctx, "shell", held); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver()
+	h.wantStage(c, bot.Routing)
+}

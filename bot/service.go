@@ -54,7 +54,7 @@ type Config struct {
 const (
 	DefaultMaxOpenCases = 3
 	DefaultNoGroupEmoji = "⏩"
-	DefaultMaxAttempts  = 8
+	DefaultMaxAttempts  = 40 // about five hours of retries; see maxRetryDelay
 )
 
 func (c *Config) fill() {

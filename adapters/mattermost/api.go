@@ -28,11 +28,37 @@ const (
 // have been carried out (no answer, or a 5xx).
 var errUnknownOutcome = errors.New("outcome unknown")
 
+// rateLimited is a 429 that was not waited out inside the call: the
+// request was not carried out, and Mattermost asks to wait.
+type rateLimited struct{ wait time.Duration }
+
+func (e *rateLimited) Error() string {
+	return fmt.Sprintf("rate limited by mattermost for %s", e.wait)
+}
+
+// RetryAfter tells the core's outbox how long Mattermost asked to wait.
+func (e *rateLimited) RetryAfter() time.Duration { return e.wait }
+
+var _ bot.RetryAfterer = (*rateLimited)(nil)
+
+// transient reports whether err is Mattermost being unwell or busy rather
+// than refusing, and how long it asked to wait.
+func transient(err error) (wait time.Duration, ok bool) {
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		return rl.wait, true
+	}
+	return 0, errors.Is(err, errUnknownOutcome)
+}
+
 // callOpts tunes one API call.
 type callOpts struct {
 	// once: do not retry a failure whose outcome is unknown (creating a
 	// post: the caller looks for it before trying again).
 	once bool
+	// quiet403: a 403 is not logged; the caller finds out what it means
+	// (Mattermost answers 403, not 404, to an edit of a deleted post).
+	quiet403 bool
 }
 
 // do runs fn, one Client4 call, and maps Mattermost's answer to the core's
@@ -62,12 +88,14 @@ func (a *Adapter) do(ctx context.Context, what string, o callOpts, fn func() (*m
 		case status == http.StatusNotFound, status == http.StatusBadRequest && appErrorID(err) == rootGone:
 			return fmt.Errorf("%s: %w", what, bot.ErrGone)
 		case status == http.StatusForbidden:
-			a.log.Warn("mattermost refused: the bot lacks a permission", "call", what, "err", apiMessage(err))
-			return fmt.Errorf("%s: %w", what, bot.ErrForbidden)
+			if !o.quiet403 {
+				a.log.Warn("mattermost refused: the bot lacks a permission", "call", what, "err", apiMessage(err))
+			}
+			return fmt.Errorf("%s: %s: %w", what, apiMessage(err), bot.ErrForbidden)
 		case status == http.StatusTooManyRequests:
 			wait := retryAfter(resp.Header)
 			if rated >= rateRetries || wait > maxRateWait {
-				return fmt.Errorf("%s: rate limited by mattermost for %s", what, wait)
+				return fmt.Errorf("%s: %w", what, &rateLimited{wait: wait})
 			}
 			rated++
 			a.log.Info("mattermost rate limit: waiting", "call", what, "wait", wait)

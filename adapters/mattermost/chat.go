@@ -29,12 +29,8 @@ func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string
 	if err := a.wait(ctx); err != nil {
 		return "", err
 	}
-	a.mu.Lock()
-	ref, done := a.posted[m.Key]
-	a.mu.Unlock()
-	if done && m.Key != "" {
-		return ref, nil
-	}
+	// No shortcut on m.Key: a message posted in parts may have failed
+	// after its first part, and create skips each part already made.
 	channel, root, err := a.where(ctx, to)
 	if err != nil {
 		return "", err
@@ -43,7 +39,7 @@ func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string
 	if len(parts) > 1 {
 		parts[0] += "\n\n_" + a.say(m.Lang, "card.more_in_thread") + "_"
 	}
-	ref, err = a.create(ctx, channel, root, m.Key, parts[0])
+	ref, err := a.create(ctx, channel, root, m.Key, parts[0])
 	if err != nil {
 		return "", err
 	}
@@ -52,7 +48,11 @@ func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string
 	}
 	for i, p := range parts[1:] {
 		text := "_" + a.say(m.Lang, "card.continued") + "_\n\n" + p
-		if _, err := a.create(ctx, channel, root, fmt.Sprintf("%s/%d", m.Key, i+2), text); err != nil {
+		key := "" // a message without a key has parts without one
+		if m.Key != "" {
+			key = fmt.Sprintf("%s/%d", m.Key, i+2)
+		}
+		if _, err := a.create(ctx, channel, root, key, text); err != nil {
 			return "", err
 		}
 	}
@@ -267,10 +267,32 @@ func (a *Adapter) Edit(ctx context.Context, ref string, m bot.Message) error {
 	if parts := split(text, MaxRunes-200); len(parts) > 1 {
 		text = parts[0] + "\n\n_" + a.say(m.Lang, "card.more_in_thread") + "_"
 	}
-	return a.do(ctx, "edit post", callOpts{}, func() (r *model.Response, err error) {
+	err := a.do(ctx, "edit post", callOpts{quiet403: true}, func() (r *model.Response, err error) {
 		_, r, err = a.client.PatchPost(ctx, ref, &model.PostPatch{Message: &text})
 		return r, err
 	})
+	return a.goneOrForbidden(ctx, ref, "edit post", err)
+}
+
+// goneOrForbidden tells a deleted post from a refusal: Mattermost answers
+// an edit (and, depending on the version, a reaction) on a post it cannot
+// find with 403, and the core reposts a gone card but only tells staff of
+// a refusal. It looks the post up: gone, it is bot.ErrGone; there, the
+// refusal stands (and is logged).
+func (a *Adapter) goneOrForbidden(ctx context.Context, ref, what string, err error) error {
+	if !errors.Is(err, bot.ErrForbidden) {
+		return err
+	}
+	var p *model.Post
+	perr := a.do(ctx, "read post", callOpts{quiet403: true}, func() (r *model.Response, err error) {
+		p, r, err = a.client.GetPost(ctx, ref, "")
+		return r, err
+	})
+	if errors.Is(perr, bot.ErrGone) || perr == nil && p.DeleteAt != 0 {
+		return fmt.Errorf("%s %s: the post was deleted: %w", what, ref, bot.ErrGone)
+	}
+	a.log.Warn("mattermost refused: the bot lacks a permission", "call", what, "post", ref, "err", err)
+	return err
 }
 
 // React adds the bot's own reaction emoji to post ref.
@@ -279,10 +301,11 @@ func (a *Adapter) React(ctx context.Context, ref string, emoji string) error {
 		return err
 	}
 	r := &model.Reaction{UserId: a.me.Id, PostId: ref, EmojiName: emojiName(emoji)}
-	return a.do(ctx, "add reaction", callOpts{}, func() (resp *model.Response, err error) {
+	err := a.do(ctx, "add reaction", callOpts{quiet403: true}, func() (resp *model.Response, err error) {
 		_, resp, err = a.client.SaveReaction(ctx, r)
 		return resp, err
 	})
+	return a.goneOrForbidden(ctx, ref, "add reaction", err)
 }
 
 // Invite brings a person into a case's thread: they are added to the

@@ -235,8 +235,13 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	inv := a.invocation(ctx, req.UserId, "")
-	lang := a.svc.LangOf(ctx, inv.User, inv.Locale)
+	if !model.IsValidId(req.UserId) {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	// Nothing in an unverified submission may make the bot call
+	// Mattermost: the state is checked first, and a refusal is worded
+	// from what the helpdesk already knows of the person.
 	st, err := a.verify(req.State)
 	switch {
 	case err != nil:
@@ -251,9 +256,16 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		a.log.Warn("dialog submission refused", "user", req.UserId, "callback", req.CallbackId, "remote", r.RemoteAddr, "why", err)
+		locale := ""
+		if u := a.cachedUser(req.UserId); u != nil {
+			locale = u.Locale
+		}
+		lang := a.svc.LangOf(ctx, userID(req.UserId), locale)
 		writeJSON(w, &model.SubmitDialogResponse{Error: a.say(lang, "form.expired", "cmd", bot.C("/"+Trigger+" "+string(bot.RequestForm)))})
 		return
 	}
+	inv := a.invocation(ctx, req.UserId, "")
+	lang := a.svc.LangOf(ctx, inv.User, inv.Locale)
 	sub := bot.Submission{Kind: st.Kind, Type: st.Type, Values: map[string]string{}}
 	for k, v := range req.Submission {
 		switch v := v.(type) {
@@ -292,7 +304,7 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 	// The core confirms an opened case by direct message. The volunteer's
 	// thanks go the same way, since a bot may not post ephemeral messages.
 	if resp.Reply != nil && st.Kind == bot.VolunteerForm {
-		go a.dmReply(context.WithoutCancel(ctx), inv.User, *resp.Reply)
+		a.background(ctx, func(ctx context.Context) { a.dmReply(ctx, inv.User, *resp.Reply) })
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -303,6 +315,25 @@ func firstID(m bot.Message) string {
 		return ""
 	}
 	return m.Lines[0].ID
+}
+
+// background runs fn after the callback has been answered, until Run
+// ends (Run waits for it); without Run, it is not cut off by the request.
+func (a *Adapter) background(req context.Context, fn func(context.Context)) {
+	a.mu.Lock()
+	ctx := a.life
+	if ctx == nil {
+		ctx = context.WithoutCancel(req)
+	} else if ctx.Err() != nil {
+		a.mu.Unlock()
+		return
+	}
+	a.bg.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.bg.Done()
+		fn(ctx)
+	}()
 }
 
 // dmReply sends a reply to the person privately.

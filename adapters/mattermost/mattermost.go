@@ -75,6 +75,19 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
+// The limits of the bot's listener. Mattermost sends a small request at
+// once and waits 30 s for the answer; a client that sends its body slowly,
+// or keeps an idle connection, is cut off rather than holding a connection
+// and a goroutine for as long as it likes.
+var (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 20 * time.Second
+	writeTimeout      = 45 * time.Second // a dialog opened with retries, then the answer
+	idleTimeout       = 90 * time.Second
+)
+
+const maxHeaderBytes = 64 << 10
+
 // dialogLabel is the fixed label under which the dialog secret is derived
 // from the bot token when none is configured: the same token gives the
 // same key after a restart, so dialogs open across it stay valid.
@@ -121,6 +134,10 @@ type Adapter struct {
 	// usedStates are dialog states already submitted successfully, until
 	// they expire.
 	usedStates map[string]time.Time
+	// life is Run's context: work a callback leaves behind (a direct
+	// reply) ends with it, and Run waits for that work in bg.
+	life context.Context
+	bg   sync.WaitGroup
 }
 
 var (
@@ -260,7 +277,22 @@ func (a *Adapter) Run(ctx context.Context) error {
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	// The WebSocket and the roles stop with ctx, or when the listener
+	// fails: Run must not wait for them forever.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	a.mu.Lock()
+	a.life = ctx
+	a.mu.Unlock()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	a.log.Info("listening for slash commands and dialogs", "addr", ln.Addr().String(), "callback", a.opt.CallbackURL+CommandPath)
@@ -276,12 +308,16 @@ func (a *Adapter) Run(ctx context.Context) error {
 	case err = <-served:
 		err = fmt.Errorf("serve: %w", err)
 	}
+	a.mu.Lock() // no background work starts after this (see background)
+	stop()
+	a.mu.Unlock()
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(shut); serr != nil && err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		a.log.Warn("stop listener", "err", serr)
 	}
 	wg.Wait()
+	a.bg.Wait()
 	return err
 }
 
@@ -295,11 +331,13 @@ func (a *Adapter) start(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, errUnknownOutcome) {
+		wait, ok := transient(err)
+		if !ok {
 			return err
 		}
-		a.log.Warn("mattermost not reachable; trying again", "in", backoff, "err", err)
-		if !sleep(ctx, backoff) {
+		wait = max(wait, backoff)
+		a.log.Warn("mattermost not reachable or busy; trying again", "in", wait, "err", err)
+		if !sleep(ctx, wait) {
 			return ctx.Err()
 		}
 		backoff = min(backoff*2, time.Minute)

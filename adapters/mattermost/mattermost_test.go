@@ -268,10 +268,15 @@ func TestRateLimitIsWaitedOut(t *testing.T) {
 	if d := time.Since(start); d < 2*time.Second {
 		t.Errorf("done in %s: the reset was not waited for", d)
 	}
-	// A long limit is not waited inside the call: the outbox retries later.
-	h.fake.FailNext("PUT /api/v4/posts/{id}/patch", http.StatusTooManyRequests, 1, http.Header{"Retry-After": {"60"}})
+	// A long limit is not waited inside the call: the outbox tries again
+	// once the time Mattermost asked for has passed, not sooner.
+	h.fake.FailNext("PUT /api/v4/posts/{id}/patch", http.StatusTooManyRequests, 1, http.Header{"Retry-After": {"6"}})
+	limited := time.Now()
 	h.react("bea", card.Id, "white_check_mark")
 	h.message(card.Id, "1 of 3 members")
+	if d := time.Since(limited); d < 6*time.Second {
+		t.Errorf("the card was edited again %s after a 429 asking for 6 s", d)
+	}
 	if !strings.Contains(h.log.String(), "rate limited") {
 		t.Error("the long limit was not reported")
 	}

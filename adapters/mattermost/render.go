@@ -34,15 +34,28 @@ const markdownSpecial = "\\`*_[]<>|~"
 // (headings, lists, quotes, rules) lose their meaning, every "@" is
 // followed by a zero-width joiner so that @channel, @all, @here, group and
 // personal mentions notify nobody, and control and bidirectional override
-// characters are dropped. Line breaks are kept.
+// characters are dropped. Line breaks are kept. Inside a web address
+// (http:// or https:// up to the next space) "_", "*" and "~" are left
+// alone: Mattermost links the address as written, backslashes included,
+// and a browser reads a backslash as "/" (Wikimedia's addresses are full
+// of underscores).
 func Escape(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
-	lineStart := true
+	lineStart, inURL := true, false
+	prev := ' '
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if !inURL && (r == 'h' || r == 'H') && !unicode.IsLetter(prev) && !unicode.IsDigit(prev) && urlStart(s[i:]) {
+			inURL = true
+		} else if inURL && (unicode.IsSpace(r) || r == '<' || r == '>') {
+			inURL = false
+		}
+		prev = r
 		i += size
 		switch {
+		case inURL && (r == '_' || r == '*' || r == '~'):
+			b.WriteRune(r)
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
 		case r == '\n':
@@ -82,6 +95,16 @@ func Escape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// urlStart reports whether s begins with http:// or https://.
+func urlStart(s string) bool {
+	for _, p := range []string{"http://", "https://"} {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 // style is the markup of a message that may notify the people in ping:

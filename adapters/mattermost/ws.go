@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/wmse/helpdesk/bot"
@@ -30,8 +33,9 @@ func (a *Adapter) follow(ctx context.Context) {
 	wsURL := "ws" + strings.TrimPrefix(a.url, "http") // http→ws, https→wss
 	backoff := minReconnect
 	var once sync.Once
+	dialer := a.dialer(ctx)
 	for ctx.Err() == nil {
-		wsc, err := model.NewWebSocketClient4(wsURL, a.opt.Token)
+		wsc, err := model.NewWebSocketClient4WithDialer(dialer, wsURL, a.opt.Token)
 		if err != nil {
 			a.log.Warn("websocket: cannot connect; trying again", "in", backoff, "err", apiMessage(err))
 			if !sleep(ctx, backoff+rand.N(backoff/2+1)) {
@@ -48,7 +52,11 @@ func (a *Adapter) follow(ctx context.Context) {
 		once.Do(func() { close(a.ready) })
 		started := time.Now()
 		a.listen(ctx, wsc)
-		wsc.Close()
+		// Not wsc.Close: it closes the writer's channel while the reader's
+		// ping handler may be sending a pong on it, and the panic would
+		// take the whole helpdesk down. Closing the connection ends the
+		// reader, which then stops the writer itself, in its own goroutine.
+		_ = wsc.Conn.Close()
 		for range wsc.EventChannel { // drained, so the reader can end
 		}
 		if ctx.Err() != nil {
@@ -63,6 +71,38 @@ func (a *Adapter) follow(ctx context.Context) {
 		}
 		backoff = min(backoff*2, maxReconnect)
 	}
+}
+
+// handshakeTimeout bounds the WebSocket's opening handshake.
+const handshakeTimeout = 15 * time.Second
+
+// dialer opens WebSocket connections that end with ctx: the library dials
+// without a context, and its default dialer waits 45 s for a handshake, so
+// a server that accepts and says nothing would hold up a shutdown.
+func (a *Adapter) dialer(ctx context.Context) *websocket.Dialer {
+	return &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: handshakeTimeout,
+		NetDialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{Timeout: handshakeTimeout}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &ctxConn{Conn: c, stop: context.AfterFunc(ctx, func() { c.Close() })}, nil
+		},
+	}
+}
+
+// ctxConn is a connection closed when its context ends; closing it
+// forgets the context.
+type ctxConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *ctxConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
 
 func listenError(wsc *model.WebSocketClient) string {

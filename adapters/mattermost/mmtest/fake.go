@@ -50,6 +50,7 @@ type failure struct {
 	pattern string
 	status  int
 	n       int
+	skip    int // requests to let through before failing
 	header  http.Header
 	after   bool // the request is carried out, then the answer is lost
 }
@@ -74,7 +75,8 @@ type Server struct {
 	BotID    string
 	TeamName string
 	TeamID   string
-	// PingEvery is how often the WebSocket pings its clients.
+	// PingEvery is how often the WebSocket pings its clients; change it
+	// with SetPingEvery once the server runs.
 	PingEvery time.Duration
 
 	client *http.Client
@@ -173,6 +175,14 @@ func (s *Server) FailNext(pattern string, status, n int, header http.Header) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fails = append(s.fails, failure{pattern: pattern, status: status, n: n, header: header})
+}
+
+// FailAt lets the next skip requests to a route through and makes the n
+// after them fail with status.
+func (s *Server) FailAt(pattern string, skip, status, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fails = append(s.fails, failure{pattern: pattern, status: status, n: n, skip: skip})
 }
 
 // FailAfter makes the next n requests to a route succeed on the server
@@ -317,6 +327,13 @@ func (s *Server) Connected() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// SetPingEvery changes how often new WebSocket connections are pinged.
+func (s *Server) SetPingEvery(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.PingEvery = d
 }
 
 // DropWebSockets closes every WebSocket; with refuse, new ones are refused
@@ -581,6 +598,10 @@ func (s *Server) wrap(pattern string, fn func(w http.ResponseWriter, r *http.Req
 		var fail *failure
 		for i := range s.fails {
 			if s.fails[i].pattern == pattern && s.fails[i].n > 0 {
+				if s.fails[i].skip > 0 {
+					s.fails[i].skip--
+					break
+				}
 				s.fails[i].n--
 				fail = &s.fails[i]
 				break
@@ -837,7 +858,9 @@ func (s *Server) patchPost(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	p := s.posts[r.PathValue("id")]
 	if p == nil || p.DeleteAt != 0 {
-		appError(w, http.StatusNotFound, "app.post.get.app_error", "post not found")
+		// As Mattermost does (api4 patchPost): a post it cannot find is a
+		// permission error, not a 404.
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
 		return
 	}
 	if patch.Message != nil {
@@ -1082,7 +1105,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(s.PingEvery)
+		s.mu.Lock()
+		every := s.PingEvery
+		s.mu.Unlock()
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
