@@ -20,6 +20,7 @@ type asker struct {
 	Member
 	lang   string
 	thread string
+	caseID int64 // the case the platform's own form named, if any
 }
 
 func (a asker) committee() bool { return a.Roles.Committee || a.Roles.Chair }
@@ -99,7 +100,7 @@ func Commands() []string {
 // whoIs records what the invocation tells of the person and returns them
 // with the language to answer in.
 func (s *Service) whoIs(ctx context.Context, inv Invocation) (asker, error) {
-	a := asker{lang: s.pickLang("", inv.Locale), thread: inv.Thread}
+	a := asker{lang: s.pickLang("", inv.Locale), thread: inv.Thread, caseID: inv.Case}
 	var known, m Member
 	err := s.view(ctx, func(w *work) error {
 		var err error
@@ -157,27 +158,39 @@ func (s *Service) failure(inv Invocation, lang, what string, err error) Response
 
 // caseArg reads "#N" (or "N") at the start of args; without it, the case
 // whose thread the command was used in.
+//
+// A platform whose form has a case field passes it in Invocation.Case, and
+// args are then all text. Inside a case's thread only "#N" names another
+// case, so that "1890 or 1920?" stays a question about this one.
 func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64, string, error) {
-	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	if id, err := strconv.ParseInt(latinDigits(strings.TrimPrefix(first, "#")), 10, 64); err == nil && first != "" {
+	args = strings.TrimSpace(args)
+	if a.caseID != 0 {
+		if a.caseID < 0 {
+			return 0, "", refuse("error.no_case", "id", caseRef(a.caseID))
+		}
+		return a.caseID, args, nil
+	}
+	var inThread int64
+	if a.thread != "" {
+		err := s.view(ctx, func(w *work) error {
+			c, err := w.tx.CaseByThread(a.ID.Platform(), a.thread)
+			inThread = c.ID
+			return err
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, "", err
+		}
+	}
+	first, rest, _ := strings.Cut(args, " ")
+	id, err := strconv.ParseInt(latinDigits(strings.TrimPrefix(first, "#")), 10, 64)
+	if err == nil && first != "" && (inThread == 0 || strings.HasPrefix(first, "#")) {
 		if id <= 0 {
 			return 0, "", refuse("error.no_case", "id", caseRef(id))
 		}
 		return id, strings.TrimSpace(rest), nil
 	}
-	if a.thread != "" {
-		var id int64
-		err := s.view(ctx, func(w *work) error {
-			c, err := w.tx.CaseByThread(a.ID.Platform(), a.thread)
-			id = c.ID
-			return err
-		})
-		if err == nil {
-			return id, strings.TrimSpace(args), nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return 0, "", err
-		}
+	if inThread != 0 {
+		return inThread, args, nil
 	}
 	return 0, "", refuse("error.need_case", "cmd", command(cmd+" #N"))
 }

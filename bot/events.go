@@ -162,6 +162,23 @@ func (s *Service) Tick(ctx context.Context) error {
 	return nil
 }
 
+// PostGone tells the core that a post it made is gone from the platform,
+// found deleted by hand while the adapter was away (its reactions cannot
+// be read). A post of an open case that still matters is posted again, and
+// the reactions the helpdesk knew on it move to the new post and count.
+func (s *Service) PostGone(ctx context.Context, platform, ref string) error {
+	return s.update(ctx, func(w *work) error {
+		p, c, err := w.tx.PostByRef(platform, ref)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find post %s: %w", ref, err)
+		}
+		return w.repost(c, p.Name)
+	})
+}
+
 // HeldReactions is what a platform shows on a post after a reconnect: every
 // person and the emoji they hold there.
 type HeldReactions struct {

@@ -186,6 +186,9 @@ type Invocation struct {
 	// Thread is the platform reference of the thread (or channel) the command
 	// was used in; inside a case's thread "#N" may be left out.
 	Thread string
+	// Case is the case a platform's own form field named (a Discord
+	// option), if any; the command's text then holds no case number.
+	Case int64
 }
 
 // Reaction is an emoji added to or removed from a post by a person.

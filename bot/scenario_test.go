@@ -988,3 +988,62 @@ func TestReconcileKeepsThePlatformsOrderOfAPersonsReactions(t *testing.T) {
 	h.deliver()
 	h.wantStage(c, bot.Routing)
 }
+
+func TestInACaseThreadOnlyHashNNamesAnotherCase(t *testing.T) {
+	h := newHarness(t)
+	c1 := h.request("rita", bot.Guidance, "Letters")
+	h.request("cora", bot.Guidance, "Maps")
+	var thread string
+	for _, s := range h.chat.sentSince(0) {
+		if s.Op == bot.OpThread && thread == "" {
+			thread = s.Ref // case 1's
+		}
+	}
+	in := func(who, line string) bot.Response {
+		inv := h.inv(who)
+		inv.Thread = thread
+		r := h.svc.Command(h.ctx, inv, line)
+		h.deliver()
+		return r
+	}
+	m := h.chat.mark()
+	h.wantReply(in("ana", "ask 1890 or 1920 letters?"), "reply.asked")
+	q := h.wantPosted(m, "dm.question", bot.InDirect, "rita")
+	if !slices.ContainsFunc(q.Msg.Lines, func(t bot.Text) bool { return t.Quote == "1890 or 1920 letters?" }) {
+		t.Fatalf("the question lost its number: %s", h.render(&q.Msg))
+	}
+	if r := in("ana", "status #2"); h.render(r.Reply) == "" || !strings.Contains(h.render(r.Reply), "Maps") {
+		t.Fatalf("#2 inside case 1's thread: %s", h.render(r.Reply))
+	}
+	// A form field naming the case: the text is all text.
+	inv := h.inv("rita")
+	inv.Case = c1
+	h.wantReply(h.svc.Command(h.ctx, inv, "answer 2 files are missing"), "reply.answered")
+	if n := h.countEvents(2, bot.EvAnswered); n != 0 {
+		t.Fatal("the answer went to case 2")
+	}
+}
+
+func TestACardDeletedWhileTheAdapterWasAwayIsPostedAgainWithItsVotes(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	old := h.target(c, "ana", "✅")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	h.chat.delete(old)
+	// On reconnect the adapter cannot read the card's reactions: it is gone.
+	m := h.chat.mark()
+	if err := h.svc.PostGone(h.ctx, "shell", old); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver()
+	card := h.wantPosted(m, "card.title", bot.InCommittee, "")
+	if got := h.render(&card.Msg); !strings.Contains(got, "2 of 5") {
+		t.Fatalf("the card posted again lost its votes: %s", got)
+	}
+	h.react(c, "chen", "✅")
+	h.wantStage(c, bot.Routing)
+	if err := h.svc.PostGone(h.ctx, "shell", "never-posted"); err != nil {
+		t.Fatalf("an unknown post: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -138,6 +139,7 @@ func (a *Adapter) remember(key, out string, r rendered) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if key != "" {
+		delete(a.uncertain, key)
 		if len(a.keys) >= maxKeys {
 			// A repeat comes within minutes of its first try; Discord's
 			// nonce covers the rest.
@@ -157,13 +159,45 @@ func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (str
 	if strings.TrimSpace(name) == "" {
 		name = "helpdesk"
 	}
+	// A forum post takes no nonce: a try whose outcome is unknown (its
+	// answer lost) may have made the post. Before trying again, look for
+	// it among the forum's active posts, by its name (which holds the
+	// case's number).
+	a.mu.Lock()
+	uncertain := a.uncertain[m.Key]
+	a.mu.Unlock()
+	if uncertain && m.Key != "" {
+		var list *discordgo.ThreadsList
+		err := a.call(ctx, "list active threads", func(opts ...discordgo.RequestOption) error {
+			var err error
+			list, err = a.s.GuildThreadsActive(a.cfg.GuildID, opts...)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, th := range list.Threads {
+			if th.ParentID == a.cfg.CommitteeChannel && th.Name == name {
+				out := ref(th.ID, th.ID)
+				a.remember(m.Key, out, r)
+				return out, nil
+			}
+		}
+	}
 	var th *discordgo.Channel
 	err := a.call(ctx, "forum post", func(opts ...discordgo.RequestOption) error {
 		var err error
-		th, err = a.s.ForumThreadStartComplex(a.cfg.CommitteeChannel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: autoArchive}, &r.first, opts...)
+		// discordgo would repeat the post after a 502 by itself.
+		th, err = a.s.ForumThreadStartComplex(a.cfg.CommitteeChannel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: autoArchive}, &r.first, append(opts, discordgo.WithRestRetries(0))...)
 		return err
 	})
 	if err != nil {
+		var ae *apiError
+		if m.Key != "" && (!errors.As(err, &ae) || ae.status >= 500) {
+			a.mu.Lock()
+			a.uncertain[m.Key] = true
+			a.mu.Unlock()
+		}
 		return "", err
 	}
 	out := ref(th.ID, th.ID)

@@ -2,8 +2,10 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -169,6 +171,34 @@ func (a *Adapter) commandSpec() *discordgo.ApplicationCommand {
 	}
 	sort.SliceStable(cmd.Options, func(i, j int) bool { return cmd.Options[i].Name < cmd.Options[j].Name })
 	return cmd
+}
+
+// register registers /helpdesk, trying again with a growing delay while
+// Discord fails for a passing reason (a 5xx, a long rate limit): without
+// it the server has no /helpdesk until the next start. A refusal (4xx) is
+// logged and left.
+func (a *Adapter) register(ctx context.Context) {
+	wait := time.Second
+	for {
+		err := a.registerCommands(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		var ae *apiError
+		if _, app := a.ids(); app == "" || errors.As(err, &ae) && ae.status >= 400 && ae.status < 500 {
+			a.log.Error("discord: register /helpdesk", "err", err)
+			return
+		}
+		a.log.Warn("discord: register /helpdesk; will try again", "err", err, "in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
 }
 
 // registerCommands replaces the application's commands on the server by

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
@@ -77,12 +79,15 @@ type Adapter struct {
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
 	inflight sync.WaitGroup    // interactions being answered
 
-	mu    sync.Mutex
-	botID string
-	appID string
-	known map[string]bool   // users whose roles the core has been told
-	keys  map[string]string // message keys posted by this process → refs
-	whole map[string][]string
+	mu      sync.Mutex
+	stopped bool // Run no longer waits for interactions
+	botID   string
+	appID   string
+	known   map[string]bool   // users whose roles the core has been told
+	keys    map[string]string // message keys posted by this process → refs
+	// forum posts whose outcome is unknown (a 5xx or a lost answer)
+	uncertain map[string]bool
+	whole     map[string][]string
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)
@@ -117,15 +122,16 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
-		cfg:   cfg,
-		svc:   svc,
-		cat:   cfg.Catalog,
-		log:   cfg.Logger,
-		s:     s,
-		queue: make(chan gatewayEvent, 4096),
-		known: map[string]bool{},
-		keys:  map[string]string{},
-		whole: map[string][]string{},
+		cfg:       cfg,
+		svc:       svc,
+		cat:       cfg.Catalog,
+		log:       cfg.Logger,
+		s:         s,
+		queue:     make(chan gatewayEvent, 4096),
+		known:     map[string]bool{},
+		keys:      map[string]string{},
+		uncertain: map[string]bool{},
+		whole:     map[string][]string{},
 	}, nil
 }
 
@@ -146,6 +152,10 @@ func (r redirect) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.next.RoundTrip(req)
 }
 
+// shutdownGrace is how long Run, once its context ends, lets the
+// interactions under way finish.
+const shutdownGrace = 5 * time.Second
+
 // EditInterval is Discord's pace for card edits: at most one per card per
 // second; the core collapses a burst of votes into one edit.
 func (a *Adapter) EditInterval() time.Duration { return time.Second }
@@ -159,6 +169,10 @@ func (a *Adapter) Calls() int64 { return a.calls.Load() }
 // later disconnections are retried by discordgo, and every reconnect is
 // followed by a reconcile of the reactions.
 func (a *Adapter) Run(ctx context.Context) error {
+	// Interactions under way when ctx ends are given shutdownGrace to be
+	// answered: someone waits for each.
+	ictx, icancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer icancel()
 	removers := []func(){
 		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 			a.mu.Lock()
@@ -182,11 +196,18 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) {
 			// Each interaction in its own goroutine: one slow answer
-			// must not hold up the others' 3-second deadline.
+			// must not hold up the others' 3-second deadline. discordgo
+			// may still dispatch an event it read as Close ran: once
+			// Run waits for the interactions, none is added.
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			if a.stopped {
+				return
+			}
 			a.inflight.Add(1)
 			go func() {
 				defer a.inflight.Done()
-				a.interaction(ctx, i.Interaction)
+				a.interaction(ictx, i.Interaction)
 			}()
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
@@ -218,13 +239,31 @@ func (a *Adapter) Run(ctx context.Context) error {
 		defer close(done)
 		a.work(ctx)
 	}()
-	if err := a.registerCommands(ctx); err != nil {
-		a.log.Error("discord: register /helpdesk", "err", err)
-	}
+	registered := make(chan struct{})
+	go func() {
+		defer close(registered)
+		a.register(ctx)
+	}()
 	<-ctx.Done()
+	// discordgo's reconnect loop (the gateway may be down right now)
+	// knows no context and would bring the session back after Run
+	// returned, with nobody handling its events: from here on the
+	// session cannot connect. (Open reads the dialer under the lock.)
+	a.s.Lock()
+	a.s.Dialer = &websocket.Dialer{NetDialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("discord: the adapter has stopped")
+	}}
+	a.s.Unlock()
 	err := a.s.Close()
 	<-done
+	<-registered
+	// No interaction starts once Run has stopped waiting for them.
+	a.mu.Lock()
+	a.stopped = true
+	a.mu.Unlock()
+	grace := time.AfterFunc(shutdownGrace, icancel)
 	a.inflight.Wait()
+	grace.Stop()
 	if err != nil {
 		a.log.Warn("discord: disconnect", "err", err)
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestWholeCase(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 
@@ -140,6 +141,7 @@ func TestWholeCase(t *testing.T) {
 }
 
 func TestNonMemberReaction(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Maps")
@@ -164,6 +166,7 @@ func TestNonMemberReaction(t *testing.T) {
 }
 
 func TestReactionBurst(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Burst")

@@ -24,6 +24,7 @@ const (
 	codeMissingPermissions  = 50013
 	codeThreadArchived      = 50083
 	codeThreadAlreadyExists = 160004
+	codeAlreadyAcknowledged = 40060
 )
 
 // maxRateWait bounds how long one call waits out 429s before it gives the

@@ -47,6 +47,11 @@ func (a *Adapter) reactionAdded(ctx context.Context, e *discordgo.MessageReactio
 	if a.own(e.UserID) || e.Emoji.ID != "" || !a.ourGuild(e.GuildID) {
 		return
 	}
+	if e.Member != nil && e.Member.User != nil && e.Member.User.Bot {
+		// Another bot's reaction is nobody's vote (a reconcile leaves
+		// bots out too); its remove then changes nothing.
+		return
+	}
 	name := ""
 	if e.Member != nil {
 		if e.Member.User == nil {
@@ -240,8 +245,9 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
 		return err
 	})
 	if errors.Is(err, bot.ErrGone) {
-		// Deleted by hand: nobody holds a reaction on it any more.
-		return a.svc.Reconcile(ctx, Platform, bot.HeldReactions{Post: postRef, Users: map[bot.UserID][]string{}})
+		// Deleted by hand while the bot was away: the core posts it again,
+		// and the votes it knew on it still count.
+		return a.svc.PostGone(ctx, Platform, postRef)
 	}
 	if err != nil {
 		return err

@@ -41,9 +41,6 @@ const (
 	rita = "1008" // a requester
 )
 
-// forum makes the next harness use a forum channel for the committee.
-var forum bool
-
 func loadCatalog() (*locales.Catalog, error) { return locales.Default() }
 
 type wallClock struct{}
@@ -76,6 +73,7 @@ type harness struct {
 	svc    *bot.Service
 	a      *Adapter
 	log    *syncBuffer
+	forum  bool // the committee channel is the forum channel 110
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -116,7 +114,18 @@ func testConfig(f *discordtest.Fake, cat *locales.Catalog, log *slog.Logger) Con
 // newHarness starts the core on a fresh database and the adapter on f.
 func newHarness(t testing.TB, f *discordtest.Fake) *harness {
 	t.Helper()
-	h := &harness{t: t, f: f, db: filepath.Join(t.TempDir(), "helpdesk.db")}
+	return startHarness(t, &harness{t: t, f: f, db: filepath.Join(t.TempDir(), "helpdesk.db")})
+}
+
+// newForumHarness is newHarness with the committee in a forum channel.
+func newForumHarness(t testing.TB, f *discordtest.Fake) *harness {
+	t.Helper()
+	f.AddChannel("110", 15)
+	return startHarness(t, &harness{t: t, f: f, db: filepath.Join(t.TempDir(), "helpdesk.db"), forum: true})
+}
+
+func startHarness(t testing.TB, h *harness) *harness {
+	t.Helper()
 	cat, err := loadCatalog()
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +148,7 @@ func (h *harness) start() {
 	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	h.svc = bot.New(store, wallClock{}, h.cat, bot.Config{Logger: log})
 	cfg := testConfig(h.f, h.cat, log)
-	if forum {
+	if h.forum {
 		cfg.CommitteeChannel, cfg.CommitteeForum = "110", true
 	}
 	h.a, err = New(cfg, h.svc)

@@ -65,7 +65,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) {
 	if data.Name != commandName {
 		return
 	}
-	line := commandLine(data.Options)
+	line, caseID := commandLine(data.Options)
 	sub, _, _ := strings.Cut(line, " ")
 	if sub == "request" || sub == "volunteer" {
 		fctx, cancel := context.WithTimeout(ctx, formTimeout)
@@ -83,6 +83,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) {
 		return
 	}
 	inv := a.invocation(ctx, i)
+	inv.Case = caseID
 	resp := a.svc.Command(ctx, inv, line)
 	a.answer(ctx, i, resp.Reply)
 }
@@ -93,7 +94,11 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) {
 	data := i.ModalSubmitData()
 	sub, ok := parseCustomID(data.CustomID)
 	if !ok {
-		lang := a.svc.LangOf(ctx, a.invocation(ctx, i).User, string(i.Locale))
+		// The answer is the first response: within Discord's 3 seconds
+		// even when the person must be fetched first (in a DM).
+		fctx, cancel := context.WithTimeout(ctx, formTimeout)
+		lang := a.svc.LangOf(fctx, a.invocation(fctx, i).User, string(i.Locale))
+		cancel()
 		msg := &bot.Message{Lang: lang, Lines: []bot.Text{bot.T("form.expired", "cmd", bot.C("/helpdesk request"))}}
 		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: a.replyData(msg)})
 		return
@@ -186,6 +191,11 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r *disc
 	err := a.call(ctx, "respond", func(opts ...discordgo.RequestOption) error {
 		return a.s.InteractionRespond(i, r, opts...)
 	})
+	if codeOf(err) == codeAlreadyAcknowledged {
+		// An earlier try (whose answer was lost, and which discordgo
+		// sent again) got through: the interaction is acknowledged.
+		return true
+	}
 	if err != nil {
 		a.log.Error("discord: answer an interaction", "err", err)
 		return false
@@ -259,26 +269,30 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, m *bot.M
 }
 
 // commandLine turns a subcommand and its options into the line the core
-// reads: "ask #12 Which licence?".
-func commandLine(opts []*discordgo.ApplicationCommandInteractionDataOption) string {
+// reads ("ask Which licence?") and the case the case option names (0 when
+// none: inside a case's thread the core takes that case). The case goes
+// apart, so that text beginning with a number is never read as one.
+func commandLine(opts []*discordgo.ApplicationCommandInteractionDataOption) (string, int64) {
 	if len(opts) == 0 {
-		return "help"
+		return "help", 0
 	}
 	sub := opts[0]
 	parts := []string{sub.Name}
-	var rest []string
+	var caseID int64
 	for _, o := range sub.Options {
 		v := optionValue(o)
 		if v == "" {
 			continue
 		}
 		if o.Name == optCase {
-			parts = append(parts, "#"+strings.TrimPrefix(v, "#"))
-			continue
+			if n, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64); err == nil {
+				caseID = n
+				continue
+			}
 		}
-		rest = append(rest, v)
+		parts = append(parts, v)
 	}
-	return strings.Join(append(parts, rest...), " ")
+	return strings.Join(parts, " "), caseID
 }
 
 // optionValue is an option's value as text (integers arrive as float64).

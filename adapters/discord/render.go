@@ -167,14 +167,20 @@ func (a *Adapter) render(m bot.Message) rendered {
 		return out
 	}
 	e := &discordgo.MessageEmbed{Title: cut(a.cat.Text(m.Lang, m.Title, st), maxEmbedTitle)}
+	// Field values cut to Discord's 1024 characters (a long list of links,
+	// whose markup escaping lengthens) are given whole in the thread.
+	var cutFields []string
 	for i, f := range m.Fields {
 		if i == maxFields {
 			break
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-			Name:  cut(a.cat.Text(m.Lang, f.Label, st), maxFieldName),
-			Value: cut(a.cat.Text(m.Lang, f.Value, st), maxFieldValue),
-		})
+		name := cut(a.cat.Text(m.Lang, f.Label, st), maxFieldName)
+		value := a.cat.Text(m.Lang, f.Value, st)
+		if utf8.RuneCountInString(value) > maxFieldValue {
+			cutFields = append(cutFields, name+"\n"+value)
+			value = cut(value, maxFieldValue)
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
 	}
 	rest := len([]rune(e.Title))
 	for _, f := range e.Fields {
@@ -182,18 +188,20 @@ func (a *Adapter) render(m bot.Message) rendered {
 	}
 	budget := min(maxEmbedDesc, maxEmbedTotal-rest)
 	desc := strings.Join(lines, "\n")
-	if utf8.RuneCountInString(desc) > budget {
+	if utf8.RuneCountInString(desc) > budget || len(cutFields) > 0 {
 		more := a.say(m.Lang, bot.T("card.more_in_thread"))
 		desc = shorten(lines, budget, more)
 		out.edited = true
 		// The whole text goes to the thread, in quotes of the case
-		// (the lines that are a person's words).
+		// (the lines that are a person's words), and the fields that
+		// had to be cut.
 		var quotes []string
 		for i, l := range m.Lines {
 			if l.ID == "" {
 				quotes = append(quotes, lines[i])
 			}
 		}
+		quotes = append(quotes, cutFields...)
 		out.whole = split(strings.Join(quotes, "\n"), maxContent, a.say(m.Lang, bot.T("card.continued")))
 	}
 	e.Description = desc
@@ -234,7 +242,7 @@ func shorten(lines []string, budget int, more string) string {
 		}
 		n := utf8.RuneCountInString(lines[longest])
 		over := total() - budget
-		if n == 0 {
+		if n <= 1 { // nothing left to cut: cutting "…" again changes nothing
 			break
 		}
 		lines[longest] = cut(lines[longest], max(n-over, 1))

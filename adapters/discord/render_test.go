@@ -163,3 +163,37 @@ func restError(status, code int) error {
 	_ = json.Unmarshal([]byte(body), &msg)
 	return &discordgo.RESTError{Request: req, Response: &http.Response{StatusCode: status, Status: fmt.Sprint(status)}, ResponseBody: []byte(body), Message: msg}
 }
+
+// A links field that escaping takes past Discord's 1024 characters is cut
+// on the card, and given whole in the thread like a long description: no
+// link the requester gave is lost.
+func TestLongFieldGivenWholeInThread(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Adapter{cat: cat, cfg: Config{GuildID: "1"}}
+	var links []string
+	for i := 0; len(strings.Join(links, "\n")) < 950; i++ {
+		links = append(links, fmt.Sprintf("https://commons.wikimedia.org/wiki/Category:Scans_(%d)", i))
+	}
+	m := bot.Message{
+		Lang:   "en",
+		Title:  bot.T("card.title", "id", bot.C("#1"), "title", bot.S("Scans")),
+		Lines:  []bot.Text{bot.Quoted("300 scans.")},
+		Fields: []bot.Field{{Label: bot.T("field.links"), Value: bot.Quoted(strings.Join(links, "\n"))}},
+	}
+	r := a.render(m)
+	if v := r.first.Embeds[0].Fields[0].Value; utf8.RuneCountInString(v) > maxFieldValue {
+		t.Fatalf("field of %d characters", utf8.RuneCountInString(v))
+	}
+	whole := strings.Join(r.whole, "\n")
+	for _, l := range links {
+		if !strings.Contains(whole, Escape(l)) {
+			t.Errorf("the link %s is on neither the card nor in the thread", l)
+		}
+	}
+	if !r.edited || !strings.HasSuffix(r.first.Embeds[0].Description, cat.Text("en", bot.T("card.more_in_thread"), locales.Style{})) {
+		t.Errorf("the card does not say the rest is in the thread: %q", r.first.Embeds[0].Description)
+	}
+}

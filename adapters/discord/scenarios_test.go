@@ -9,9 +9,12 @@ import (
 
 	"github.com/wmse/helpdesk/adapters/discord/discordtest"
 	"github.com/wmse/helpdesk/bot"
+
+	"github.com/bwmarrin/discordgo"
 )
 
 func TestGatewayDroppedMidVote(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Letters")
@@ -34,6 +37,7 @@ func TestGatewayDroppedMidVote(t *testing.T) {
 }
 
 func TestRemoveRightAfterAdd(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Order")
@@ -52,6 +56,7 @@ func TestRemoveRightAfterAdd(t *testing.T) {
 }
 
 func TestRateLimitedPost(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	// The first card post is told to wait 0.3 s: the adapter waits and
 	// posts once.
@@ -98,6 +103,7 @@ func TestRateLimitedPost(t *testing.T) {
 }
 
 func TestForbiddenToldToStaffOnce(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	f.Fail("POST", "/messages/", 403, 50013, 1, 0) // the thread
 	h := newHarness(t, f)
@@ -116,6 +122,7 @@ func TestForbiddenToldToStaffOnce(t *testing.T) {
 }
 
 func TestOversizedModal(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	_, token := f.Submit(rita, lobbyCh, "en-US", "helpdesk:request:funding", map[string]string{
@@ -139,6 +146,7 @@ func TestOversizedModal(t *testing.T) {
 }
 
 func TestModalLimits(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	id, _ := f.Command(rita, lobbyCh, "request", "type", "data-upload")
@@ -168,6 +176,7 @@ func TestModalLimits(t *testing.T) {
 }
 
 func TestDMRefused(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	f.RefuseDMs(rita)
 	h := newHarness(t, f)
@@ -195,6 +204,7 @@ func TestDMRefused(t *testing.T) {
 }
 
 func TestEveryoneNeverPings(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	title := "@everyone @here <@&" + roleCommittee + "> <@" + ana + "> **big** [x](https://evil.example)"
@@ -218,6 +228,7 @@ func TestEveryoneNeverPings(t *testing.T) {
 }
 
 func TestModalAfterRestart(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	id, _ := f.Command(rita, lobbyCh, "request", "type", "contacts")
@@ -240,6 +251,7 @@ func TestModalAfterRestart(t *testing.T) {
 }
 
 func TestCardDeletedByHand(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Fragile")
@@ -272,14 +284,9 @@ func TestCardDeletedByHand(t *testing.T) {
 }
 
 func TestForumCommittee(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
-	f.AddChannel("110", 15)
-	h := &harness{t: t, f: f, db: t.TempDir() + "/helpdesk.db"}
-	cat, _ := loadCatalog()
-	h.cat = cat
-	forum = true
-	defer func() { forum = false }()
-	h.start()
+	h := newForumHarness(t, f)
 	id, _ := f.Command(rita, lobbyCh, "request", "type", "media-upload")
 	h.response(id)
 	_, token := f.Submit(rita, lobbyCh, "en-US", "helpdesk:request:media-upload", map[string]string{"title": "Forum case", "description": "In a forum."})
@@ -309,6 +316,7 @@ func TestForumCommittee(t *testing.T) {
 // A post whose answer is lost is retried with the same nonce, and Discord
 // (here the fake) recognises the repeat: one card, not two.
 func TestLostAnswerPostsOnce(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	f.LoseResponses("POST", "/channels/"+committeeCh+"/messages", 2)
 	h := newHarness(t, f)
@@ -328,6 +336,7 @@ func TestLostAnswerPostsOnce(t *testing.T) {
 }
 
 func TestMembersNotListable(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	f.RefuseMemberList(403)
 	h := newHarness(t, f)
@@ -342,6 +351,7 @@ func TestMembersNotListable(t *testing.T) {
 }
 
 func TestThreadDeletedByHand(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Lost thread")
@@ -362,6 +372,7 @@ func TestThreadDeletedByHand(t *testing.T) {
 }
 
 func TestVolunteer(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	id, _ := f.Command(eli, lobbyCh, "volunteer")
@@ -381,6 +392,7 @@ func TestVolunteer(t *testing.T) {
 
 // Reactions are read back page by page (100 a page) after a reconnect.
 func TestReconcileReadsEveryPage(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	for i := range 200 {
 		f.AddMember(fmt.Sprint(3000+i), fmt.Sprintf("m%d", i), roleCommittee)
@@ -409,6 +421,7 @@ func TestReconcileReadsEveryPage(t *testing.T) {
 // In direct messages an interaction has a user and no member: the roles
 // come from the server (fetched on a miss), the language from the locale.
 func TestCommandInDM(t *testing.T) {
+	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	h.request(rita, "Private")
@@ -416,5 +429,177 @@ func TestCommandInDM(t *testing.T) {
 	got := h.reply(tok)
 	if want := h.cat.Text("fi", bot.T("list.title").Plural(1), h.a.style(nil)); !strings.Contains(got, want) {
 		t.Errorf("list in a DM: %q, want %q (Finnish, for a committee member)", got, want)
+	}
+}
+
+// The acknowledgement reaches Discord but its answer is lost (a 502):
+// discordgo sends it again and Discord says it was already acknowledged.
+// The interaction was acknowledged all the same: the command runs and is
+// answered.
+func TestAckAnswerLost(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	h.request(rita, "Lost ack")
+	f.LoseResponses("POST", "/callback", 1)
+	_, tok := f.Command(ana, lobbyCh, "status", "case", 1)
+	if r := h.reply(tok); !strings.Contains(r, "#1") {
+		t.Errorf("status: %q", r)
+	}
+}
+
+// Stopped while the gateway is down (discordgo is retrying to connect),
+// the adapter does not come back online after Run returned: no session
+// that nobody handles, and no "application did not respond" for the
+// interactions Discord would send it.
+func TestStopWhileReconnecting(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	f.RefuseGateway(true)
+	f.DropGateway()
+	// discordgo notices, closes (1 s) and tries again: refused.
+	h.eventually("a refused reconnect", func() bool { return f.Refusals() > 0 })
+	h.stop()
+	sessions := f.Sessions()
+	f.RefuseGateway(false)
+	// discordgo tries again after 1, 2, 4… s: at least one try falls in
+	// the next 3 s.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if f.Sessions() != sessions {
+			t.Fatalf("the adapter connected again after Run returned")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A forum post whose answer is lost is not posted twice: a forum post
+// takes no nonce, so the adapter finds the post the first try made.
+func TestForumPostAnswerLost(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	f.LoseResponses("POST", "/channels/110/threads", 1)
+	h := newForumHarness(t, f)
+	id, _ := f.Command(rita, lobbyCh, "request", "type", "media-upload")
+	h.response(id)
+	_, token := f.Submit(rita, lobbyCh, "en-US", "helpdesk:request:media-upload", map[string]string{"title": "Lost post", "description": "Once."})
+	h.reply(token)
+	h.eventually("the post with its reactions", func() bool {
+		for _, c := range f.ChannelsUnder("110") {
+			if len(f.Message(c.ID).Reactions) == 3 {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(f.ChannelsUnder("110")); n != 1 {
+		t.Errorf("%d forum posts for one case", n)
+	}
+}
+
+// Another bot's reaction (a moderation bot, say) is no one's vote: it is
+// left out live as it is in a reconcile, and the bot is not written to.
+func TestOtherBotsReactionIgnored(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	card := h.request(rita, "Bots")
+	const robot = "1777"
+	f.Dispatch("MESSAGE_REACTION_ADD", map[string]any{
+		"user_id": robot, "channel_id": committeeCh, "message_id": card, "guild_id": discordtest.Guild,
+		"emoji":  map[string]any{"id": nil, "name": "✅"},
+		"member": map[string]any{"user": map[string]any{"id": robot, "username": "modbot", "bot": true}, "roles": []string{}},
+	})
+	h.vote(card, "✅", ana)
+	h.eventually("ana's vote", func() bool { return strings.Contains(h.cardText(card), h.tally(1, 0, 0, 1, 5)) })
+	time.Sleep(100 * time.Millisecond) // a DM would be on its way
+	if dm := f.DMChannel(robot); dm != "" {
+		t.Errorf("the helpdesk wrote to another bot: %+v", f.MessagesIn(dm))
+	}
+	for _, m := range f.MessagesIn(card) {
+		if strings.Contains(m.Content, robot) || strings.Contains(m.Content, "modbot") {
+			t.Errorf("the thread speaks of the bot: %q", m.Content)
+		}
+	}
+}
+
+// A command being answered when the helpdesk stops is still answered:
+// the person is not left with "thinking…" that never ends.
+func TestStopAnswersInteractionsUnderWay(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	f.Slow("PATCH", "/messages/@original", 300*time.Millisecond)
+	id, tok := f.Command(ana, lobbyCh, "help")
+	h.response(id) // acknowledged; the answer is on its way
+	h.stop()
+	if len(f.EditsOf(tok)) != 1 {
+		t.Errorf("the command was never answered")
+	}
+}
+
+// A registration that fails for a passing reason (a 500) is tried again:
+// otherwise /helpdesk would be missing until the next restart.
+func TestRegistrationRetried(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	f.Fail("PUT", "/commands", 500, 0, 1, 0)
+	h := newHarness(t, f)
+	h.eventually("/helpdesk registered", func() bool {
+		for _, c := range f.Calls("PUT", "/commands") {
+			if strings.Contains(c.Body, `"name":"helpdesk"`) && len(f.Calls("PUT", "/commands")) == 2 {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func TestCardDeletedWhileAway(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	card := h.request(rita, "Fragile")
+	h.vote(card, "✅", ana, bo)
+	h.eventually("two votes", func() bool { return strings.Contains(h.cardText(card), h.tally(2, 0, 0, 2, 5)) })
+	f.DropGateway()
+	f.DeleteMessage(card) // while the bot is away
+	f.WaitReady(t)
+	// The reconnect finds the card gone: it is posted again with the two
+	// votes it had, and a third vote on the new card decides.
+	var again string
+	h.eventually("the card posted again with its votes", func() bool {
+		for _, m := range f.MessagesIn(committeeCh) {
+			if _, d := m.Embed(); m.ID != card && strings.Contains(d, h.tally(2, 0, 0, 2, 5)) {
+				again = m.ID
+				return true
+			}
+		}
+		return false
+	})
+	h.vote(again, "✅", chen)
+	h.eventually("accepted by three", func() bool { return strings.Contains(h.cardText(again), h.en(bot.T("stage.routing"))) })
+}
+
+func TestTheCaseOptionIsKeptApartFromTheText(t *testing.T) {
+	line, caseID := commandLine([]*discordgo.ApplicationCommandInteractionDataOption{{
+		Name: "ask", Type: discordgo.ApplicationCommandOptionSubCommand,
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			{Name: "question", Type: discordgo.ApplicationCommandOptionString, Value: "1890 or 1920 letters?"},
+		},
+	}})
+	if line != "ask 1890 or 1920 letters?" || caseID != 0 {
+		t.Fatalf("commandLine = %q, %d", line, caseID)
+	}
+	line, caseID = commandLine([]*discordgo.ApplicationCommandInteractionDataOption{{
+		Name: "rate", Type: discordgo.ApplicationCommandOptionSubCommand,
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			{Name: "case", Type: discordgo.ApplicationCommandOptionInteger, Value: float64(12)},
+			{Name: "rating", Type: discordgo.ApplicationCommandOptionInteger, Value: float64(4)},
+		},
+	}})
+	if line != "rate 4" || caseID != 12 {
+		t.Fatalf("commandLine = %q, %d; want the case apart from the rating", line, caseID)
 	}
 }

@@ -180,6 +180,11 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			return r, err
 		})
 		if errors.Is(err, bot.ErrGone) {
+			// Deleted while the bot was away: the core posts it again, and
+			// the votes it knew on it still count.
+			if err := a.svc.PostGone(ctx, Platform, ref); err != nil {
+				return err
+			}
 			continue
 		}
 		if err != nil {

@@ -88,6 +88,7 @@ type Fake struct {
 	membersErr int             // status for listing members (403: no intent)
 	fails      []*failRule
 	lost       []*failRule
+	slow       []*failRule                  // requests answered only after a delay
 	responses  map[string][]json.RawMessage // interaction id → callbacks
 	acked      map[string]time.Time         // interaction id → first callback
 	sent       map[string]time.Time         // interaction id → dispatched
@@ -104,6 +105,8 @@ type Fake struct {
 	resumes    int
 	ready      chan struct{} // a READY or RESUMED was sent
 	badToken   bool          // refuse Identify with 4004
+	refuseGW   bool          // refuse gateway connections (Discord is down)
+	refusals   int           // gateway connections refused
 }
 
 type member struct {
@@ -175,8 +178,13 @@ func apiErr(w http.ResponseWriter, status, code int, msg string) {
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/gw") {
+		// (The body is read first: only then does the server notice a
+		// client that gives up.)
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !f.delay(r) {
+			return
+		}
 		if f.takeLost(r.Method, r.URL.Path) {
 			// Done, but the answer is lost on the way: a 502.
 			f.handle(httptest.NewRecorder(), r)
@@ -195,6 +203,34 @@ func (f *Fake) LoseResponses(method, path string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lost = append(f.lost, &failRule{method: method, path: path, n: n})
+}
+
+// Slow makes requests matching method and path (a suffix) wait d before
+// they are handled; a request whose client gives up meanwhile is not.
+func (f *Fake) Slow(method, path string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.slow = append(f.slow, &failRule{method: method, path: path, retryAfter: d.Seconds()})
+}
+
+func (f *Fake) delay(r *http.Request) bool {
+	f.mu.Lock()
+	var d time.Duration
+	for _, s := range f.slow {
+		if s.method == r.Method && strings.HasSuffix(r.URL.Path, s.path) {
+			d = time.Duration(s.retryAfter * float64(time.Second))
+		}
+	}
+	f.mu.Unlock()
+	if d == 0 {
+		return true
+	}
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 func (f *Fake) takeLost(method, path string) bool {
@@ -281,6 +317,14 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 			out = append(out, f.memberJSON(id))
 		}
 		writeJSON(w, 200, out)
+	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "threads" && seg[3] == "active":
+		threads := []any{}
+		for _, c := range f.channels {
+			if c.Parent != "" && !c.Archived {
+				threads = append(threads, f.channelJSON(c))
+			}
+		}
+		writeJSON(w, 200, map[string]any{"threads": threads, "members": []any{}})
 	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "members":
 		if _, ok := f.members[seg[3]]; !ok {
 			apiErr(w, 404, 10007, "Unknown Member")
@@ -302,9 +346,12 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 	case len(seg) >= 2 && seg[0] == "channels":
 		f.channelRoute(w, r, seg[1:], in, body)
 	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
-		if _, ok := f.acked[seg[1]]; !ok {
-			f.acked[seg[1]] = time.Now()
+		if _, ok := f.acked[seg[1]]; ok {
+			// Discord takes one response per interaction.
+			apiErr(w, 400, 40060, "Interaction has already been acknowledged.")
+			return
 		}
+		f.acked[seg[1]] = time.Now()
 		f.responses[seg[1]] = append(f.responses[seg[1]], json.RawMessage(body))
 		w.WriteHeader(204)
 	case len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages" && seg[4] == "@original" && r.Method == "PATCH":
@@ -521,6 +568,15 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.gwMu.Lock()
+	if f.refuseGW {
+		// Closed before Hello. (Refusing the upgrade itself would make
+		// discordgo race with itself: a failed dial clears its gateway
+		// address while the old heartbeat logs it.)
+		f.refusals++
+		f.gwMu.Unlock()
+		conn.Close()
+		return
+	}
 	f.conn = conn
 	f.gwMu.Unlock()
 	_ = f.write(conn, map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 1000}})
@@ -606,6 +662,28 @@ func (f *Fake) DropGateway() {
 		f.conn.Close()
 		f.conn = nil
 	}
+}
+
+// RefuseGateway makes the gateway refuse (or again accept) connections,
+// as when Discord's gateway is down.
+func (f *Fake) RefuseGateway(refuse bool) {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	f.refuseGW = refuse
+}
+
+// Sessions is how many times the bot identified or resumed.
+func (f *Fake) Sessions() int {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	return f.identifies + f.resumes
+}
+
+// Refusals is how many gateway connections the fake refused.
+func (f *Fake) Refusals() int {
+	f.gwMu.Lock()
+	defer f.gwMu.Unlock()
+	return f.refusals
 }
 
 // WaitReady waits until the bot is identified or resumed.
