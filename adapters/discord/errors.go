@@ -31,6 +31,22 @@ const (
 // work back to the outbox, which retries it with its own backoff.
 const maxRateWait = 10 * time.Second
 
+// rateLimited is a 429 not waited out inside the call: the outbox tries
+// again once Discord's Retry-After has passed.
+type rateLimited struct {
+	op   string
+	wait time.Duration
+}
+
+func (e *rateLimited) Error() string {
+	return fmt.Sprintf("discord %s: rate limited for %s", e.op, e.wait)
+}
+
+// RetryAfter is how long Discord asked to wait.
+func (e *rateLimited) RetryAfter() time.Duration { return e.wait }
+
+var _ bot.RetryAfterer = (*rateLimited)(nil)
+
 // apiError is a failed Discord call as the adapter reports it: the
 // operation, the HTTP status and Discord's code and message. It never holds
 // the request (whose Authorization header carries the token) nor a URL
@@ -100,7 +116,7 @@ func mapErr(op string, err error) error {
 	}
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) {
-		return fmt.Errorf("discord %s: rate limited, retry after %s", op, rl.RetryAfter)
+		return &rateLimited{op: op, wait: rl.RetryAfter}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -133,7 +149,7 @@ func (a *Adapter) call(ctx context.Context, op string, fn func(opts ...discordgo
 		}
 		if waited+wait > maxRateWait {
 			a.log.Warn("discord rate limit: giving the call back to the outbox", "op", op, "retry_after", wait)
-			return fmt.Errorf("discord %s: rate limited for %s", op, wait)
+			return &rateLimited{op: op, wait: wait}
 		}
 		waited += wait
 		a.log.Info("discord rate limit: waiting", "op", op, "retry_after", wait)

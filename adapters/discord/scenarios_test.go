@@ -78,10 +78,12 @@ func TestRateLimitedPost(t *testing.T) {
 	}
 	_ = card
 
-	// A long 429 gives the work back to the outbox instead of blocking it;
-	// a 500 too; the next attempt lands.
-	f.Fail("POST", "/channels/"+card+"/messages", 429, 0, 1, 60)
+	// A long 429 gives the work back to the outbox instead of blocking it,
+	// and the outbox tries again once Discord's Retry-After has passed, not
+	// sooner; a 500 then is retried too; the next attempt lands.
+	f.Fail("POST", "/channels/"+card+"/messages", 429, 0, 1, 10.5)
 	f.Fail("POST", "/channels/"+card+"/messages", 500, 0, 1, 0)
+	limited := time.Now()
 	_, tok := f.Command(ana, card, "ask", "question", "Which licence?")
 	if r := h.reply(tok); !strings.Contains(r, "#1") {
 		t.Errorf("ask: %q", r)
@@ -94,7 +96,10 @@ func TestRateLimitedPost(t *testing.T) {
 		}
 		return false
 	})
-	if time.Since(start) > 20*time.Second {
+	if d := time.Since(limited); d < 10500*time.Millisecond {
+		t.Errorf("the question landed %v after a 429 asking for 10.5 s", d)
+	}
+	if time.Since(start) > 30*time.Second {
 		t.Errorf("took %v: the long 429 blocked", time.Since(start))
 	}
 	if !strings.Contains(h.log.String(), "giving the call back to the outbox") {
