@@ -183,7 +183,10 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			// Deleted while the bot was away: the core posts it again, and
 			// the votes it knew on it still count.
 			if err := a.svc.PostGone(ctx, Platform, ref); err != nil {
-				return err
+				if ctx.Err() != nil {
+					return err
+				}
+				a.log.Warn("post a deleted post again", "post", ref, "err", err)
 			}
 			continue
 		}
@@ -205,7 +208,12 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			h.Users[u] = append(h.Users[u], emojiFromName(r.EmojiName))
 		}
 		if err := a.svc.Reconcile(ctx, Platform, h); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			// One post the core could not take (a busy database) does not
+			// keep the others from being reconciled.
+			a.log.Warn("reconcile reactions", "post", ref, "err", err)
 		}
 	}
 	return nil
