@@ -440,6 +440,9 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 	switch sub.Kind {
 	case RequestForm:
 		err = s.update(ctx, func(w *work) error {
+			if err := w.firstSubmission(sub); err != nil {
+				return err
+			}
 			if err := w.checkLimit(a.ID); err != nil {
 				return err
 			}
@@ -449,6 +452,9 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 		})
 	case VolunteerForm:
 		err = s.update(ctx, func(w *work) error {
+			if err := w.firstSubmission(sub); err != nil {
+				return err
+			}
 			return w.tx.PutVolunteer(Volunteer{User: a.ID, Languages: vals["languages"], Skills: vals["skills"], Groups: vals["groups"], At: w.now})
 		})
 		resp = s.reply(a.lang, T("reply.volunteered", "cmd", command("experts")))
@@ -459,6 +465,24 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 		return s.failure(inv, a.lang, "submit "+string(sub.Kind), err)
 	}
 	return resp
+}
+
+// firstSubmission refuses a submission whose key was taken before, in the
+// transaction that takes it: a form sent twice (a replayed dialog, a
+// redelivered modal) opens one case. A form sent back with field errors
+// took nothing and may be sent again.
+func (w *work) firstSubmission(sub Submission) error {
+	if sub.Key == "" {
+		return nil
+	}
+	first, err := w.tx.FirstNotice("", "submission/"+sub.Key, w.now)
+	if err != nil {
+		return fmt.Errorf("record submission: %w", err)
+	}
+	if !first {
+		return refuse("form.expired", "cmd", command(string(sub.Kind)))
+	}
+	return nil
 }
 
 func (s *Service) groupIDs() []string {

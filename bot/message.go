@@ -165,6 +165,10 @@ type Submission struct {
 	Kind   FormKind
 	Type   RequestType
 	Values map[string]string
+	// Key, when the platform gives one, identifies this form as it was
+	// opened (a signed dialog's nonce, a modal interaction's id): the same
+	// key is taken once, so a replayed or redelivered form does nothing.
+	Key string
 }
 
 // Response is the core's private answer to the person who invoked a

@@ -1047,3 +1047,18 @@ func TestACardDeletedWhileTheAdapterWasAwayIsPostedAgainWithItsVotes(t *testing.
 		t.Fatalf("an unknown post: %v", err)
 	}
 }
+
+func TestAFormSentTwiceOpensOneCase(t *testing.T) {
+	h := newHarness(t)
+	sub := bot.Submission{Kind: bot.RequestForm, Type: bot.Guidance, Key: "dialog-7f3a", Values: map[string]string{"title": "Postcards"}}
+	// Sent back once for a missing field: the key is not taken yet.
+	if r := h.svc.Submit(h.ctx, h.inv("rita"), sub); r.FieldErrors["description"].ID != "form.error.required" {
+		t.Fatalf("field errors %+v", r.FieldErrors)
+	}
+	sub.Values["description"] = "300 postcards."
+	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "reply.opened")
+	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "form.expired") // replayed
+	if recs, _ := h.svc.Export(h.ctx); len(recs) != 1 {
+		t.Fatalf("%d cases from one form", len(recs))
+	}
+}

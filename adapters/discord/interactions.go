@@ -107,6 +107,9 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) {
 		return
 	}
 	sub.Values = map[string]string{}
+	// The interaction's id names this submission: delivered again (after a
+	// resume), it opens no second case.
+	sub.Key = "discord/" + i.ID
 	for _, c := range data.Components {
 		row, ok := c.(*discordgo.ActionsRow)
 		if !ok {

@@ -266,7 +266,9 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 	}
 	inv := a.invocation(ctx, req.UserId, "")
 	lang := a.svc.LangOf(ctx, inv.User, inv.Locale)
-	sub := bot.Submission{Kind: st.Kind, Type: st.Type, Values: map[string]string{}}
+	// The state's nonce names the dialog: replayed, even after a restart
+	// (when the in-memory claim is gone), it opens no second case.
+	sub := bot.Submission{Kind: st.Kind, Type: st.Type, Values: map[string]string{}, Key: "mattermost/" + st.Nonce}
 	for k, v := range req.Submission {
 		switch v := v.(type) {
 		case string:

@@ -464,6 +464,16 @@ func TestRestartKeepsDialogsAndWork(t *testing.T) {
 	}
 	card := h.card(1)
 	h.botReacted(card.Id, "white_check_mark", "x", "question")
+	// The same submission replayed after another restart (the in-memory
+	// record of used states is gone) opens no second case.
+	h.restart()
+	d.Request.URL = h.fake.Command("helpdesk").URL[:len(h.fake.Command("helpdesk").URL)-len(mattermost.CommandPath)] + mattermost.DialogPath
+	if again, err := h.fake.Submit(d, h.users["ana"], h.town, scans(), ""); err != nil || (again.Response.Error == "" && len(again.Response.Errors) == 0) {
+		t.Errorf("a replay after a restart was accepted: %v %+v", err, again)
+	}
+	if n := len(h.fake.Posts(h.comm)); n != 1 {
+		t.Fatalf("%d cards after a replay, want 1", n)
+	}
 	// Work left in the outbox when the helpdesk stops is done after it
 	// starts again, once.
 	h.react("bea", card.Id, "white_check_mark")
