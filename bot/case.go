@@ -15,6 +15,14 @@ func (u UserID) Platform() string {
 	return p
 }
 
+// Local returns the id without its platform prefix ("ana", "80351110224678912").
+func (u UserID) Local() string {
+	if _, local, ok := strings.Cut(string(u), ":"); ok {
+		return local
+	}
+	return string(u)
+}
+
 // Stage is where a case stands in the Helpdesk Process.
 type Stage string
 

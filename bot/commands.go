@@ -364,10 +364,7 @@ func (s *Service) requestForm(lang string, typ RequestType) *Form {
 }
 
 func (s *Service) volunteerForm(lang string) *Form {
-	ids := make([]string, len(s.cfg.Groups))
-	for i, g := range s.cfg.Groups {
-		ids[i] = g.ID
-	}
+	ids := s.groupIDs()
 	return &Form{Kind: VolunteerForm, Lang: lang, Title: T("form.volunteer.title"), Fields: []FormField{
 		{Name: "languages", Label: T("form.field.languages"), Help: T("form.help.languages"), Required: true, MaxLen: 200},
 		{Name: "skills", Label: T("form.field.skills"), Help: T("form.help.skills"), Required: true, MaxLen: 1000, Long: true},

@@ -86,10 +86,15 @@ func (s *Service) ReactionTarget(ctx context.Context, id int64, user UserID, emo
 			if err != nil {
 				return err
 			}
+			// The first routed group the person belongs to, else the first.
 			for _, a := range as {
-				if name == "" || m.Roles.InGroup(a.Group) && !m.Roles.InGroup(name[len("group/"):]) {
+				if m.Roles.InGroup(a.Group) {
 					name = "group/" + a.Group
+					break
 				}
+			}
+			if name == "" && len(as) > 0 {
+				name = "group/" + as[0].Group
 			}
 		case c.Stage == Routing || c.Stage == WorkingGroup:
 			name = "routing"

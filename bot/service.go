@@ -360,19 +360,9 @@ func (w *work) member(id UserID) (Member, error) {
 func (w *work) person(id UserID) Person {
 	m, err := w.member(id)
 	if err != nil || m.Name == "" {
-		_, name, _ := cutPlatform(id)
-		return Person{ID: id, Name: name}
+		return Person{ID: id, Name: id.Local()}
 	}
 	return Person{ID: id, Name: m.Name}
-}
-
-func cutPlatform(id UserID) (string, string, bool) {
-	for i := 0; i < len(id); i++ {
-		if id[i] == ':' {
-			return string(id[:i]), string(id[i+1:]), true
-		}
-	}
-	return "", string(id), false
 }
 
 // langOf is the language to write to a person in: the one they chose, else

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/wmse/helpdesk/adapters/discord/discordtest"
 	"github.com/wmse/helpdesk/adapters/mattermost/mmtest"
-	"github.com/wmse/helpdesk/bot"
 )
 
 // TestDiscordAndMattermostTogether runs the binary on both platforms at
@@ -31,17 +29,8 @@ func TestDiscordAndMattermostTogether(t *testing.T) {
 	}
 	town := mm.AddChannel("town-square", false, users["ana"])
 	comm := mm.AddChannel("expert-committee", true, users["bea"], users["carl"])
-	var groups strings.Builder
-	for _, g := range bot.DefaultGroups {
-		mm.AddChannel("wg-"+g.ID, true)
-		fmt.Fprintf(&groups, "%s = \"wg-%s\"\n", g.ID, g.ID)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	groups := groupChannels(mm)
+	addr := freeAddr(t)
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "helpdesk.db")
@@ -56,7 +45,7 @@ staff = ["carl"]
 listen = %q
 callback_url = "http://%s"
 [mattermost.groups]
-%s`, addr, addr, groups.String())
+%s`, addr, addr, groups)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,28 @@ import (
 // configuration pointing at a fake Mattermost, plays a case from the
 // dialog to its resolution through the fake's callbacks, and stops the
 // program with SIGTERM.
+// groupChannels makes a channel on the fake for each default working group
+// and returns the [mattermost.groups] lines that name them.
+func groupChannels(fake *mmtest.Server) string {
+	var groups strings.Builder
+	for _, g := range bot.DefaultGroups {
+		fake.AddChannel("wg-"+g.ID, true)
+		fmt.Fprintf(&groups, "%s = \"wg-%s\"\n", g.ID, g.ID)
+	}
+	return groups.String()
+}
+
+// freeAddr is a loopback address no one listens on, for the bot's listener.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func TestMattermostBinaryTakesACaseThrough(t *testing.T) {
 	const token = "mm-secret-token-4242424242"
 	fake := mmtest.New(token, "wmse")
@@ -34,18 +56,8 @@ func TestMattermostBinaryTakesACaseThrough(t *testing.T) {
 	town := fake.AddChannel("town-square", false, users["ana"], users["sam"])
 	comm := fake.AddChannel("expert-committee", true, users["bea"], users["carl"], users["dan"])
 	fake.AddChannel("helpdesk-staff", false, users["sam"])
-	var groups strings.Builder
-	for _, g := range bot.DefaultGroups {
-		fake.AddChannel("wg-"+g.ID, true)
-		fmt.Fprintf(&groups, "%s = \"wg-%s\"\n", g.ID, g.ID)
-	}
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	groups := groupChannels(fake)
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "helpdesk.toml")
 	conf := fmt.Sprintf(`[mattermost]
@@ -57,7 +69,7 @@ staff = ["~helpdesk-staff"]
 listen = %q
 callback_url = "http://%s"
 [mattermost.groups]
-%s`, addr, addr, groups.String())
+%s`, addr, addr, groups)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
