@@ -60,7 +60,11 @@ func (s *Service) Deliver(ctx context.Context, platform string) (int, error) {
 // perform does one item and records the result. It reports whether the item
 // is finished (done or given up); an error means the store failed.
 func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error) {
-	it.Message.Key = fmt.Sprintf("helpdesk-%d", it.ID)
+	key, err := s.key(ctx, it.ID)
+	if err != nil {
+		return false, err
+	}
+	it.Message.Key = key
 	if it.Collapse != "" {
 		// A refresh is rendered from the state now: from here on, a change
 		// must enqueue a refresh of its own rather than fold into this one.
@@ -115,6 +119,32 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 		}
 		return w.failed(it, err)
 	})
+}
+
+// key is the idempotency key of outbox item id, "helpdesk-INSTALL-ID":
+// the same for every attempt at the item, across restarts, and never the
+// same for two items, whatever database or instance made them. Platforms
+// remember keys server-wide (Mattermost's pending_post_id across every
+// channel, Discord's nonce for each author), so a key of the row id alone
+// would make one database's new post another's old one.
+func (s *Service) key(ctx context.Context, id int64) (string, error) {
+	s.mu.Lock()
+	inst := s.install
+	s.mu.Unlock()
+	if inst == "" {
+		err := s.view(ctx, func(w *work) error {
+			var err error
+			inst, err = w.tx.Installation()
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("read the installation id: %w", err)
+		}
+		s.mu.Lock()
+		s.install = inst
+		s.mu.Unlock()
+	}
+	return fmt.Sprintf("helpdesk-%s-%d", inst, id), nil
 }
 
 // maxRetryDelay is the longest the outbox waits between two attempts.

@@ -213,6 +213,11 @@ type Tx interface {
 
 	// FirstNotice records that user was told key; false when they had been.
 	FirstNotice(user UserID, key string, at time.Time) (bool, error)
+
+	// Installation is the database's own random id, made with it: no two
+	// databases share one, so keys made of it and a row id are unique
+	// across databases and instances.
+	Installation() (string, error)
 }
 
 // Op is the kind of work in the outbox.

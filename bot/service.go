@@ -110,6 +110,8 @@ type Service struct {
 	// generation counts the times the cache was dropped: a transaction
 	// that began before a drop must not put back what it read.
 	generation uint64
+	// install is the store's installation id, read once (see key).
+	install string
 }
 
 // outlet is one platform's Chat and the worker state around it.

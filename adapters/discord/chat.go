@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,20 +58,18 @@ func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.
 	return id, err
 }
 
-// nonce is Discord's nonce for part i of the message with key (at most 25
-// characters).
+// nonce is Discord's nonce for part i of the message with key: "h" and 24
+// characters of a hash of both (a nonce holds at most 25). Discord
+// remembers an enforced nonce per author for minutes, in every channel,
+// so the nonce must be as unique as the key, which names the database
+// (its installation id) and the outbox row; cutting the key short would
+// drop the part that tells databases apart.
 func nonce(key string, i int) string {
 	if key == "" {
 		return ""
 	}
-	n := key
-	if i > 0 {
-		n = fmt.Sprintf("%s.%d", key, i)
-	}
-	if len(n) > 25 {
-		n = n[len(n)-25:]
-	}
-	return n
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", key, i))
+	return "h" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:24]
 }
 
 // Post places m: a card (title or fields) as an embed, anything else as

@@ -26,8 +26,8 @@ type post struct {
 	lang  string
 }
 
-// Post prints m at its place with an id derived from m.Key ("helpdesk-12"
-// → "m12"), so that ids stay unique across restarts of the shell on one
+// Post prints m at its place with an id derived from m.Key ("helpdesk-
+// INSTALL-12" → "m12"), so that ids stay unique across restarts of the shell on one
 // database. A key printed before returns its id without printing again.
 // A direct message to someone who is not a shell user fails with
 // bot.ErrUnreachable; a place the shell cannot show, with bot.ErrGone.
@@ -56,9 +56,11 @@ func (s *Shell) Post(_ context.Context, to bot.Place, m bot.Message) (string, er
 
 // postIDLocked derives a post's id from its key.
 func (s *Shell) postIDLocked(key string) string {
-	if n, ok := strings.CutPrefix(key, "helpdesk-"); ok {
-		if _, err := strconv.ParseUint(n, 10, 63); err == nil {
-			return "m" + n
+	if i := strings.LastIndexByte(key, '-'); strings.HasPrefix(key, "helpdesk-") && i >= 0 {
+		if n := key[i+1:]; n != "" {
+			if _, err := strconv.ParseUint(n, 10, 63); err == nil {
+				return "m" + n
+			}
 		}
 	}
 	// The core always gives a key; this keeps ids unique if it did not.

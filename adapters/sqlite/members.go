@@ -109,3 +109,13 @@ func (t *tx) FirstNotice(user bot.UserID, key string, at time.Time) (bool, error
 	}
 	return n > 0, nil
 }
+
+// Installation returns the database's installation id, 20 random hex
+// digits made with the database.
+func (t *tx) Installation() (string, error) {
+	var id string
+	if err := t.queryRow(`SELECT id FROM installation WHERE one = 1`).Scan(&id); err != nil {
+		return "", fmt.Errorf("read installation id: %w", dbErr(err))
+	}
+	return id, nil
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +131,35 @@ func TestOpenAppliesMigrationsOnceAndKeepsData(t *testing.T) {
 		}
 		names = append(names, n)
 	}
-	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql", "migrations/0002_carried_reactions.sql"})
+	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql", "migrations/0002_carried_reactions.sql", "migrations/0003_installation.sql"})
+}
+
+// TestInstallationIsTheDatabases: each database has its own installation
+// id, made with it and kept across reopening; the idempotency keys are made
+// of it.
+func TestInstallationIsTheDatabases(t *testing.T) {
+	read := func(s *sqlite.Store) string {
+		var id string
+		MustView(t, s, func(tx bot.Tx) error {
+			var err error
+			id, err = tx.Installation()
+			return err
+		})
+		return id
+	}
+	a, pathA := MustOpen(t)
+	b, _ := MustOpen(t)
+	idA, idB := read(a), read(b)
+	if len(idA) != 20 || strings.Trim(idA, "0123456789abcdef") != "" {
+		t.Errorf("installation id %q: want 20 hex digits", idA)
+	}
+	if idA == idB {
+		t.Errorf("two databases share the installation id %q", idA)
+	}
+	again := MustOpenPath(t, pathA, sqlite.Options{})
+	if got := read(again); got != idA {
+		t.Errorf("reopened: installation id %q, want %q", got, idA)
+	}
 }
 
 func TestOpenRefusesNonFiles(t *testing.T) {
