@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
