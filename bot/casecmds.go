@@ -148,20 +148,38 @@ func validStage(st Stage) bool {
 
 func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
 	return s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
-		evs, err := w.tx.Events(c.ID)
+		lines, err := w.historyLines(c, 0)
 		if err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
+			return nil, err
 		}
-		lines := []Text{T("history.title", "id", caseRef(c.ID), "title", S(c.Title))}
-		for _, e := range evs {
-			who := T("history.helpdesk")
-			if e.Actor != "" {
-				who = T("person", "who", P(w.person(e.Actor)))
-			}
-			lines = append(lines, T("history.line", "at", At(e.At), "who", X(who), "what", X(w.s.eventText(e))))
-		}
-		return lines, nil
+		return append([]Text{T("history.title", "id", caseRef(c.ID), "title", S(c.Title))}, lines...), nil
 	})
+}
+
+// movedHistory is how many of the latest events the summary of a thread
+// posted again shows.
+const movedHistory = 30
+
+// historyLines is a case's event log, a line per event; with last > 0, only
+// the last events, after a line saying how many earlier ones there are.
+func (w *work) historyLines(c Case, last int) ([]Text, error) {
+	evs, err := w.tx.Events(c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read events of case %d: %w", c.ID, err)
+	}
+	var lines []Text
+	if last > 0 && len(evs) > last {
+		lines = append(lines, T("history.earlier", "n", N(len(evs)-last), "cmd", command(fmt.Sprintf("history #%d", c.ID))))
+		evs = evs[len(evs)-last:]
+	}
+	for _, e := range evs {
+		who := T("history.helpdesk")
+		if e.Actor != "" {
+			who = T("person", "who", P(w.person(e.Actor)))
+		}
+		lines = append(lines, T("history.line", "at", At(e.At), "who", X(who), "what", X(w.s.eventText(e))))
+	}
+	return lines, nil
 }
 
 func (s *Service) languagesList() Arg {

@@ -162,10 +162,12 @@ func (s *Service) Tick(ctx context.Context) error {
 	return nil
 }
 
-// PostGone tells the core that a post it made is gone from the platform,
-// found deleted by hand while the adapter was away (its reactions cannot
-// be read). A post of an open case that still matters is posted again, and
-// the reactions the helpdesk knew on it move to the new post and count.
+// PostGone tells the core that a post or thread it made is gone from the
+// platform: deleted by hand, as the platform said (an event) or as the
+// adapter found when it looked again after a reconnect. A post of an open
+// case that still matters is posted again, and the reactions the helpdesk
+// knew on it move to the new post and count; a thread is started again. A
+// reference the helpdesk never made, or of a closed case, changes nothing.
 func (s *Service) PostGone(ctx context.Context, platform, ref string) error {
 	return s.update(ctx, func(w *work) error {
 		p, c, err := w.tx.PostByRef(platform, ref)
@@ -175,7 +177,15 @@ func (s *Service) PostGone(ctx context.Context, platform, ref string) error {
 		if err != nil {
 			return fmt.Errorf("find post %s: %w", ref, err)
 		}
-		return w.repost(c, p.Name)
+		if !c.Stage.Open() {
+			return nil
+		}
+		if p.Name == "thread" {
+			_, err = w.threadGone(c)
+		} else {
+			_, _, err = w.repost(c, p.Name)
+		}
+		return err
 	})
 }
 

@@ -57,6 +57,10 @@ type fakeChat struct {
 	// duringEdit runs while an edit is on its way, before the platform
 	// answers: a test can change the case then.
 	duringEdit func()
+	// threadIsCard makes the fake behave as Mattermost does: a case's
+	// thread is the replies to its card, so the thread's reference is the
+	// card's, and deleting the card deletes every reply in it.
+	threadIsCard bool
 }
 
 // delete removes a post or thread from the platform, as a person might.
@@ -67,6 +71,13 @@ func (f *fakeChat) delete(ref string) {
 		f.deleted = map[string]bool{}
 	}
 	f.deleted[ref] = true
+	if f.threadIsCard {
+		for _, s := range f.log {
+			if s.Op == bot.OpPost && s.Place.Kind == bot.InThread && s.Place.Thread == ref {
+				f.deleted[s.Ref] = true
+			}
+		}
+	}
 	for card, th := range f.threads {
 		if th == ref {
 			delete(f.threads, card)
@@ -120,11 +131,17 @@ func (f *fakeChat) StartThread(_ context.Context, ref string, name bot.Message) 
 	if err := f.failing(bot.OpThread, bot.Place{}); err != nil {
 		return "", err
 	}
+	if f.threadIsCard && f.deleted[ref] {
+		return "", bot.ErrGone
+	}
 	if th, ok := f.threads[ref]; ok {
 		return th, nil
 	}
 	f.seq++
 	th := fmt.Sprintf("t%d-%s", f.seq, ref)
+	if f.threadIsCard {
+		th = ref
+	}
 	f.threads[ref] = th
 	f.log = append(f.log, sent{Op: bot.OpThread, Ref: th, Msg: name})
 	return th, nil
@@ -150,6 +167,9 @@ func (f *fakeChat) Edit(_ context.Context, ref string, m bot.Message) error {
 func (f *fakeChat) React(_ context.Context, ref, emoji string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.deleted[ref] {
+		return bot.ErrGone
+	}
 	f.log = append(f.log, sent{Op: bot.OpReact, Ref: ref, Emoji: emoji})
 	return nil
 }
@@ -157,6 +177,9 @@ func (f *fakeChat) React(_ context.Context, ref, emoji string) error {
 func (f *fakeChat) Invite(_ context.Context, thread string, user bot.UserID) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.deleted[thread] {
+		return bot.ErrGone
+	}
 	f.log = append(f.log, sent{Op: bot.OpInvite, Ref: thread, User: user})
 	return nil
 }

@@ -100,6 +100,25 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	if errors.Is(err, ErrGone) {
+		// A post of the case was deleted on the platform: its work is done
+		// again on the post made anew, not given up.
+		var again bool
+		uerr := s.update(ctx, func(w *work) error {
+			var err error
+			if again, err = w.goneAgain(it); err != nil || !again {
+				return err
+			}
+			return w.tx.Done(it.ID)
+		})
+		if uerr != nil {
+			return false, uerr
+		}
+		if again {
+			s.log.Info("a post of the case is gone from the platform; posting it again", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "target", target)
+			return true, nil
+		}
+	}
 	permanent := errors.Is(err, ErrGone) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnreachable) || errors.Is(err, errNoTarget)
 	if !permanent && it.Attempts+1 < s.cfg.MaxAttempts {
 		// 1 s, 2 s, 4 s … then every 10 minutes: with the default number of
@@ -239,10 +258,6 @@ func (w *work) failed(it Item, cause error) error {
 		return err
 	}
 	switch {
-	case errors.Is(cause, ErrGone) && (it.Op == OpEdit || it.Op == OpReact):
-		return w.repost(c, it.Name)
-	case errors.Is(cause, ErrGone) && (it.Op == OpPost && it.Place.Kind == InThread || it.Op == OpInvite):
-		return w.rethread(c, it)
 	case it.Op == OpPost && it.Place.Kind == InDirect && errors.Is(cause, ErrUnreachable):
 		m := w.committeeMsg(T("thread.unreachable", "who", P(w.person(it.Place.User))))
 		m.Ping = []UserID{it.Place.User}
@@ -320,37 +335,207 @@ func (s *Service) Run(ctx context.Context, poll, tick time.Duration) error {
 	}
 }
 
-// repost posts again a post of an open case that was deleted on the
-// platform (its edit or reaction found it gone): the card, a vote message,
-// the routing message or a working group's card, as it stands now, with
-// the helpdesk's reactions. The reactions people held on it move to the new
-// post when it is made, and still count. Each deleted post is made again
-// once.
-func (w *work) repost(c Case, name string) error {
-	if !c.Stage.Open() {
-		return nil
+// goneAgain handles work that found its target deleted on the platform
+// (bot.ErrGone): the post is made again, and the work is done on the new
+// one. It reports false for work it cannot carry over (a channel that is
+// gone, a case whose post no longer matters, or work moved too often),
+// which is then given up.
+//
+//   - An edit or a reaction of a deleted post: the post is made again as
+//     the case stands now, with the helpdesk's reactions, so the work is
+//     done by that.
+//   - A thread that could not be started because its card is gone: the
+//     card is made again, and the thread with it.
+//   - A post in, an invitation to or the archiving of a deleted thread: the
+//     thread is started again (on a platform where the thread is the
+//     card's replies, the card is made again, which moves the thread), and
+//     the work is done again after that.
+func (w *work) goneAgain(it Item) (bool, error) {
+	if it.CaseID == 0 || it.Attempts+1 >= w.s.cfg.MaxAttempts {
+		return false, nil
+	}
+	c, err := w.tx.Case(it.CaseID)
+	if err != nil {
+		return false, fmt.Errorf("read case %d: %w", it.CaseID, err)
+	}
+	var handled, fresh bool
+	switch {
+	case it.Op == OpEdit || it.Op == OpReact || it.Op == OpThread:
+		// Posted again now, the post shows the state now and carries
+		// every reaction: the work is done by that. Posted again before
+		// (still on its way), it may show an older state or lack this
+		// reaction: the work is done again after it.
+		handled, fresh, err = w.repost(c, it.Name)
+		if err != nil || !handled || fresh {
+			return handled, err
+		}
+	case it.Op == OpPost && it.Place.Kind == InThread, it.Op == OpInvite, it.Op == OpArchive:
+		if handled, err = w.threadGone(c); err != nil || !handled {
+			return handled, err
+		}
+	default:
+		return false, nil
+	}
+	// Done again after the post or thread is back: enqueued now, it comes
+	// after the work that brings it back. A post lost again and again is
+	// tried with a growing delay, and given up at last.
+	again := it
+	again.ID, again.Attempts, again.Due = 0, it.Attempts+1, time.Time{}
+	again.Place.Thread, again.Message.Key, again.Message.Thread = "", "", ""
+	if it.Attempts > 0 {
+		again.Due = w.now.Add(min(time.Second<<min(it.Attempts, 10), maxRetryDelay))
+	}
+	return true, w.enqueue(c, again)
+}
+
+// threadGone brings a case's deleted thread back: where the thread is the
+// card's replies (Mattermost), by posting the card again; otherwise by
+// starting the thread again on the card. Each lost thread is brought back
+// once; false when the case has no thread to bring back.
+func (w *work) threadGone(c Case) (bool, error) {
+	th, err := w.tx.Post(c.ID, "thread")
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read thread of case %d: %w", c.ID, err)
+	}
+	if card, err := w.tx.Post(c.ID, "card"); err == nil && card.Ref == th.Ref {
+		handled, _, err := w.repost(c, "card")
+		return handled, err
+	}
+	first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now)
+	if err != nil || !first {
+		return err == nil, err
+	}
+	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	return true, w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name})
+}
+
+// repost posts again a post of a case that was deleted on the platform:
+// the card, a vote message, the routing message or a working group's card,
+// as it stands now, with the helpdesk's reactions. The reactions people
+// held on it move to the new post when it is made, marked carried, and
+// still count. Each deleted post is made again once: a second report of
+// the same deletion finds the work already in hand and reports true.
+//
+// Where the case's thread is the card's replies (Mattermost), deleting the
+// card deleted the thread: the thread starts again on the new card, with a
+// summary of the case so far, and the posts that lived in it and still
+// matter (the open round's vote message, the routing message) are made
+// again there.
+//
+// It reports whether the post is made again (handled), and whether by this
+// call (fresh) rather than by an earlier one whose work is still on its
+// way; handled is false for a post that no longer matters (any post but the
+// card of a closed case) or that the helpdesk does not make again.
+func (w *work) repost(c Case, name string) (handled, fresh bool, err error) {
+	if !c.Stage.Open() && name != "card" {
+		return false, false, nil
 	}
 	old, err := w.tx.Post(c.ID, name)
+	if errors.Is(err, ErrNotFound) {
+		return false, false, nil
+	}
 	if err != nil {
-		return fmt.Errorf("read post %s of case %d: %w", name, c.ID, err)
+		return false, false, fmt.Errorf("read post %s of case %d: %w", name, c.ID, err)
+	}
+	to, m, emoji, ok, err := w.remake(c, name)
+	if err != nil || !ok {
+		return false, false, err
 	}
 	if first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+old.Ref, w.now); err != nil || !first {
+		return err == nil, false, err
+	}
+	if err := w.post(c, name, to, m); err != nil {
+		return false, false, err
+	}
+	if err := w.react(c, name, emoji...); err != nil {
+		return false, false, err
+	}
+	th, err := w.tx.Post(c.ID, "thread")
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return true, true, nil // no thread yet: its own item starts it on the new card
+	case err != nil:
+		return false, false, fmt.Errorf("read thread of case %d: %w", c.ID, err)
+	case name == "card" && th.Ref == old.Ref:
+		return true, true, w.moveThread(c, th)
+	}
+	return true, true, w.toThread(c, w.committeeMsg(T("thread.reposted")))
+}
+
+// moveThread starts a case's thread again on its card, posted anew after
+// the old card took its replies with it: first the summary of the case so
+// far, then the posts of the thread that still matter.
+func (w *work) moveThread(c Case, old Post) error {
+	// Work that finds the old thread gone from now on waits for this one.
+	if _, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+old.Ref, w.now); err != nil {
 		return err
 	}
-	var to Place
-	var m Message
-	var emoji []string
+	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
+		return err
+	}
+	lines, err := w.historyLines(c, movedHistory)
+	if err != nil {
+		return err
+	}
+	if err := w.toThread(c, w.committeeMsg(append([]Text{T("thread.moved")}, lines...)...)); err != nil {
+		return err
+	}
+	var names []string
+	if c.Round > 0 && (c.Stage == InitialReview || c.Stage == FinalReview) {
+		if r, err := w.tx.Round(c.ID, c.Round); err == nil && !r.Closed && r.Post != "card" {
+			names = append(names, r.Post)
+		}
+	}
+	if c.Stage == Routing || c.Stage == WorkingGroup {
+		names = append(names, "routing")
+	}
+	for _, n := range names {
+		p, err := w.tx.Post(c.ID, n)
+		if errors.Is(err, ErrNotFound) {
+			continue // not posted yet: its own item posts it in the new thread
+		}
+		if err != nil {
+			return fmt.Errorf("read post %s of case %d: %w", n, c.ID, err)
+		}
+		to, m, emoji, ok, err := w.remake(c, n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+p.Ref, w.now)
+		if err != nil {
+			return err
+		}
+		if !first {
+			continue // being posted again already: it finds the new thread
+		}
+		if err := w.post(c, n, to, m); err != nil {
+			return err
+		}
+		if err := w.react(c, n, emoji...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remake is a post of a case as it would be made now: where it goes, what
+// it says and the helpdesk's reactions on it. ok is false for a post the
+// helpdesk does not make again.
+func (w *work) remake(c Case, name string) (to Place, m Message, emoji []string, ok bool, err error) {
 	switch {
 	case name == "card":
 		to = Place{Kind: InCommittee}
-		if m, err = w.card(c); err != nil {
-			return err
-		}
+		m, err = w.card(c)
 	case strings.HasPrefix(name, "vote/"):
 		to = Place{Kind: InThread}
-		if m, err = w.view(c, name); err != nil {
-			return err
-		}
+		m, err = w.view(c, name)
 	case name == "routing":
 		to, m = Place{Kind: InThread}, w.routingMessage(c)
 		if c.Stage == Routing || c.Stage == WorkingGroup {
@@ -358,14 +543,15 @@ func (w *work) repost(c Case, name string) error {
 		}
 	case strings.HasPrefix(name, "group/"):
 		to = Place{Kind: InGroup, Group: strings.TrimPrefix(name, "group/")}
-		if m, err = w.view(c, name); err != nil {
-			return err
-		}
+		m, err = w.view(c, name)
 		if c.Stage == WorkingGroup {
 			emoji = []string{EmojiClaim}
 		}
 	default:
-		return nil
+		return to, m, nil, false, nil
+	}
+	if err != nil {
+		return to, m, nil, false, err
 	}
 	if c.Round > 0 && (c.Stage == InitialReview || c.Stage == FinalReview) {
 		if r, err := w.tx.Round(c.ID, c.Round); err == nil && r.Post == name && !r.Closed {
@@ -374,33 +560,5 @@ func (w *work) repost(c Case, name string) error {
 			}
 		}
 	}
-	if err := w.post(c, name, to, m); err != nil {
-		return err
-	}
-	if err := w.react(c, name, emoji...); err != nil {
-		return err
-	}
-	// The thread goes on (if the platform took it with the card, the
-	// notice finds it gone and it is started again on the new card).
-	return w.toThread(c, w.committeeMsg(T("thread.reposted")))
-}
-
-// rethread starts the case's thread again on its card when the platform
-// says the thread is gone, then does again the work that found it gone.
-// Each lost thread is started again once.
-func (w *work) rethread(c Case, it Item) error {
-	th, err := w.tx.Post(c.ID, "thread")
-	if err != nil {
-		return fmt.Errorf("read thread of case %d: %w", c.ID, err)
-	}
-	if first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now); err != nil || !first {
-		return err
-	}
-	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
-	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
-		return err
-	}
-	again := Item{Op: it.Op, Name: it.Name, Place: it.Place, Message: it.Message, Emoji: it.Emoji, User: it.User}
-	again.Place.Thread, again.Message.Key = "", ""
-	return w.enqueue(c, again)
+	return to, m, emoji, true, nil
 }

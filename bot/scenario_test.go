@@ -1062,3 +1062,120 @@ func TestAFormSentTwiceOpensOneCase(t *testing.T) {
 		t.Fatalf("%d cases from one form", len(recs))
 	}
 }
+
+// emojiOn lists the helpdesk's reactions on post ref since mark i.
+func (h *harness) emojiOn(i int, ref string) []string {
+	var out []string
+	for _, s := range h.chat.sentSince(i) {
+		if s.Op == bot.OpReact && s.Ref == ref {
+			out = append(out, s.Emoji)
+		}
+	}
+	return out
+}
+
+// On Mattermost a case's thread is the replies to its card, and deleting
+// the card deletes them all. The card is posted again, the thread moves to
+// it with a summary of the case so far, the open round's vote message is
+// posted again in it, the votes held count, and nothing is given up.
+func TestADeletedCardThatWasItsThreadMovesTheThread(t *testing.T) {
+	h := newHarness(t)
+	h.chat.threadIsCard = true
+	c := h.request("rita", bot.DataUpload, "Museum catalogue")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "❓")
+	}
+	h.wantReply(h.cmd("bo", "ask #1 Under which licence?"), "reply.asked")
+	m := h.chat.mark()
+	h.wantReply(h.cmd("rita", "answer #1 CC0."), "reply.answered")
+	vote := h.wantPosted(m, "vote.title.initial", bot.InThread, "")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+
+	var oldCard string
+	for _, s := range h.chat.sentSince(0) {
+		if s.Op == bot.OpPost && s.Place.Kind == bot.InCommittee {
+			oldCard = s.Ref
+		}
+	}
+	if vote.Place.Thread != oldCard {
+		t.Fatalf("the vote message is in %q, want the card's replies %q", vote.Place.Thread, oldCard)
+	}
+	h.chat.delete(oldCard) // and with it every reply: the vote message too
+	m = h.chat.mark()
+	h.reactOn(vote.Ref, "dina", "❌") // from the platform's cache; the refresh finds the post gone
+
+	newCard := h.wantPosted(m, "card.title", bot.InCommittee, "")
+	if newCard.Ref == oldCard {
+		t.Fatal("the card was not posted again")
+	}
+	moved := h.wantPosted(m, "thread.moved", bot.InThread, "")
+	if moved.Place.Thread != newCard.Ref {
+		t.Fatalf("the summary went to %q, want the new card's thread %q", moved.Place.Thread, newCard.Ref)
+	}
+	if got := h.render(&moved.Msg); !strings.Contains(got, "asked the requester a question") || !strings.Contains(got, "answered the committee") {
+		t.Fatalf("the summary does not tell the case so far: %s", got)
+	}
+	again := h.wantPosted(m, "vote.title.initial", bot.InThread, "")
+	if again.Place.Thread != newCard.Ref || again.Ref == vote.Ref {
+		t.Fatalf("the vote message was posted again as %s in %q, want a new post in %q", again.Ref, again.Place.Thread, newCard.Ref)
+	}
+	if got := h.emojiOn(m, again.Ref); !slices.Equal(got, []string{"✅", "❌", "❓"}) {
+		t.Fatalf("the helpdesk's reactions on the new vote message: %q", got)
+	}
+	if got := h.render(&again.Msg); !strings.Contains(got, "3 of 5") {
+		t.Fatalf("the vote message posted again lost the votes held: %s", got)
+	}
+	if got := h.target(c, "chen", "✅"); got != again.Ref {
+		t.Fatalf("votes go to %s, want the new vote message %s", got, again.Ref)
+	}
+	h.react(c, "chen", "✅") // ana and bo (carried) and chen: a majority
+	h.wantStage(c, bot.Routing)
+	routing := h.wantPosted(m, "routing.how", bot.InThread, "")
+	if routing.Place.Thread != newCard.Ref {
+		t.Fatalf("later work went to %q, want the new thread %q", routing.Place.Thread, newCard.Ref)
+	}
+	if n := h.countEvents(c, bot.EvDeliveryLost); n != 0 {
+		t.Fatalf("%d deliveries given up because a post was deleted", n)
+	}
+}
+
+// Work bound for the thread that finds it gone first (the card was
+// deleted, nothing has noticed yet) brings the card and thread back and is
+// then done in the new thread, each item once.
+func TestThreadWorkFindingTheCardGoneIsDoneInTheNewThread(t *testing.T) {
+	h := newHarness(t)
+	h.chat.threadIsCard = true
+	c := h.request("rita", bot.DataUpload, "Museum catalogue")
+	h.react(c, "ana", "✅")
+	var oldCard string
+	for _, s := range h.chat.sentSince(0) {
+		if s.Op == bot.OpPost && s.Place.Kind == bot.InCommittee {
+			oldCard = s.Ref
+		}
+	}
+	h.chat.delete(oldCard)
+	m := h.chat.mark()
+	h.wantReply(h.cmd("ana", "ask #1 Which licence?"), "reply.asked")
+	h.wantReply(h.cmd("bo", "ask #1 And which format?"), "reply.asked")
+	newCard := h.wantPosted(m, "card.title", bot.InCommittee, "")
+	h.wantPosted(m, "thread.moved", bot.InThread, "")
+	asked := h.posted(m, "thread.asked")
+	if len(asked) != 2 {
+		t.Fatalf("%d questions in the thread, want 2", len(asked))
+	}
+	for _, a := range asked {
+		if a.Place.Thread != newCard.Ref {
+			t.Fatalf("a question went to %q, want the new thread %q", a.Place.Thread, newCard.Ref)
+		}
+	}
+	if got := h.emojiOn(m, newCard.Ref); !slices.Equal(got, []string{"✅", "❌", "❓"}) {
+		t.Fatalf("the helpdesk's reactions on the new card: %q", got)
+	}
+	if n := h.countEvents(c, bot.EvDeliveryLost); n != 0 {
+		t.Fatalf("%d deliveries given up because the card was deleted", n)
+	}
+	h.react(c, "bo", "✅")
+	h.react(c, "chen", "✅")
+	h.wantStage(c, bot.Routing)
+}

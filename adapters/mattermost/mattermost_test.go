@@ -362,7 +362,7 @@ func TestDeletedCardIsPostedAgain(t *testing.T) {
 	again := h.card(2)
 	h.botReacted(again.Id, "white_check_mark", "x", "question")
 	h.message(again.Id, "2 of 3")
-	h.reply(again.Id, "posted it again")
+	h.reply(again.Id, "its thread went with it") // the thread moved to the new card, with the case so far
 	h.react("dan", again.Id, "white_check_mark") // bea's vote still counts: 2 of 3 accept
 	h.reply(again.Id, "which working groups")
 }
