@@ -95,8 +95,32 @@ func (a *Adapter) create(ctx context.Context, channel, root, key, text string) (
 	if err != nil {
 		return "", err
 	}
+	if !a.ours(got, channel, root, key) {
+		// Mattermost gave back another post made with this pending id
+		// within its memory of them (30 s, server-wide): another program,
+		// or a bug. Adopting it would edit someone else's post later.
+		a.log.Warn("mattermost returned a post that is not the one asked for; posting it anew", "post", got.Id, "channel", got.ChannelId)
+		p.PendingPostId = pendingID(a.me.Id, key+"/"+model.NewId())
+		err = a.do(ctx, "create post", callOpts{once: true}, func() (r *model.Response, err error) {
+			got, r, err = a.client.CreatePost(ctx, p)
+			return r, err
+		})
+		if err != nil {
+			return "", err
+		}
+		if !a.ours(got, channel, root, key) {
+			return "", fmt.Errorf("create post: mattermost returned post %s, not the one asked for", got.Id)
+		}
+	}
 	a.remember(key, got.Id, channel)
 	return got.Id, nil
+}
+
+// ours reports whether a post Mattermost returned for a create is the one
+// asked for: the bot's, in the channel and thread, with the key.
+func (a *Adapter) ours(p *model.Post, channel, root, key string) bool {
+	return p != nil && p.UserId == a.me.Id && p.ChannelId == channel && p.RootId == root &&
+		(key == "" || p.GetProp(KeyProp) == key)
 }
 
 // pendingID is the post's pending_post_id: Mattermost drops a second post

@@ -159,6 +159,17 @@ func (h *harness) boot() {
 	}
 }
 
+// twin starts a second helpdesk on the same fake and bot account, with a
+// fresh database of its own; it takes over the /helpdesk command.
+func (h *harness) twin() *harness {
+	h.t.Helper()
+	t := &harness{t: h.t, fake: h.fake, cat: h.cat, log: &syncBuffer{}, users: h.users, town: h.town, comm: h.comm,
+		groupCh: h.groupCh, groups: h.groups, opts: h.opts, db: filepath.Join(h.t.TempDir(), "twin.db")}
+	t.boot()
+	h.t.Cleanup(t.stop)
+	return t
+}
+
 // restart stops the helpdesk and starts it again on the same database, as
 // after a deployment; the new listener has another address, and the
 // command is updated to it.

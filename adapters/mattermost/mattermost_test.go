@@ -1,6 +1,8 @@
 package mattermost_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/wmse/helpdesk/adapters/mattermost"
 	"github.com/wmse/helpdesk/adapters/mattermost/mmtest"
+	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -346,6 +349,9 @@ func TestCommandCreationForbidden(t *testing.T) {
 	}
 }
 
+// A card deleted by hand while the bot runs: Mattermost deletes its
+// replies with it and says post_deleted; the bot posts the card again, the
+// thread moves to it with the case so far, and the votes held still count.
 func TestDeletedCardIsPostedAgain(t *testing.T) {
 	h := MustStart(t)
 	h.request("ana", "media-upload", scans())
@@ -353,18 +359,116 @@ func TestDeletedCardIsPostedAgain(t *testing.T) {
 	h.botReacted(card.Id, "white_check_mark", "x", "question")
 	h.react("bea", card.Id, "white_check_mark")
 	h.message(card.Id, "1 of 3")
-	// Let the core mark that edit done: a refresh enqueued while an edit
-	// of the same post is in flight collapses into it and is lost (a core
-	// race, reported; the next event shows the state again).
-	time.Sleep(200 * time.Millisecond)
-	h.fake.DeletePost(card.Id)           // with its thread
-	h.react("carl", card.Id, "question") // the event still arrives; the edit finds the post gone
+	h.fake.DeletePost(card.Id) // with its thread; nobody reacts after
 	again := h.card(2)
 	h.botReacted(again.Id, "white_check_mark", "x", "question")
-	h.message(again.Id, "2 of 3")
+	h.message(again.Id, "1 of 3")
 	h.reply(again.Id, "its thread went with it") // the thread moved to the new card, with the case so far
 	h.react("dan", again.Id, "white_check_mark") // bea's vote still counts: 2 of 3 accept
 	h.reply(again.Id, "which working groups")
+	if n := h.count(card.Id); n != 0 {
+		t.Fatalf("%d posts made in the deleted card's thread", n)
+	}
+}
+
+// count is the number of live replies to a root post.
+func (h *harness) count(root string) int {
+	n := 0
+	for _, p := range h.fake.Replies(root) {
+		if p.DeleteAt == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// A card deleted while the bot is down: Mattermost still answers for its
+// reactions, so only reading the post tells the bot at reconnect that it is
+// gone; the card is posted again with its votes.
+func TestCardDeletedWhileTheBotWasDownIsPostedAgain(t *testing.T) {
+	h := MustStart(t)
+	h.request("ana", "media-upload", scans())
+	card := h.card(1)
+	h.botReacted(card.Id, "white_check_mark", "x", "question")
+	h.react("bea", card.Id, "white_check_mark")
+	h.message(card.Id, "1 of 3")
+	h.cancel()
+	<-h.done
+	h.fake.DeletePost(card.Id) // nobody is listening
+	h.boot()
+	again := h.card(2)
+	h.botReacted(again.Id, "white_check_mark", "x", "question")
+	h.message(again.Id, "1 of 3")
+	h.reply(again.Id, "its thread went with it")
+	h.react("carl", again.Id, "white_check_mark")
+	h.reply(again.Id, "which working groups")
+}
+
+// Two helpdesks on fresh databases, sharing one bot account and server,
+// started seconds apart: their outbox row ids are the same, and Mattermost
+// remembers pending post ids for 30 s across channels. Each sees only its
+// own posts, and never edits the other's.
+func TestTwoHelpdesksOnFreshDatabasesSeeOnlyTheirOwnPosts(t *testing.T) {
+	a := MustStart(t)
+	a.request("ana", "media-upload", scans())
+	cardA := a.card(1)
+	a.botReacted(cardA.Id, "white_check_mark", "x", "question")
+	dmA := a.dm("ana", "#1")
+
+	b := a.twin() // takes over the /helpdesk command
+	b.request("rita", "guidance", map[string]any{"title": "How to start", "description": "A museum asks how to begin."})
+	cardB := b.card(2)
+	if cardB.Id == cardA.Id || !strings.Contains(cardB.Message, "How to start") {
+		t.Fatalf("the second helpdesk's card is %s %q", cardB.Id, cardB.Message)
+	}
+	b.botReacted(cardB.Id, "white_check_mark", "x", "question")
+	dmB := b.dm("rita", "#1")
+	if dmB.Id == dmA.Id {
+		t.Fatal("the second helpdesk's DM is the first one's")
+	}
+	b.react("bea", cardB.Id, "white_check_mark")
+	b.message(cardB.Id, "1 of 3")
+	a.react("carl", cardA.Id, "x")
+	a.message(cardA.Id, "1 of 3")
+	if got := a.fake.Post(cardA.Id).Message; !strings.Contains(got, "Scans") || strings.Contains(got, "How to start") {
+		t.Fatalf("the first card was changed by the other helpdesk: %q", got)
+	}
+}
+
+// A post Mattermost returns for a create that is not the one asked for (a
+// pending id another program used, in another channel) is not adopted: the
+// card is posted anyway, and the other post is never edited.
+func TestAPostReturnedForAnotherChannelIsNotAdopted(t *testing.T) {
+	h := MustStart(t)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inst string
+	err = st.View(ctx, func(tx bot.Tx) error { inst, err = tx.Installation(); return err })
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var others []string
+	for i := 1; i <= 20; i++ { // whatever row the card is
+		pending := fmt.Sprintf("%s:helpdesk-%s-%d", h.fake.BotID, inst, i)
+		others = append(others, h.fake.CreatePostAs(h.users["ana"], h.town, "someone else's post", pending))
+	}
+	h.request("ana", "media-upload", scans())
+	card := h.card(1)
+	if card.UserId != h.fake.BotID {
+		t.Fatalf("the card is %s's post", card.UserId)
+	}
+	h.botReacted(card.Id, "white_check_mark", "x", "question")
+	h.react("bea", card.Id, "white_check_mark")
+	h.message(card.Id, "1 of 3")
+	for _, id := range others {
+		if p := h.fake.Post(id); p.Message != "someone else's post" || p.EditAt != 0 {
+			t.Fatalf("another's post was edited: %q", p.Message)
+		}
+	}
 }
 
 func TestEscape(t *testing.T) {

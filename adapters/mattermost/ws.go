@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -131,13 +132,17 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 	}
 }
 
-// event hands a reaction to the core; the bot's own are left out.
+// event hands a reaction to the core (the bot's own are left out), and
+// tells it of a post of the bot's that was deleted.
 func (a *Adapter) event(ctx context.Context, ev *model.WebSocketEvent) {
 	var added bool
 	switch ev.EventType() {
 	case model.WebsocketEventReactionAdded:
 		added = true
 	case model.WebsocketEventReactionRemoved:
+	case model.WebsocketEventPostDeleted:
+		a.postDeleted(ctx, ev)
+		return
 	default:
 		return
 	}
@@ -166,19 +171,55 @@ func (a *Adapter) event(ctx context.Context, ev *model.WebSocketEvent) {
 	}
 }
 
+// postDeleted tells the core that one of the bot's posts was deleted
+// (Mattermost sends post_deleted once, for the post itself: a card's
+// replies go with it unannounced). The core posts it again if it still
+// matters; the bot's other posts it does not know change nothing.
+func (a *Adapter) postDeleted(ctx context.Context, ev *model.WebSocketEvent) {
+	raw, _ := ev.GetData()["post"].(string)
+	var p model.Post
+	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Id == "" {
+		a.log.Warn("websocket: unreadable post_deleted event")
+		return
+	}
+	if p.UserId != a.me.Id {
+		return
+	}
+	a.mu.Lock()
+	delete(a.channelOf, p.Id)
+	a.mu.Unlock()
+	a.log.Info("a post of the bot was deleted", "post", p.Id)
+	if err := a.svc.PostGone(ctx, Platform, p.Id); err != nil && ctx.Err() == nil {
+		a.log.Error("post a deleted post again", "post", p.Id, "err", err)
+	}
+}
+
 // reconcile re-reads the reactions of every post the core watches and
-// hands them to it; a deleted or unreadable post is skipped.
+// hands them to it. It reads the post first: Mattermost answers for the
+// reactions of a deleted post as if it were there, so only the post tells
+// that it is gone, and the core then posts it again. An unreadable post is
+// skipped.
 func (a *Adapter) reconcile(ctx context.Context) error {
 	refs, err := a.svc.Watched(ctx, Platform)
 	if err != nil {
 		return err
 	}
 	for _, ref := range refs {
-		var rs []*model.Reaction
-		err := a.do(ctx, "read reactions", callOpts{}, func() (r *model.Response, err error) {
-			rs, r, err = a.client.GetReactions(ctx, ref)
+		var p *model.Post
+		err := a.do(ctx, "read post", callOpts{}, func() (r *model.Response, err error) {
+			p, r, err = a.client.GetPost(ctx, ref, "")
 			return r, err
 		})
+		if err == nil && p.DeleteAt != 0 {
+			err = fmt.Errorf("post %s was deleted: %w", ref, bot.ErrGone)
+		}
+		var rs []*model.Reaction
+		if err == nil {
+			err = a.do(ctx, "read reactions", callOpts{}, func() (r *model.Response, err error) {
+				rs, r, err = a.client.GetReactions(ctx, ref)
+				return r, err
+			})
+		}
 		if errors.Is(err, bot.ErrGone) {
 			// Deleted while the bot was away: the core posts it again, and
 			// the votes it knew on it still count.

@@ -4,6 +4,28 @@
 // side of Mattermost that calls the bot: slash-command callbacks and
 // dialog submissions, sent the way Mattermost sends them. It records every
 // request.
+//
+// What it models of a real server, and where that was seen (Mattermost
+// 11.2 with PostgreSQL, the bot a team admin, observed 2026-12-02; see the
+// project's LIBRARIES.md) or documented:
+//
+//   - Deleting a root post deletes its replies with it; GET /posts/{id}
+//     then answers 404, but GET /posts/{id}/reactions answers 200 with the
+//     reactions the post had (observed). The WebSocket sends post_deleted,
+//     once, for the post deleted, to the channel's members (observed;
+//     server app/post.go DeletePost).
+//   - PUT /posts/{id}/patch of a deleted or unknown post answers 403, not
+//     404 (api4 patchPost checks the permission on the post first).
+//   - pending_post_id is remembered server-wide for 30 s: a second create
+//     with the same one, in any channel, returns the earlier post and
+//     makes nothing (observed; app/post.go pendingPostIDsCacheTTL).
+//   - Only a system admin may create ephemeral posts outside a command
+//     response: POST /posts/ephemeral answers 403 to the bot (observed).
+//   - A bot that is not a member of a channel gets 403 when it posts there;
+//     a person who is not a member cannot react there (403), so the bot
+//     never hears of it (observed).
+//   - Reaction events reach only the channel's members (the bot must be
+//     one); Mattermost's rate limiter answers 429 in plain text.
 package mmtest
 
 import (
@@ -55,6 +77,11 @@ type failure struct {
 	after   bool // the request is carried out, then the answer is lost
 }
 
+type pendingPost struct {
+	id string
+	at time.Time
+}
+
 type wsConn struct {
 	mu   sync.Mutex
 	conn *websocket.Conn
@@ -81,49 +108,53 @@ type Server struct {
 
 	client *http.Client
 
-	mu        sync.Mutex
-	users     map[string]*model.User
-	channels  map[string]*model.Channel
-	members   map[string]map[string]bool // channel id → user ids
-	posts     map[string]*model.Post
-	order     []string // post ids in creation order
-	pending   map[string]string
-	reactions map[string][]*model.Reaction // post id → reactions
-	commands  map[string]*model.Command
-	triggers  map[string]string // trigger id → user id
-	dialogs   []Dialog
-	follows   []Follow
-	calls     []Call
-	unhandled []string
-	fails     []failure
-	forbidden map[string]bool // patterns answered 403
-	conns     map[*wsConn]bool
-	wsRefuse  bool
-	wsConnect int
-	clock     int64
+	mu       sync.Mutex
+	users    map[string]*model.User
+	channels map[string]*model.Channel
+	members  map[string]map[string]bool // channel id → user ids
+	posts    map[string]*model.Post
+	order    []string               // post ids in creation order
+	pending  map[string]pendingPost // pending_post_id → the post it made
+	// PendingTTL is how long a pending_post_id is remembered (30 s, as
+	// Mattermost's cache); change it with SetPendingTTL.
+	pendingTTL time.Duration
+	reactions  map[string][]*model.Reaction // post id → reactions
+	commands   map[string]*model.Command
+	triggers   map[string]string // trigger id → user id
+	dialogs    []Dialog
+	follows    []Follow
+	calls      []Call
+	unhandled  []string
+	fails      []failure
+	forbidden  map[string]bool // patterns answered 403
+	conns      map[*wsConn]bool
+	wsRefuse   bool
+	wsConnect  int
+	clock      int64
 }
 
 // New starts a fake Mattermost with a bot user "helpdesk-bot" whose token
 // is token, and a team named team.
 func New(token, team string) *Server {
 	s := &Server{
-		Token:     token,
-		TeamName:  team,
-		TeamID:    model.NewId(),
-		BotID:     model.NewId(),
-		PingEvery: 200 * time.Millisecond,
-		client:    &http.Client{Timeout: 60 * time.Second},
-		users:     map[string]*model.User{},
-		channels:  map[string]*model.Channel{},
-		members:   map[string]map[string]bool{},
-		posts:     map[string]*model.Post{},
-		pending:   map[string]string{},
-		reactions: map[string][]*model.Reaction{},
-		commands:  map[string]*model.Command{},
-		triggers:  map[string]string{},
-		forbidden: map[string]bool{},
-		conns:     map[*wsConn]bool{},
-		clock:     time.Now().UnixMilli(),
+		Token:      token,
+		TeamName:   team,
+		TeamID:     model.NewId(),
+		BotID:      model.NewId(),
+		PingEvery:  200 * time.Millisecond,
+		client:     &http.Client{Timeout: 60 * time.Second},
+		users:      map[string]*model.User{},
+		channels:   map[string]*model.Channel{},
+		members:    map[string]map[string]bool{},
+		posts:      map[string]*model.Post{},
+		pending:    map[string]pendingPost{},
+		pendingTTL: 30 * time.Second,
+		reactions:  map[string][]*model.Reaction{},
+		commands:   map[string]*model.Command{},
+		triggers:   map[string]string{},
+		forbidden:  map[string]bool{},
+		conns:      map[*wsConn]bool{},
+		clock:      time.Now().UnixMilli(),
 	}
 	s.users[s.BotID] = &model.User{Id: s.BotID, Username: "helpdesk-bot", IsBot: true, Locale: "en"}
 	s.Server = httptest.NewServer(s.routes())
@@ -160,6 +191,29 @@ func (s *Server) AddChannel(name string, bot bool, members ...string) string {
 		s.members[id][s.BotID] = true
 	}
 	return id
+}
+
+// SetPendingTTL changes how long a pending_post_id is remembered.
+func (s *Server) SetPendingTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pendingTTL = d
+}
+
+// CreatePostAs makes a post in a channel as user (another program, or
+// another helpdesk sharing the bot account) with a pending_post_id, as
+// POST /posts would, and returns its id.
+func (s *Server) CreatePostAs(user, channel, message, pendingID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &model.Post{Id: model.NewId(), UserId: user, ChannelId: channel, Message: message, PendingPostId: pendingID, CreateAt: s.nowLocked()}
+	p.UpdateAt = p.CreateAt
+	s.posts[p.Id] = p
+	s.order = append(s.order, p.Id)
+	if pendingID != "" {
+		s.pending[pendingID] = pendingPost{id: p.Id, at: time.Now()}
+	}
+	return p.Id
 }
 
 // IsMember reports whether a user is in a channel.
@@ -359,14 +413,24 @@ func (s *Server) AllowWebSockets() {
 	s.wsRefuse = false
 }
 
+// ErrNotMember is React's error for a person who is not a member of the
+// post's channel: Mattermost refuses their reaction (403).
+var ErrNotMember = fmt.Errorf("403: not a member of the channel")
+
 // React adds user's reaction to a post and tells the WebSocket clients, as
-// Mattermost does when someone clicks an emoji.
+// Mattermost does when someone clicks an emoji. A person who is not a
+// member of the post's channel cannot react: ErrNotMember, and nobody is
+// told.
 func (s *Server) React(user, post, emoji string) error {
 	s.mu.Lock()
 	p := s.posts[post]
-	if p == nil {
+	if p == nil || p.DeleteAt != 0 {
 		s.mu.Unlock()
 		return fmt.Errorf("no post %s", post)
+	}
+	if !s.members[p.ChannelId][user] {
+		s.mu.Unlock()
+		return fmt.Errorf("%s reacting in %s: %w", user, p.ChannelId, ErrNotMember)
 	}
 	for _, r := range s.reactions[post] {
 		if r.UserId == user && r.EmojiName == emoji {
@@ -419,6 +483,21 @@ func (s *Server) broadcast(typ model.WebsocketEventType, channel string, r *mode
 	b, _ := json.Marshal(r)
 	ev := model.NewWebSocketEvent(typ, "", channel, "", nil, "")
 	ev.Add("reaction", string(b))
+	s.send(ev)
+}
+
+// broadcastPost sends a post event (post_deleted) to the WebSocket
+// clients, if the bot is a member of the post's channel.
+func (s *Server) broadcastPost(typ model.WebsocketEventType, p *model.Post) {
+	s.mu.Lock()
+	member := s.members[p.ChannelId][s.BotID]
+	s.mu.Unlock()
+	if !member {
+		return
+	}
+	b, _ := json.Marshal(p)
+	ev := model.NewWebSocketEvent(typ, "", p.ChannelId, "", nil, "")
+	ev.Add("post", string(b))
 	s.send(ev)
 }
 
@@ -558,6 +637,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /api/v4/channels/{id}/members", s.addMember)
 	h("GET /api/v4/channels/{id}/posts", s.getChannelPosts)
 	h("POST /api/v4/posts", s.createPost)
+	h("POST /api/v4/posts/ephemeral", s.createEphemeral)
 	h("PUT /api/v4/posts/{id}/patch", s.patchPost)
 	h("GET /api/v4/posts/{id}", s.getPost)
 	h("GET /api/v4/posts/{id}/thread", s.getThread)
@@ -831,8 +911,9 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if id, ok := s.pending[p.PendingPostId]; ok && p.PendingPostId != "" {
-		reply(w, http.StatusCreated, s.posts[id].Clone())
+	// Server-wide, whatever the channel or the author: the earlier post.
+	if pp, ok := s.pending[p.PendingPostId]; ok && p.PendingPostId != "" && time.Since(pp.at) < s.pendingTTL {
+		reply(w, http.StatusCreated, s.posts[pp.id].Clone())
 		return
 	}
 	p.Id = model.NewId()
@@ -843,9 +924,15 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	s.posts[p.Id] = stored
 	s.order = append(s.order, p.Id)
 	if p.PendingPostId != "" {
-		s.pending[p.PendingPostId] = p.Id
+		s.pending[p.PendingPostId] = pendingPost{id: p.Id, at: time.Now()}
 	}
 	reply(w, http.StatusCreated, stored.Clone())
+}
+
+// createEphemeral refuses: only a system admin may create ephemeral posts
+// outside a command response, and the bot is a team admin.
+func (s *Server) createEphemeral(w http.ResponseWriter, r *http.Request) {
+	appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
 }
 
 func (s *Server) patchPost(w http.ResponseWriter, r *http.Request) {
@@ -896,13 +983,27 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, s.postList(func(p *model.Post) bool { return (p.Id == id || p.RootId == id) && p.DeleteAt == 0 }))
 }
 
-// DeletePost deletes a post, as a person might.
+// DeletePost deletes a post, as a person might: a root post takes its
+// replies with it, and the WebSocket clients hear post_deleted for the
+// post itself (not for each reply), as from Mattermost. Its reactions stay
+// readable.
 func (s *Server) DeletePost(id string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p := s.posts[id]; p != nil {
-		p.DeleteAt = s.nowLocked()
+	p := s.posts[id]
+	if p == nil || p.DeleteAt != 0 {
+		s.mu.Unlock()
+		return
 	}
+	at := s.nowLocked()
+	p.DeleteAt, p.UpdateAt = at, at
+	for _, q := range s.posts {
+		if q.RootId == id && q.DeleteAt == 0 {
+			q.DeleteAt, q.UpdateAt = at, at
+		}
+	}
+	cp := p.Clone()
+	s.mu.Unlock()
+	s.broadcastPost(model.WebsocketEventPostDeleted, cp)
 }
 
 func (s *Server) saveReaction(w http.ResponseWriter, r *http.Request) {
@@ -944,10 +1045,13 @@ func (s *Server) saveReaction(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, &re)
 }
 
+// getReactions answers for a deleted post too, with the reactions it had:
+// Mattermost 11.2 does (observed), so reading reactions cannot tell that a
+// post is gone.
 func (s *Server) getReactions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p := s.posts[r.PathValue("id")]; p == nil || p.DeleteAt != 0 {
+	if p := s.posts[r.PathValue("id")]; p == nil {
 		appError(w, http.StatusNotFound, "app.post.get.app_error", "post not found")
 		return
 	}
