@@ -105,8 +105,10 @@ func (w *work) card(c Case) (Message, error) {
 				return m, err
 			}
 			m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
-			if r.N == 1 {
+			if r.Post == "card" {
 				m.Lines = append(m.Lines, voteHow(r.Kind))
+			} else {
+				m.Lines = append(m.Lines, T("card.vote_in_thread", "round", roundNo(r.N)))
 			}
 		}
 	}

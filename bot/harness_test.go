@@ -87,6 +87,7 @@ func (f *fakeChat) delete(ref string) {
 
 var _ bot.Chat = (*fakeChat)(nil)
 var _ bot.Archiver = (*fakeChat)(nil)
+var _ bot.Unreacter = (*fakeChat)(nil)
 
 func newFakeChat() *fakeChat {
 	return &fakeChat{byKey: map[string]string{}, threads: map[string]string{}}
@@ -171,6 +172,16 @@ func (f *fakeChat) React(_ context.Context, ref, emoji string) error {
 		return bot.ErrGone
 	}
 	f.log = append(f.log, sent{Op: bot.OpReact, Ref: ref, Emoji: emoji})
+	return nil
+}
+
+func (f *fakeChat) Unreact(_ context.Context, ref, emoji string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deleted[ref] {
+		return bot.ErrGone
+	}
+	f.log = append(f.log, sent{Op: bot.OpUnreact, Ref: ref, Emoji: emoji})
 	return nil
 }
 

@@ -206,6 +206,15 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 		}
 		ref, err = chat.StartThread(ctx, card, it.Message)
 		return ref, card, err
+	case OpUnreact:
+		target, err := lookup(it.Name)
+		if err != nil {
+			return "", it.Name, err
+		}
+		if u, ok := chat.(Unreacter); ok {
+			return "", target, u.Unreact(ctx, target, it.Emoji)
+		}
+		return "", target, nil
 	case OpEdit, OpReact:
 		target, err := lookup(it.Name)
 		if err != nil {
@@ -360,6 +369,8 @@ func (w *work) goneAgain(it Item) (bool, error) {
 	}
 	var handled, fresh bool
 	switch {
+	case it.Op == OpUnreact:
+		return true, nil // a deleted post carries no reaction
 	case it.Op == OpEdit || it.Op == OpReact || it.Op == OpThread:
 		// Posted again now, the post shows the state now and carries
 		// every reaction: the work is done by that. Posted again before

@@ -38,6 +38,13 @@ type Pacer interface {
 	EditInterval() time.Duration
 }
 
+// Unreacter is optional: a platform on which the helpdesk can take its own
+// reaction off a post does so when the post stops being a ballot, so that
+// only the ballot of the round in progress carries the vote emoji.
+type Unreacter interface {
+	Unreact(ctx context.Context, ref string, emoji string) error
+}
+
 // Archiver is optional: a platform whose threads can be archived archives
 // the thread of a closed case.
 type Archiver interface {
@@ -229,6 +236,7 @@ const (
 	OpThread  Op = "thread"  // start the case's thread on post Name
 	OpEdit    Op = "edit"    // refresh post Name: render it from the state at delivery
 	OpReact   Op = "react"   // add Emoji to post Name
+	OpUnreact Op = "unreact" // take the helpdesk's Emoji off post Name (Unreacter)
 	OpInvite  Op = "invite"  // add User to the case's thread
 	OpArchive Op = "archive" // the case is closed: the platform may archive its thread
 )

@@ -1179,3 +1179,52 @@ func TestThreadWorkFindingTheCardGoneIsDoneInTheNewThread(t *testing.T) {
 	h.react(c, "chen", "✅")
 	h.wantStage(c, bot.Routing)
 }
+
+// After a needs-information round there is one ballot, and it looks like
+// one: the helpdesk takes its vote reactions off the card, the card says
+// where round 2 is voted on, and a member who votes on the card anyway is
+// told where to vote, once.
+func TestAfterANeedsInformationRoundTheCardIsNoLongerABallot(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.DataUpload, "Museum catalogue")
+	card := h.target(c, "ana", "❓")
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "❓")
+	}
+	var off []string
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpUnreact && s.Ref == card {
+			off = append(off, s.Emoji)
+		}
+	}
+	if !slices.Equal(off, []string{"✅", "❌", "❓"}) {
+		t.Fatalf("the helpdesk's reactions taken off the card: %q", off)
+	}
+	h.wantReply(h.cmd("bo", "ask #1 Which licence?"), "reply.asked")
+	m = h.chat.mark()
+	h.wantReply(h.cmd("rita", "answer #1 CC0."), "reply.answered")
+	var edited *bot.Message
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpEdit && s.Ref == card {
+			edited = &s.Msg
+		}
+	}
+	if edited == nil || !has(*edited, "card.vote_in_thread") || has(*edited, "vote.how.initial") {
+		t.Fatalf("the card during round 2 does not say where to vote: %s", h.render(edited))
+	}
+	m = h.chat.mark()
+	h.reactOn(card, "dina", "✅") // on the card, not on round 2's message
+	h.wantPosted(m, "notice.vote_moved", bot.InDirect, "dina")
+	h.reactOn(card, "dina", "❌")
+	if n := len(h.posted(m, "notice.vote_moved")); n != 1 {
+		t.Fatalf("told %d times where to vote, want once", n)
+	}
+	h.reactOn(card, "rita", "✅") // the requester is recused, and is not told
+	if n := len(h.posted(m, "notice.vote_moved")); n != 1 {
+		t.Fatalf("the requester was told where to vote")
+	}
+	if r := h.record(c); len(r.Votes) != 3 { // round 1's three votes, nothing from the card since
+		t.Fatalf("votes recorded: %+v", r.Votes)
+	}
+}

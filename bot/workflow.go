@@ -103,6 +103,17 @@ func (w *work) startRound(c *Case, kind RoundKind) error {
 	return w.refreshCard(*c)
 }
 
+// endBallot takes the helpdesk's vote reactions off a closed round's post:
+// a message that is no longer a ballot must not look like one.
+func (w *work) endBallot(c Case, r Round) error {
+	for _, ch := range ChoicesOf(r.Kind) {
+		if err := w.enqueue(c, Item{Op: OpUnreact, Name: r.Post, Emoji: ChoiceEmoji(ch)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *work) reactChoices(c Case, r Round) error {
 	for _, ch := range ChoicesOf(r.Kind) {
 		if err := w.react(c, r.Post, ChoiceEmoji(ch)); err != nil {
@@ -178,8 +189,13 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	if p.Name != "card" {
 		n, _ = strconv.Atoi(strings.TrimPrefix(p.Name, "vote/"))
 	}
-	if n != c.Round || !c.Stage.Open() || (c.Stage != InitialReview && c.Stage != FinalReview) {
-		return nil // an old round: its reactions no longer count
+	if c.Stage != InitialReview && c.Stage != FinalReview {
+		return nil // no vote in progress: the reaction means nothing
+	}
+	if n != c.Round {
+		// An old round: its reactions no longer count. A member who
+		// votes there is told, once per round, where the vote is.
+		return w.votedElsewhere(c, user, emoji, added)
 	}
 	// The current round of a case under review is open (deciding or
 	// closing a round moves the case on): its row is read only when the
@@ -224,6 +240,30 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 		return err
 	}
 	return w.weigh(c, r, false)
+}
+
+// votedElsewhere tells a committee member who added a vote emoji to an
+// earlier round's post that it does not count, and where the vote is: once
+// per round.
+func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) error {
+	kind := InitialRound
+	if c.Stage == FinalReview {
+		kind = FinalRound
+	}
+	if _, ok := choiceFor(kind, emoji); !ok || !added || user == c.Requester {
+		return nil
+	}
+	committee, err := w.committee(c.Platform)
+	if err != nil || !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }) {
+		return err
+	}
+	first, err := w.tx.FirstNotice(user, fmt.Sprintf("vote.moved/%d/%d", c.ID, c.Round), w.now)
+	if err != nil || !first {
+		return err
+	}
+	m := w.to(user, T("notice.vote_moved", "id", caseRef(c.ID), "round", roundNo(c.Round)))
+	m.LinkThread = true
+	return w.dm(c, "", user, m)
 }
 
 // setReaction records a reaction in the set; false when nothing changed.
@@ -280,6 +320,9 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 	r.Closed, r.Result = true, v.Result
 	if err := w.tx.UpdateRound(r); err != nil {
 		return fmt.Errorf("close round %d of case %d: %w", r.N, c.ID, err)
+	}
+	if err := w.endBallot(*c, r); err != nil {
+		return err
 	}
 	votes := make([]Vote, 0, len(b.Votes))
 	for _, u := range b.Eligible {
@@ -604,6 +647,9 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 			r.Closed = true
 			if err := w.tx.UpdateRound(r); err != nil {
 				return fmt.Errorf("end round of case %d: %w", c.ID, err)
+			}
+			if err := w.endBallot(*c, r); err != nil {
+				return err
 			}
 			if r.Post != "card" {
 				if err := w.edit(*c, r.Post); err != nil {

@@ -332,6 +332,19 @@ func (a *Adapter) React(ctx context.Context, ref string, emoji string) error {
 	return a.goneOrForbidden(ctx, ref, "add reaction", err)
 }
 
+// Unreact takes the bot's own reaction emoji off post ref. A post already
+// gone has none: bot.ErrGone.
+func (a *Adapter) Unreact(ctx context.Context, ref string, emoji string) error {
+	if err := a.wait(ctx); err != nil {
+		return err
+	}
+	r := &model.Reaction{UserId: a.me.Id, PostId: ref, EmojiName: emojiName(emoji)}
+	err := a.do(ctx, "remove reaction", callOpts{quiet403: true}, func() (*model.Response, error) {
+		return a.client.DeleteReaction(ctx, r)
+	})
+	return a.goneOrForbidden(ctx, ref, "remove reaction", err)
+}
+
 // Invite brings a person into a case's thread: they are added to the
 // committee channel where the thread lives (if they are not in it yet) and
 // made to follow the thread. Where the bot may not make others follow, it

@@ -141,8 +141,9 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Chat  = (*Adapter)(nil)
-	_ bot.Pacer = (*Adapter)(nil)
+	_ bot.Chat      = (*Adapter)(nil)
+	_ bot.Pacer     = (*Adapter)(nil)
+	_ bot.Unreacter = (*Adapter)(nil)
 )
 
 // New checks opt and returns an adapter; Run connects it. The errors name

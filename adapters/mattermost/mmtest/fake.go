@@ -1069,14 +1069,20 @@ func (s *Server) deleteReaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	var gone *model.Reaction
 	rs := s.reactions[r.PathValue("id")][:0]
 	for _, x := range s.reactions[r.PathValue("id")] {
 		if x.UserId != s.BotID || x.EmojiName != r.PathValue("emoji") {
 			rs = append(rs, x)
+		} else {
+			gone = x
 		}
 	}
 	s.reactions[r.PathValue("id")] = rs
 	s.mu.Unlock()
+	if gone != nil { // as Mattermost, to the channel's members
+		s.broadcast(model.WebsocketEventReactionRemoved, gone.ChannelId, gone)
+	}
 	reply(w, http.StatusOK, map[string]string{"status": "OK"})
 }
 
