@@ -240,4 +240,6 @@ type TimerKind string
 const (
 	TimerReminder TimerKind = "reminder"
 	TimerDeadline TimerKind = "deadline"
+	// TimerSupport reminds staff of a case still waiting for support.
+	TimerSupport TimerKind = "support"
 )

@@ -1228,3 +1228,44 @@ func TestAfterANeedsInformationRoundTheCardIsNoLongerABallot(t *testing.T) {
 		t.Fatalf("votes recorded: %+v", r.Votes)
 	}
 }
+
+// After the final go, staff are told privately, each in their language,
+// that the case awaits support, with the groups' recommendations; and
+// reminded while it waits.
+func TestStaffAreToldThatACaseAwaitsSupportAndReminded(t *testing.T) {
+	h := newHarness(t)
+	h.langs["sam"] = "sv"
+	c := h.request("rita", bot.Guidance, "How to start a partnership")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantReply(h.cmd("ana", "route #1 implementation"), "reply.routed")
+	h.wantReply(h.cmd("ivan", "claim #1"), "reply.claimed")
+	h.cmd("sam", "status #1") // sam is seen, in Swedish
+	h.cmd("ivan", "recommend #1 A workshop first.")
+	m := h.chat.mark()
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantStage(c, bot.Support)
+	told := h.wantPosted(m, "dm.support", bot.InDirect, "sam")
+	if told.Msg.Lang != "sv" || !told.Msg.LinkThread {
+		t.Fatalf("staff told in %q, with a link to the thread %v", told.Msg.Lang, told.Msg.LinkThread)
+	}
+	if got := h.render(&told.Msg); !strings.Contains(got, "A workshop first.") || !strings.Contains(got, "ivan") {
+		t.Fatalf("staff are not told the recommendation: %s", got)
+	}
+	m = h.chat.mark()
+	h.wait(bot.DefaultSupportRemindAfter - time.Hour)
+	h.wantNotPosted(m, "dm.support.reminder")
+	h.wait(time.Hour)
+	h.wantPosted(m, "dm.support.reminder", bot.InDirect, "sam")
+	h.wait(bot.DefaultSupportRemindAfter)
+	if n := len(h.posted(m, "dm.support.reminder")); n != 2 {
+		t.Fatalf("%d reminders after two waits, want 2", n)
+	}
+	h.cmd("sam", "resolve #1 Workshop held.")
+	m = h.chat.mark()
+	h.wait(2 * bot.DefaultSupportRemindAfter)
+	h.wantNotPosted(m, "dm.support.reminder")
+}

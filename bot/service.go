@@ -43,6 +43,10 @@ type Config struct {
 	CommitteeLang string // the language of the committee's channel and threads
 	DefaultLang   string // for people whose language is not known
 	Guides        []Guide
+	// SupportRemindAfter is how long a case may wait for support before
+	// staff are reminded of it (again after each such wait); zero means
+	// DefaultSupportRemindAfter.
+	SupportRemindAfter time.Duration
 	// MaxAttempts is how often the outbox tries a piece of work that fails
 	// for a passing reason before giving it up.
 	MaxAttempts int
@@ -55,6 +59,8 @@ const (
 	DefaultMaxOpenCases = 3
 	DefaultNoGroupEmoji = "⏩"
 	DefaultMaxAttempts  = 40 // about five hours of retries; see maxRetryDelay
+
+	DefaultSupportRemindAfter = 3 * 24 * time.Hour
 )
 
 func (c *Config) fill() {
@@ -84,6 +90,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.SupportRemindAfter <= 0 {
+		c.SupportRemindAfter = DefaultSupportRemindAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -370,6 +370,9 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 			err = w.toThread(*c, w.committeeMsg(T("thread.go", "cmd", command(fmt.Sprintf("resolve #%d", c.ID)))))
 		}
 		if err == nil {
+			err = w.tellStaffSupport(*c, false)
+		}
+		if err == nil {
 			err = w.tellRequester(*c, "", T("dm.go", "id", id, "title", S(c.Title)))
 		}
 	case Decline, NoGo:
@@ -685,6 +688,12 @@ func (w *work) timer(t Timer) error {
 	if c.Round != t.Round || !c.Stage.Open() {
 		return nil
 	}
+	if t.Kind == TimerSupport {
+		if c.Stage != Support {
+			return nil
+		}
+		return w.tellStaffSupport(c, true)
+	}
 	r, err := w.tx.Round(c.ID, t.Round)
 	if err != nil {
 		return fmt.Errorf("read round %d of case %d: %w", t.Round, c.ID, err)
@@ -697,6 +706,55 @@ func (w *work) timer(t Timer) error {
 		return w.remind(c, r)
 	case TimerDeadline:
 		return w.weigh(c, r, true)
+	}
+	return nil
+}
+
+// tellStaffSupport writes to each staff member of the case's platform, in
+// their language, that the case awaits support, with the working groups'
+// recommendations, and sets the reminder for when it has waited too long;
+// reminder says that it has.
+func (w *work) tellStaffSupport(c Case, reminder bool) error {
+	all, err := w.tx.Members(c.Platform)
+	if err != nil {
+		return fmt.Errorf("list members: %w", err)
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	cmd := command(fmt.Sprintf("resolve #%d", c.ID))
+	head := T("dm.support", "id", caseRef(c.ID), "title", S(c.Title), "cmd", cmd)
+	if reminder {
+		head = T("dm.support.reminder", "id", caseRef(c.ID), "title", S(c.Title), "since", At(c.UpdatedAt), "cmd", cmd)
+	}
+	lines := []Text{head}
+	for _, a := range as {
+		if a.Recommendation != "" {
+			lines = append(lines, T("dm.support.recommendation", "group", X(w.s.groupText(a.Group)), "who", P(w.person(a.RecommendedBy))), Quoted(a.Recommendation))
+		}
+	}
+	if len(as) == 0 {
+		lines = append(lines, T("dm.support.no_groups"))
+	}
+	told := 0
+	for _, m := range all {
+		if !m.Roles.Staff {
+			continue
+		}
+		msg := w.to(m.ID, lines...)
+		msg.LinkThread = true
+		if err := w.dm(c, "", m.ID, msg); err != nil {
+			return err
+		}
+		told++
+	}
+	if told == 0 {
+		w.s.log.Warn("no staff to tell that a case awaits support", "case", c.ID, "platform", c.Platform)
+	}
+	t := Timer{CaseID: c.ID, Round: c.Round, Kind: TimerSupport, Due: w.now.Add(w.s.cfg.SupportRemindAfter)}
+	if err := w.tx.AddTimer(t); err != nil {
+		return fmt.Errorf("set support reminder of case %d: %w", c.ID, err)
 	}
 	return nil
 }

@@ -50,9 +50,10 @@ type helpdeskSection struct {
 }
 
 type rulesSection struct {
-	Deadline    string `toml:"deadline"`
-	RemindAfter string `toml:"remind_after"`
-	Quorum      *int   `toml:"quorum"`
+	Deadline           string `toml:"deadline"`
+	RemindAfter        string `toml:"remind_after"`
+	Quorum             *int   `toml:"quorum"`
+	SupportRemindAfter string `toml:"support_remind_after"`
 }
 
 type groupEntry struct {
@@ -220,6 +221,9 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 	}
 	if c.Bot.Rule.RemindAfter >= c.Bot.Rule.Deadline {
 		bad("rules.remind_after (%s) must be shorter than rules.deadline (%s), or no reminder is ever sent", c.Bot.Rule.RemindAfter, c.Bot.Rule.Deadline)
+	}
+	if d := duration("rules.support_remind_after", f.Rules.SupportRemindAfter); d > 0 {
+		c.Bot.SupportRemindAfter = d
 	}
 	if q := f.Rules.Quorum; q != nil {
 		if *q < 1 {

@@ -79,6 +79,7 @@ max_open_cases = 5
 deadline = "5d"
 remind_after = "36h"
 quorum = 2
+support_remind_after = "2d"
 
 [[groups]]
 id = "uploads"
@@ -113,6 +114,9 @@ groups = ["uploads", "implementation"]
 	}
 	if b.Rule != (bot.Rule{Deadline: 5 * 24 * time.Hour, RemindAfter: 36 * time.Hour, Quorum: 2}) {
 		t.Errorf("rule %+v", b.Rule)
+	}
+	if b.SupportRemindAfter != 48*time.Hour {
+		t.Errorf("support reminder after %s", b.SupportRemindAfter)
 	}
 	if c.Location.String() != "Europe/Stockholm" {
 		t.Errorf("zone %v", c.Location)
@@ -156,6 +160,7 @@ func TestConfigProblems(t *testing.T) {
 		{"max open cases", "[helpdesk]\nmax_open_cases = 0\n", []string{"helpdesk.max_open_cases"}},
 		{"quorum", "[rules]\nquorum = 0\n", []string{"rules.quorum"}},
 		{"negative duration", "[rules]\nremind_after = \"-1h\"\n", []string{"rules.remind_after"}},
+		{"bad support reminder", "[rules]\nsupport_remind_after = \"soon\"\n", []string{"rules.support_remind_after"}},
 		{"reminder after deadline", "[rules]\ndeadline = \"1d\"\nremind_after = \"2d\"\n", []string{"rules.remind_after", "shorter"}},
 		{"group id missing", "[[groups]]\nemoji = \"📤\"\nname = \"X\"\n", []string{"groups[0]: id is missing"}},
 		{"group id twice", "[[groups]]\nid = \"a\"\nemoji = \"📤\"\nname = \"A\"\n[[groups]]\nid = \"a\"\nemoji = \"📥\"\nname = \"B\"\n", []string{`id "a" is used twice`}},
