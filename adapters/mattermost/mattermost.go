@@ -364,11 +364,11 @@ func (a *Adapter) learn(ctx context.Context) error {
 		return fmt.Errorf("team %q (is the bot a member?): %w", a.opt.Team, err)
 	}
 	a.teamID = team.Id
-	if a.committeeCh, err = a.channelID(ctx, a.opt.CommitteeChannel); err != nil {
+	if a.committeeCh, err = a.postingChannel(ctx, a.opt.CommitteeChannel); err != nil {
 		return fmt.Errorf("committee_channel: %w", err)
 	}
 	for g, name := range a.opt.GroupChannels {
-		id, err := a.channelID(ctx, name)
+		id, err := a.postingChannel(ctx, name)
 		if err != nil {
 			return fmt.Errorf("groups.%s: %w", g, err)
 		}
@@ -392,6 +392,35 @@ func (a *Adapter) channelID(ctx context.Context, name string) (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
+	}
+	return ch.Id, nil
+}
+
+// postingChannel finds a channel the bot posts in, and checks that it can:
+// the channel is not archived and the bot is a member (Mattermost refuses a
+// post from a non-member with 403, and tells a non-member nothing of the
+// reactions there).
+func (a *Adapter) postingChannel(ctx context.Context, name string) (string, error) {
+	var ch *model.Channel
+	err := a.do(ctx, "find channel "+name, callOpts{}, func() (r *model.Response, err error) {
+		ch, r, err = a.client.GetChannelByNameForTeamName(ctx, name, a.opt.Team, "")
+		return r, err
+	})
+	if err != nil {
+		return "", fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
+	}
+	if ch.DeleteAt != 0 {
+		return "", fmt.Errorf("channel %q is archived: nothing can be posted there", name)
+	}
+	err = a.do(ctx, "check membership of "+name, callOpts{}, func() (r *model.Response, err error) {
+		_, r, err = a.client.GetChannelMember(ctx, ch.Id, a.me.Id, "")
+		return r, err
+	})
+	if errors.Is(err, bot.ErrGone) || errors.Is(err, bot.ErrForbidden) {
+		return "", fmt.Errorf("the bot (@%s) is not a member of channel %q: add it to the channel (/invite @%s there)", a.me.Username, name, a.me.Username)
+	}
+	if err != nil {
+		return "", fmt.Errorf("check membership of channel %q: %w", name, err)
 	}
 	return ch.Id, nil
 }

@@ -349,6 +349,21 @@ func TestCommandCreationForbidden(t *testing.T) {
 	}
 }
 
+// Start-up checks that the bot is a member of every channel it posts in,
+// and names the key to fix: Mattermost would refuse every post there.
+func TestStartUpRefusesAChannelTheBotIsNotIn(t *testing.T) {
+	fake := mmtest.New(testToken, "wmse")
+	defer fake.Close()
+	fake.AddChannel("expert-committee", true)
+	for _, g := range bot.DefaultGroups {
+		fake.AddChannel("wg-"+g.ID, g.ID != "planning") // the bot is not in wg-planning
+	}
+	err := startOnly(t, fake, "")
+	if err == nil || !strings.Contains(err.Error(), "groups.planning") || !strings.Contains(err.Error(), "not a member") {
+		t.Fatalf("start-up error %v, want one naming groups.planning and membership", err)
+	}
+}
+
 // A card deleted by hand while the bot runs: Mattermost deletes its
 // replies with it and says post_deleted; the bot posts the card again, the
 // thread moves to it with the case so far, and the votes held still count.
