@@ -444,7 +444,17 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 				return err
 			}
 			c, err := w.openCase(a.Member, a.lang, sub)
-			resp = s.reply(a.lang, T("reply.opened", "id", caseRef(c.ID), "title", S(c.Title)))
+			if err != nil {
+				return err
+			}
+			// Say what will happen, truly: a person whose direct messages
+			// were closed last time is told to open them.
+			reachable, err := w.tx.Reachable(a.ID)
+			msg := "reply.opened"
+			if !reachable {
+				msg = "reply.opened.unreachable"
+			}
+			resp = s.reply(a.lang, T(msg, "id", caseRef(c.ID), "title", S(c.Title)))
 			return err
 		})
 	case VolunteerForm:

@@ -94,6 +94,11 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 					return fmt.Errorf("record thread of case %d: %w", it.CaseID, err)
 				}
 			}
+			if it.Op == OpPost && it.Place.Kind == InDirect {
+				if err := w.tx.SetReachable(it.Place.User, true, w.now); err != nil {
+					return err
+				}
+			}
 			return w.tx.Done(it.ID)
 		})
 	}
@@ -268,7 +273,14 @@ func (w *work) failed(it Item, cause error) error {
 	}
 	switch {
 	case it.Op == OpPost && it.Place.Kind == InDirect && errors.Is(cause, ErrUnreachable):
-		m := w.committeeMsg(T("thread.unreachable", "who", P(w.person(it.Place.User))))
+		// What they missed goes to the case's thread, in their language,
+		// once for each message, so that they can read it there.
+		if err := w.tx.SetReachable(it.Place.User, false, w.now); err != nil {
+			return err
+		}
+		m := it.Message
+		m.Key, m.Thread, m.LinkThread = "", "", false
+		m.Lines = append([]Text{T("thread.unreachable", "who", P(w.person(it.Place.User)))}, m.Lines...)
 		m.Ping = []UserID{it.Place.User}
 		return w.toThread(c, m)
 	case errors.Is(cause, ErrForbidden):

@@ -221,6 +221,11 @@ type Tx interface {
 	// FirstNotice records that user was told key; false when they had been.
 	FirstNotice(user UserID, key string, at time.Time) (bool, error)
 
+	// SetReachable records whether the last private message to user
+	// reached them; Reachable reads it (true when nothing failed).
+	SetReachable(user UserID, reachable bool, at time.Time) error
+	Reachable(user UserID) (bool, error)
+
 	// Installation is the database's own random id, made with it: no two
 	// databases share one, so keys made of it and a row id are unique
 	// across databases and instances.

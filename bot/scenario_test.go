@@ -556,6 +556,48 @@ func TestDirectMessageRefusedIsSaidInTheThread(t *testing.T) {
 	}
 }
 
+// A requester whose direct messages are closed reads, in the thread and in
+// their language, each message they missed; and the next answer tells them
+// the truth rather than "I am sending you the details".
+func TestARequesterWhoseDMsAreClosedIsToldTheTruth(t *testing.T) {
+	h := newHarness(t)
+	h.langs["rita"] = "sv"
+	closed := true
+	h.chat.fail = func(op bot.Op, to bot.Place) error {
+		if closed && to.Kind == bot.InDirect && to.User == id("rita") {
+			return bot.ErrUnreachable
+		}
+		return nil
+	}
+	m := h.chat.mark()
+	h.request("rita", bot.MediaUpload, "Postcards") // nothing failed before: reply.opened
+	u := h.wantPosted(m, "thread.unreachable", bot.InThread, "")
+	if u.Msg.Lang != "sv" || !has(u.Msg, "dm.opened") {
+		t.Fatalf("the missed message in the thread is in %q and says: %s", u.Msg.Lang, h.render(&u.Msg))
+	}
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(1, who, "✅")
+	}
+	if n := len(h.posted(m, "thread.unreachable")); n != 2 { // the confirmation and the acceptance
+		t.Fatalf("%d missed messages in the thread, want 2", n)
+	}
+	if acc := h.posted(m, "thread.unreachable")[1]; !has(acc.Msg, "dm.accepted") {
+		t.Fatalf("the second missed message: %s", h.render(&acc.Msg))
+	}
+	r := h.cmd("rita", "request guidance")
+	resp := h.svc.Submit(h.ctx, h.inv("rita"), bot.Submission{Kind: r.Form.Kind, Type: r.Form.Type,
+		Values: map[string]string{"title": "Where to start", "description": "A question."}})
+	h.deliver()
+	h.wantReply(resp, "reply.opened.unreachable")
+	closed = false
+	h.wantReply(h.cmd("ana", "ask #2 Which museum?"), "reply.asked") // a private message that now arrives
+	r = h.cmd("rita", "request guidance")
+	resp = h.svc.Submit(h.ctx, h.inv("rita"), bot.Submission{Kind: r.Form.Kind, Type: r.Form.Type,
+		Values: map[string]string{"title": "And then", "description": "Another question."}})
+	h.deliver()
+	h.wantReply(resp, "reply.opened")
+}
+
 func TestPendingCardEditsCollapseIntoTheLatest(t *testing.T) {
 	h := newHarness(t)
 	c := h.request("rita", bot.MediaUpload, "Postcards")

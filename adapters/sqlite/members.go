@@ -119,3 +119,28 @@ func (t *tx) Installation() (string, error) {
 	}
 	return id, nil
 }
+
+// SetReachable records whether a private message last reached user: false
+// keeps the first time it did not, true forgets it.
+func (t *tx) SetReachable(user bot.UserID, reachable bool, at time.Time) error {
+	var err error
+	if reachable {
+		_, err = t.exec(`DELETE FROM unreachable WHERE user = ?`, user)
+	} else {
+		_, err = t.exec(`INSERT INTO unreachable (user, since) VALUES (?, ?) ON CONFLICT (user) DO NOTHING`, user, encTime(at))
+	}
+	if err != nil {
+		return fmt.Errorf("record whether %s can be written to: %w", user, dbErr(err))
+	}
+	return nil
+}
+
+// Reachable reports whether user can be written to privately, as far as
+// the last private message told.
+func (t *tx) Reachable(user bot.UserID) (bool, error) {
+	found, err := t.exists(`SELECT 1 FROM unreachable WHERE user = ?`, user)
+	if err != nil {
+		return false, fmt.Errorf("read whether %s can be written to: %w", user, dbErr(err))
+	}
+	return !found, nil
+}
