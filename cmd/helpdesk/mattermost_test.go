@@ -73,37 +73,8 @@ callback_url = "http://%s"
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "-v", "-db", filepath.Join(dir, "helpdesk.db"), "-config", cfg)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=" + fake.URL, "HELPDESK_MATTERMOST_TOKEN=" + token}
-	stderr := &mmStderr{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			select {
-			case err := <-exited:
-				t.Fatalf("the program exited (%v) while waiting for %s:\n%s", err, what, stderr.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; stderr:\n%s", what, stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	wait("the websocket", func() bool { return fake.Connected() == 1 })
+	prog := startMM(t, fake, token, cfg, filepath.Join(dir, "helpdesk.db"))
+	wait := prog.wait
 
 	run := func(user, text string) mmtest.CommandResult {
 		t.Helper()
@@ -172,19 +143,8 @@ callback_url = "http://%s"
 		t.Errorf("resolve answered %q", res.Response.Text)
 	}
 	wait("the resolution", dmSays("is resolved"))
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no exit after SIGTERM:\n%s", stderr.String())
-	}
-	if strings.Contains(stderr.String(), token) {
+	prog.stop()
+	if strings.Contains(prog.stderr.String(), token) {
 		t.Error("the token appears on stderr")
 	}
 	if u := fake.Unhandled(); len(u) > 0 {
@@ -234,4 +194,189 @@ func (l *mmStderr) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// mmProgram is the built program running against a fake Mattermost.
+type mmProgram struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stderr *mmStderr
+	exited chan error
+}
+
+// startMM starts the program with the configuration at cfg and the
+// database at db, and waits for its WebSocket.
+func startMM(t *testing.T, fake *mmtest.Server, token, cfg, db string) *mmProgram {
+	t.Helper()
+	p := &mmProgram{t: t, stderr: &mmStderr{}, exited: make(chan error, 1)}
+	p.cmd = exec.Command(binary, "-v", "-db", db, "-config", cfg)
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=" + fake.URL, "HELPDESK_MATTERMOST_TOKEN=" + token}
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	p.wait("the websocket", func() bool { return fake.Connected() == 1 })
+	return p
+}
+
+func (p *mmProgram) wait(what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		select {
+		case err := <-p.exited:
+			p.t.Fatalf("the program exited (%v) while waiting for %s:\n%s", err, what, p.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for %s; stderr:\n%s", what, p.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop ends the program with SIGTERM, as a deployment does.
+func (p *mmProgram) stop() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			p.t.Errorf("exit: %v\n%s", err, p.stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		p.t.Fatalf("no exit after SIGTERM:\n%s", p.stderr.String())
+	}
+}
+
+// TestMattermostBinaryPostsADeletedCardAgain plays a whole case in which
+// the card is deleted by hand twice: once while the program runs (it hears
+// post_deleted), once while it is stopped (it finds the card gone when it
+// reads the post again at start). Each time the card comes back with its
+// thread and the votes held, and the case goes on to its resolution.
+func TestMattermostBinaryPostsADeletedCardAgain(t *testing.T) {
+	const token = "mm-secret-token-4242424242"
+	fake := mmtest.New(token, "wmse")
+	defer fake.Close()
+	users := map[string]string{}
+	for _, n := range []string{"ana", "bea", "carl", "dan", "sam"} {
+		users[n] = fake.AddUser(n, "en")
+	}
+	town := fake.AddChannel("town-square", false, users["ana"], users["sam"])
+	comm := fake.AddChannel("expert-committee", true, users["bea"], users["carl"], users["dan"])
+	fake.AddChannel("helpdesk-staff", false, users["sam"])
+	groups := groupChannels(fake)
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	cfg, db := filepath.Join(dir, "helpdesk.toml"), filepath.Join(dir, "helpdesk.db")
+	conf := fmt.Sprintf(`[mattermost]
+team = "wmse"
+committee_channel = "expert-committee"
+committee = ["bea", "carl", "dan"]
+chairs = ["bea"]
+staff = ["~helpdesk-staff"]
+listen = %q
+callback_url = "http://%s"
+[mattermost.groups]
+%s`, addr, addr, groups)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startMM(t, fake, token, cfg, db)
+	res, err := fake.RunCommand(users["ana"], town, "request guidance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := fake.DialogFor(res.Trigger)
+	if _, err := fake.Submit(d, users["ana"], town, map[string]any{"type": "guidance", "title": "Where to begin", "description": "A museum asks how to start."}, ""); err != nil {
+		t.Fatal(err)
+	}
+	cards := func() []*model.Post {
+		var out []*model.Post
+		for _, q := range fake.Posts(comm) {
+			if q.RootId == "" && q.DeleteAt == 0 {
+				out = append(out, q)
+			}
+		}
+		return out
+	}
+	card := func(shows string) *model.Post {
+		t.Helper()
+		var got *model.Post
+		p.wait("a card showing "+shows, func() bool {
+			cs := cards()
+			if len(cs) != 1 || !strings.Contains(cs[0].Message, shows) || len(fake.Reactions(cs[0].Id)) < 3 {
+				return false
+			}
+			got = cs[0]
+			return true
+		})
+		return got
+	}
+	reply := func(root, text string) *model.Post {
+		t.Helper()
+		var got *model.Post
+		p.wait(text, func() bool {
+			for _, q := range fake.Replies(root) {
+				if strings.Contains(q.Message, text) && q.DeleteAt == 0 {
+					got = q
+				}
+			}
+			return got != nil
+		})
+		return got
+	}
+	first := card("0 of 3")
+	fake.React(users["bea"], first.Id, "white_check_mark")
+	card("1 of 3")
+	fake.DeletePost(first.Id) // while the program runs
+	second := card("1 of 3")
+	if second.Id == first.Id {
+		t.Fatal("the card was not posted again")
+	}
+	reply(second.Id, "its thread went with it")
+	p.stop()
+	fake.DeletePost(second.Id) // while it is stopped
+	p = startMM(t, fake, token, cfg, db)
+	third := card("1 of 3")
+	if third.Id == second.Id {
+		t.Fatal("the card deleted while the program was stopped was not posted again")
+	}
+	reply(third.Id, "its thread went with it")
+	fake.React(users["carl"], third.Id, "white_check_mark") // bea's vote was carried twice: a majority
+	routing := reply(third.Id, "which working groups")
+	p.wait("the routing reactions", func() bool { return len(fake.Reactions(routing.Id)) > 0 })
+	fake.React(users["bea"], routing.Id, "fast_forward")
+	vote := reply(third.Id, "final go, round 2")
+	p.wait("the vote reactions", func() bool { return len(fake.Reactions(vote.Id)) == 3 })
+	for _, u := range []string{"bea", "carl"} {
+		fake.React(users[u], vote.Id, "white_check_mark")
+	}
+	reply(third.Id, "Final go")
+	staffDM := mmtest.DirectChannel(fake.BotID, users["sam"])
+	p.wait("staff told", func() bool {
+		for _, q := range fake.Posts(staffDM) {
+			if strings.Contains(q.Message, "awaits support") {
+				return true
+			}
+		}
+		return false
+	})
+	if res, err := fake.RunCommand(users["sam"], town, "resolve #1 Sent the guide.", ""); err != nil || !strings.Contains(res.Response.Text, "#1") {
+		t.Fatalf("resolve: %v %q", err, res.Response.Text)
+	}
+	reply(third.Id, "Resolved by sam")
+	p.stop()
+	if strings.Contains(p.stderr.String(), "given up") {
+		t.Errorf("work was given up:\n%s", p.stderr.String())
+	}
 }
