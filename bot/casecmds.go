@@ -148,7 +148,9 @@ func validStage(st Stage) bool {
 
 func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
 	return s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
-		lines, err := w.historyLines(c, 0)
+		// Who voted what is for the committee and staff; the requester
+		// and the groups read the rounds and their outcomes.
+		lines, err := w.historyLines(c, 0, a.committee() || a.Roles.Staff)
 		if err != nil {
 			return nil, err
 		}
@@ -162,10 +164,17 @@ const movedHistory = 30
 
 // historyLines is a case's event log, a line per event; with last > 0, only
 // the last events, after a line saying how many earlier ones there are.
-func (w *work) historyLines(c Case, last int) ([]Text, error) {
-	evs, err := w.tx.Events(c.ID)
+// Without votes, who voted what is left out.
+func (w *work) historyLines(c Case, last int, votes bool) ([]Text, error) {
+	all, err := w.tx.Events(c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read events of case %d: %w", c.ID, err)
+	}
+	evs := all[:0:0]
+	for _, e := range all {
+		if votes || e.Type != EvVoteCast && e.Type != EvVoteRemoved {
+			evs = append(evs, e)
+		}
 	}
 	var lines []Text
 	if last > 0 && len(evs) > last {
@@ -400,6 +409,18 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		if err := stageOneOf(*c, "answer", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
 		}
+		// An answer answers a question: in initial review only while one
+		// is open (asked and not answered yet), so that the thread is not
+		// flooded with answers nobody asked for.
+		if c.Stage == InitialReview {
+			open, err := w.questionOpen(*c)
+			if err != nil {
+				return Text{}, err
+			}
+			if !open {
+				return Text{}, refuse("error.no_question", "id", caseRef(c.ID))
+			}
+		}
 		ans, err := textArg(fmt.Sprintf("answer #%d", c.ID), "hint.text", rest)
 		if err != nil {
 			return Text{}, err
@@ -420,6 +441,25 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		}
 		return T("reply.answered", "id", caseRef(c.ID)), nil
 	})
+}
+
+// questionOpen reports whether the committee asked the requester of c a
+// question that has not been answered since.
+func (w *work) questionOpen(c Case) (bool, error) {
+	evs, err := w.tx.Events(c.ID)
+	if err != nil {
+		return false, fmt.Errorf("read events of case %d: %w", c.ID, err)
+	}
+	open := false
+	for _, e := range evs {
+		switch e.Type {
+		case EvAsked:
+			open = true
+		case EvAnswered:
+			open = false
+		}
+	}
+	return open, nil
 }
 
 func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response, error) {

@@ -500,7 +500,7 @@ func (w *work) moveThread(c Case, old Post) error {
 	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
 		return err
 	}
-	lines, err := w.historyLines(c, movedHistory)
+	lines, err := w.historyLines(c, movedHistory, true)
 	if err != nil {
 		return err
 	}

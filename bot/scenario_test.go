@@ -636,6 +636,11 @@ func TestHistoryAndStatusTellTheStory(t *testing.T) {
 	if got := h.render(hist.Reply); !strings.Contains(got, "opened the case") || !strings.Contains(got, "voted") {
 		t.Fatalf("history: %s", got)
 	}
+	// The requester reads the rounds, not who voted what.
+	mine := h.render(h.cmd("rita", "history #1").Reply)
+	if !strings.Contains(mine, "opened the case") || strings.Contains(mine, "voted") || strings.Contains(mine, "ana") {
+		t.Fatalf("the requester's history shows individual votes: %s", mine)
+	}
 	stats := h.cmd("sam", "stats")
 	h.wantReply(stats, "stats.title")
 }
@@ -1310,4 +1315,19 @@ func TestStaffAreToldThatACaseAwaitsSupportAndReminded(t *testing.T) {
 	m = h.chat.mark()
 	h.wait(2 * bot.DefaultSupportRemindAfter)
 	h.wantNotPosted(m, "dm.support.reminder")
+}
+
+// In initial review a requester answers a question that is open, once;
+// unasked answers do not flood the thread.
+func TestAnAnswerNeedsAnOpenQuestion(t *testing.T) {
+	h := newHarness(t)
+	h.request("rita", bot.MediaUpload, "Postcards")
+	m := h.chat.mark()
+	h.wantReply(h.cmd("rita", "answer #1 Also, they are in colour."), "error.no_question")
+	h.wantReply(h.cmd("ana", "ask #1 Which licence?"), "reply.asked")
+	h.wantReply(h.cmd("rita", "answer #1 CC BY-SA."), "reply.answered")
+	h.wantReply(h.cmd("rita", "answer #1 And another thing."), "error.no_question")
+	if n := len(h.posted(m, "thread.answered")); n != 1 {
+		t.Fatalf("%d answers in the thread, want 1", n)
+	}
 }
