@@ -22,6 +22,14 @@ func (s *Service) onCase(ctx context.Context, a asker, cmd, args string, fn func
 		if err != nil {
 			return err
 		}
+		// Nothing about a case (its stage, its groups) is told to someone
+		// who may not read it.
+		if ok, err := w.canSee(a, c); err != nil || !ok {
+			if err == nil {
+				err = refuse("error.not_yours", "id", caseRef(c.ID))
+			}
+			return err
+		}
 		reply, err = fn(w, &c, rest)
 		return err
 	})
@@ -124,8 +132,12 @@ func (s *Service) list(ctx context.Context, a asker, args string) (Response, err
 	}
 	var cs []Case
 	err := s.view(ctx, func(w *work) error {
-		var err error
-		cs, err = w.tx.Cases(f)
+		all, err := w.tx.Cases(f)
+		for _, c := range all {
+			if c.Platform == a.ID.Platform() { // roles are a platform's (see canSee)
+				cs = append(cs, c)
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -382,6 +394,9 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if !a.committee() && !a.Roles.Staff {
 			return Text{}, refuse("error.committee_only")
 		}
+		if a.ID == c.Requester {
+			return Text{}, refuse("error.recused", "id", caseRef(c.ID))
+		}
 		if err := stageOneOf(*c, "ask", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
 		}
@@ -466,6 +481,9 @@ func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response,
 	return s.onCase(ctx, a, "route", args, func(w *work, c *Case, rest string) (Text, error) {
 		if !a.committee() {
 			return Text{}, refuse("error.committee_only")
+		}
+		if a.ID == c.Requester {
+			return Text{}, refuse("error.recused", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "route", Routing, WorkingGroup); err != nil {
 			return Text{}, err

@@ -265,9 +265,18 @@ func stageOneOf(c Case, cmd string, stages ...Stage) error {
 }
 
 // canSee reports whether a person may read a case: its requester, the
-// committee, staff, and members of the groups it was routed to.
+// committee, staff, and members of the groups it was routed to. Roles are
+// a platform's: with two platforms on one database, each platform's
+// committee, staff and groups handle the cases filed there, and a role on
+// one gives no right on the other's cases.
 func (w *work) canSee(a asker, c Case) (bool, error) {
-	if a.ID == c.Requester || a.committee() || a.Roles.Staff {
+	if a.ID == c.Requester {
+		return true, nil
+	}
+	if a.ID.Platform() != c.Platform {
+		return false, nil
+	}
+	if a.committee() || a.Roles.Staff {
 		return true, nil
 	}
 	as, err := w.tx.Assignments(c.ID)

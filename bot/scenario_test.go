@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -1330,4 +1331,42 @@ func TestAnAnswerNeedsAnOpenQuestion(t *testing.T) {
 	if n := len(h.posted(m, "thread.answered")); n != 1 {
 		t.Fatalf("%d answers in the thread, want 1", n)
 	}
+}
+
+// A person is told nothing about a case they may not read, whatever the
+// command; the member who filed a case takes no part in its review; and a
+// role on one platform gives no right on another platform's cases.
+func TestRightsAreCheckedBeforeAnythingIsTold(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wantReply(h.cmd("ana", "route #1 implementation"), "reply.routed")
+	for _, tc := range []struct{ who, line string }{
+		{"cora", "claim #1"}, // communication: the case is with implementation
+		{"cora", "recommend #1 Blog about it."},
+		{"zed", "decide #1 accept"},
+		{"zed", "claim #1"},
+	} {
+		r := h.cmd(tc.who, tc.line)
+		h.wantReply(r, "error.not_yours")
+		if got := h.render(r.Reply); strings.Contains(got, "mplementation") || strings.Contains(got, "not possible") {
+			t.Errorf("%s %q was told about the case: %s", tc.who, tc.line, got)
+		}
+	}
+
+	// bo files a case: he may not ask its questions or route it.
+	own := h.request("bo", bot.Guidance, "Our own question")
+	h.wantReply(h.cmd("bo", fmt.Sprintf("ask #%d Why?", own)), "error.recused")
+	for _, who := range []string{"ana", "chen", "dina"} {
+		h.react(own, who, "✅")
+	}
+	h.wantReply(h.cmd("bo", fmt.Sprintf("route #%d none", own)), "error.recused")
+
+	// Staff on another platform, on the same database.
+	roles := bot.Roles{Staff: true, Committee: true}
+	other := bot.Invocation{User: "elsewhere:sam", Name: "sam", Roles: &roles}
+	h.wantReply(h.svc.Command(h.ctx, other, "resolve #1 Done."), "error.not_yours")
+	h.wantReply(h.svc.Command(h.ctx, other, "list"), "list.none")
 }
