@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -33,6 +34,9 @@ func (s *Service) Command(ctx context.Context, inv Invocation, line string) Resp
 	a, err := s.whoIs(ctx, inv)
 	if err != nil {
 		return s.failure(inv, a.lang, "identify", err)
+	}
+	if !s.allow(inv.User) {
+		return s.reply(a.lang, T("error.rate_limited"))
 	}
 	line = strings.TrimSpace(line)
 	line = strings.TrimSpace(strings.TrimPrefix(line, "/helpdesk"))
@@ -339,14 +343,56 @@ func validType(t RequestType) bool {
 // checkLimit refuses a requester who already holds the most open cases
 // allowed, listing them.
 func (w *work) checkLimit(user UserID) error {
-	open, err := w.tx.Cases(CaseFilter{Requester: user, OpenOnly: true})
+	all, err := w.tx.Cases(CaseFilter{Requester: user})
 	if err != nil {
-		return fmt.Errorf("count open cases: %w", err)
+		return fmt.Errorf("count cases: %w", err)
 	}
-	if len(open) < w.s.cfg.MaxOpenCases {
-		return nil
+	var open, recent []Case
+	for _, c := range all {
+		if c.Stage.Open() {
+			open = append(open, c)
+		}
+		if w.now.Sub(c.CreatedAt) < w.s.cfg.RequestWindow {
+			recent = append(recent, c) // oldest first
+		}
 	}
-	return &Refusal{Text: T("request.limit", "max", N(w.s.cfg.MaxOpenCases), "cases", caseList(open), "cmd", command("withdraw #N")).Plural(w.s.cfg.MaxOpenCases)}
+	if len(open) >= w.s.cfg.MaxOpenCases {
+		return &Refusal{Text: T("request.limit", "max", N(w.s.cfg.MaxOpenCases), "cases", caseList(open), "cmd", command("withdraw #N")).Plural(w.s.cfg.MaxOpenCases)}
+	}
+	// Withdrawn requests count too: request, withdraw, request again
+	// would make a card each time.
+	if n := len(recent); n >= w.s.cfg.MaxRequests {
+		next := recent[n-w.s.cfg.MaxRequests].CreatedAt.Add(w.s.cfg.RequestWindow)
+		return refuse("request.too_many", "max", N(w.s.cfg.MaxRequests), "at", At(next))
+	}
+	return nil
+}
+
+// maxTracked bounds the people whose recent commands are remembered.
+const maxTracked = 10000
+
+// allow reports whether a person may send a command now: at most
+// CommandsPerMinute in any minute. The memory is the process's: a restart
+// forgets it, which only lets a person start again.
+func (s *Service) allow(user UserID) bool {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recent == nil || len(s.recent) >= maxTracked {
+		s.recent = map[UserID][]time.Time{}
+	}
+	kept := s.recent[user][:0]
+	for _, t := range s.recent[user] {
+		if now.Sub(t) < time.Minute {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= s.cfg.CommandsPerMinute {
+		s.recent[user] = kept
+		return false
+	}
+	s.recent[user] = append(kept, now)
+	return true
 }
 
 func caseList(cs []Case) Arg {

@@ -1370,3 +1370,34 @@ func TestRightsAreCheckedBeforeAnythingIsTold(t *testing.T) {
 	h.wantReply(h.svc.Command(h.ctx, other, "resolve #1 Done."), "error.not_yours")
 	h.wantReply(h.svc.Command(h.ctx, other, "list"), "list.none")
 }
+
+// request → withdraw → request does not make cards without end: a person
+// files at most MaxRequests within the window, and is told from when the
+// next is taken. Commands in general are limited per minute.
+func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
+	h := newHarness(t)
+	for i := range bot.DefaultMaxRequests {
+		c := h.request("rita", bot.Guidance, fmt.Sprintf("Question %d", i+1))
+		h.wantReply(h.cmd("rita", fmt.Sprintf("withdraw #%d", c)), "reply.withdrawn")
+		h.clock.Advance(time.Hour)
+	}
+	r := h.cmd("rita", "request guidance")
+	sub := bot.Submission{Kind: bot.RequestForm, Type: bot.Guidance, Values: map[string]string{"title": "One more", "description": "Again."}}
+	if r.Form != nil {
+		sub = bot.Submission{Kind: r.Form.Kind, Type: r.Form.Type, Values: sub.Values}
+	}
+	resp := h.svc.Submit(h.ctx, h.inv("rita"), sub)
+	if replyID(r) != "request.too_many" && replyID(resp) != "request.too_many" {
+		t.Fatalf("a sixth request in a day: %s / %s", h.render(r.Reply), h.render(resp.Reply))
+	}
+	h.clock.Advance(bot.DefaultRequestWindow - 4*time.Hour) // the first is a day old
+	h.request("rita", bot.Guidance, "The next day")
+
+	for range bot.DefaultCommandsPerMinute {
+		h.wantReply(h.cmd("bo", "mine"), "mine.none")
+	}
+	h.wantReply(h.cmd("bo", "mine"), "error.rate_limited")
+	h.wantReply(h.cmd("chen", "mine"), "mine.none") // others are not held up
+	h.clock.Advance(time.Minute)
+	h.wantReply(h.cmd("bo", "mine"), "mine.none")
+}

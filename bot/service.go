@@ -43,6 +43,14 @@ type Config struct {
 	CommitteeLang string // the language of the committee's channel and threads
 	DefaultLang   string // for people whose language is not known
 	Guides        []Guide
+	// MaxRequests is how many requests one person may file within
+	// RequestWindow (withdrawn ones count): zero means DefaultMaxRequests
+	// in DefaultRequestWindow.
+	MaxRequests   int
+	RequestWindow time.Duration
+	// CommandsPerMinute bounds the commands one person may send; zero
+	// means DefaultCommandsPerMinute.
+	CommandsPerMinute int
 	// SupportRemindAfter is how long a case may wait for support before
 	// staff are reminded of it (again after each such wait); zero means
 	// DefaultSupportRemindAfter.
@@ -61,6 +69,9 @@ const (
 	DefaultMaxAttempts  = 40 // about five hours of retries; see maxRetryDelay
 
 	DefaultSupportRemindAfter = 3 * 24 * time.Hour
+	DefaultMaxRequests        = 5
+	DefaultRequestWindow      = 24 * time.Hour
+	DefaultCommandsPerMinute  = 30
 )
 
 func (c *Config) fill() {
@@ -94,6 +105,15 @@ func (c *Config) fill() {
 	if c.SupportRemindAfter <= 0 {
 		c.SupportRemindAfter = DefaultSupportRemindAfter
 	}
+	if c.MaxRequests <= 0 {
+		c.MaxRequests = DefaultMaxRequests
+	}
+	if c.RequestWindow <= 0 {
+		c.RequestWindow = DefaultRequestWindow
+	}
+	if c.CommandsPerMinute <= 0 {
+		c.CommandsPerMinute = DefaultCommandsPerMinute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +141,9 @@ type Service struct {
 	generation uint64
 	// install is the store's installation id, read once (see key).
 	install string
+	// recent holds, for each person, the times of their last commands,
+	// for CommandsPerMinute.
+	recent map[UserID][]time.Time
 }
 
 // outlet is one platform's Chat and the worker state around it.

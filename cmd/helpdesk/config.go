@@ -47,6 +47,9 @@ type helpdeskSection struct {
 	DefaultLanguage   string `toml:"default_language"`
 	TimeZone          string `toml:"time_zone"`
 	MaxOpenCases      *int   `toml:"max_open_cases"`
+	MaxRequests       *int   `toml:"max_requests"`
+	RequestWindow     string `toml:"request_window"`
+	CommandsPerMinute *int   `toml:"commands_per_minute"`
 }
 
 type rulesSection struct {
@@ -210,6 +213,22 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 			bad("helpdesk.max_open_cases: must be at least 1, not %d", *n)
 		}
 		c.Bot.MaxOpenCases = *n
+	}
+
+	if n := f.Helpdesk.MaxRequests; n != nil {
+		if *n < 1 {
+			bad("helpdesk.max_requests: must be at least 1, not %d", *n)
+		}
+		c.Bot.MaxRequests = *n
+	}
+	if d := duration("helpdesk.request_window", f.Helpdesk.RequestWindow); d > 0 {
+		c.Bot.RequestWindow = d
+	}
+	if n := f.Helpdesk.CommandsPerMinute; n != nil {
+		if *n < 1 {
+			bad("helpdesk.commands_per_minute: must be at least 1, not %d", *n)
+		}
+		c.Bot.CommandsPerMinute = *n
 	}
 
 	c.Bot.Rule = bot.DefaultRule

@@ -74,6 +74,9 @@ committee_language = "en-GB"
 default_language = "en"
 time_zone = "Europe/Stockholm"
 max_open_cases = 5
+max_requests = 4
+request_window = "12h"
+commands_per_minute = 10
 
 [rules]
 deadline = "5d"
@@ -114,6 +117,9 @@ groups = ["uploads", "implementation"]
 	}
 	if b.Rule != (bot.Rule{Deadline: 5 * 24 * time.Hour, RemindAfter: 36 * time.Hour, Quorum: 2}) {
 		t.Errorf("rule %+v", b.Rule)
+	}
+	if b.MaxRequests != 4 || b.RequestWindow != 12*time.Hour || b.CommandsPerMinute != 10 {
+		t.Errorf("limits: %d requests in %s, %d commands a minute", b.MaxRequests, b.RequestWindow, b.CommandsPerMinute)
 	}
 	if b.SupportRemindAfter != 48*time.Hour {
 		t.Errorf("support reminder after %s", b.SupportRemindAfter)
@@ -160,6 +166,8 @@ func TestConfigProblems(t *testing.T) {
 		{"max open cases", "[helpdesk]\nmax_open_cases = 0\n", []string{"helpdesk.max_open_cases"}},
 		{"quorum", "[rules]\nquorum = 0\n", []string{"rules.quorum"}},
 		{"negative duration", "[rules]\nremind_after = \"-1h\"\n", []string{"rules.remind_after"}},
+		{"no requests", "[helpdesk]\nmax_requests = 0\n", []string{"helpdesk.max_requests"}},
+		{"no commands", "[helpdesk]\ncommands_per_minute = 0\n", []string{"helpdesk.commands_per_minute"}},
 		{"bad support reminder", "[rules]\nsupport_remind_after = \"soon\"\n", []string{"rules.support_remind_after"}},
 		{"reminder after deadline", "[rules]\ndeadline = \"1d\"\nremind_after = \"2d\"\n", []string{"rules.remind_after", "shorter"}},
 		{"group id missing", "[[groups]]\nemoji = \"📤\"\nname = \"X\"\n", []string{"groups[0]: id is missing"}},
