@@ -47,12 +47,17 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if !a.tokenOK(r) {
 		// Never log the token that came: it might be a real one sent to
 		// the wrong place.
-		a.log.Warn("slash command refused: wrong or missing token", "remote", r.RemoteAddr, "user_id", r.PostForm.Get("user_id"))
+		a.refused("slash command refused: wrong or missing token", "remote", r.RemoteAddr, "user_id", logValue(r.PostForm.Get("user_id")))
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	ctx := r.Context()
 	uid := r.PostForm.Get("user_id")
+	if !model.IsValidId(uid) {
+		a.refused("slash command refused: not a user id", "remote", r.RemoteAddr, "user_id", logValue(uid))
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
 	inv := a.invocation(ctx, uid, r.PostForm.Get("user_name"))
 	inv.Thread = r.PostForm.Get("root_id")
 	resp := a.svc.Command(ctx, inv, r.PostForm.Get("text"))
@@ -72,6 +77,20 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		text = a.render(*resp.Reply)
 	}
 	writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: clip(text)})
+}
+
+// refused logs a refused callback, unless too many were logged in the last
+// minute (see refusalLog); every value from the request must have been
+// bounded with logValue or checked.
+func (a *Adapter) refused(msg string, kv ...any) {
+	ok, dropped := a.refusals.allow(time.Now())
+	if !ok {
+		return
+	}
+	if dropped > 0 {
+		kv = append(kv, "refusals_not_logged", dropped)
+	}
+	a.log.Warn(msg, kv...)
 }
 
 // clip keeps an ephemeral answer within a post's length.
@@ -255,7 +274,7 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("already submitted")
 	}
 	if err != nil {
-		a.log.Warn("dialog submission refused", "user", req.UserId, "callback", req.CallbackId, "remote", r.RemoteAddr, "why", err)
+		a.refused("dialog submission refused", "user", req.UserId, "callback", logValue(req.CallbackId), "remote", r.RemoteAddr, "why", err)
 		locale := ""
 		if u := a.cachedUser(req.UserId); u != nil {
 			locale = u.Locale

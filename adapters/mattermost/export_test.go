@@ -18,3 +18,6 @@ func SetListenerTimeouts(read, idle time.Duration) (restore func()) {
 
 // Dialog is the dialog the adapter would open for a form.
 func (a *Adapter) Dialog(f *bot.Form) model.Dialog { return a.dialog(f) }
+
+// LogValue is logValue, for the tests.
+var LogValue = logValue

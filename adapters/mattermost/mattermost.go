@@ -88,6 +88,9 @@ var (
 
 const maxHeaderBytes = 64 << 10
 
+// refusalBurst is how many refused callbacks are logged a minute.
+const refusalBurst = 20
+
 // dialogLabel is the fixed label under which the dialog secret is derived
 // from the bot token when none is configured: the same token gives the
 // same key after a restart, so dialogs open across it stay valid.
@@ -131,6 +134,8 @@ type Adapter struct {
 	uncertain map[string]bool
 	dms       map[string]string // user id → direct channel id
 	channelOf map[string]string // post id → channel id
+	// refusals bounds the log lines refused callbacks cost.
+	refusals refusalLog
 	// usedStates are dialog states already submitted successfully, until
 	// they expire.
 	usedStates map[string]time.Time
@@ -214,6 +219,7 @@ func New(opt Options) (*Adapter, error) {
 		channelOf:  map[string]string{},
 		usedStates: map[string]time.Time{},
 		groupCh:    map[string]string{},
+		refusals:   refusalLog{burst: refusalBurst},
 	}
 	a.client = model.NewAPIv4Client(a.url)
 	a.client.SetToken(opt.Token)

@@ -351,3 +351,70 @@ func TestEditOfADeletedPostIsGone(t *testing.T) {
 		t.Errorf("reaction on a deleted post: %v, want ErrGone", err)
 	}
 }
+
+// Strangers can reach the dialog endpoint without a token: what they send
+// is logged bounded and defused, and a flood of refusals costs at most a
+// fixed number of log lines a minute.
+func TestRefusalsFromStrangersAreLoggedBoundedAndRateLimited(t *testing.T) {
+	h := MustStart(t)
+	huge := strings.Repeat("A", 900<<10) + "\nlevel=ERROR msg=forged\u202e"
+	for range 100 {
+		body, _ := json.Marshal(model.SubmitDialogRequest{
+			Type: "dialog_submission", CallbackId: huge, State: "eyJ1IjoiIn0.AAAA",
+			UserId: model.NewId(), Submission: map[string]any{"title": "x"},
+		})
+		resp, err := http.Post("http://"+listenerOf(h)+mattermost.DialogPath, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var refused []string
+	for _, line := range strings.Split(h.log.String(), "\n") {
+		if strings.Contains(line, "dialog submission refused") {
+			refused = append(refused, line)
+		}
+	}
+	if len(refused) == 0 || len(refused) > 20 {
+		t.Fatalf("%d refusal lines for 100 forged dialogs, want 1 to 20", len(refused))
+	}
+	for _, line := range refused {
+		if len(line) > 1000 || strings.Contains(line, "msg=forged") || strings.Contains(line, "\u202e") {
+			t.Fatalf("a stranger's value reached the log unbounded: %.300q…", line)
+		}
+	}
+}
+
+// The command endpoint checks the user id it is given, as the dialog
+// endpoint does, before anything else happens.
+func TestCommandWithABadUserIDIsRefused(t *testing.T) {
+	h := MustStart(t)
+	tok := h.fake.Command("helpdesk").Token
+	before := len(h.fake.Calls())
+	for _, uid := range []string{"", "me", strings.Repeat("x", 5000), "../system/ping"} {
+		f := url.Values{"token": {tok}, "user_id": {uid}, "text": {"help"}, "channel_id": {h.town}}
+		resp, err := http.PostForm("http://"+listenerOf(h)+mattermost.CommandPath, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("user_id %.20q: status %d, want 400", uid, resp.StatusCode)
+		}
+	}
+	if calls := h.fake.Calls()[before:]; len(calls) > 0 {
+		t.Errorf("bad user ids made the bot call Mattermost: %v", calls)
+	}
+}
+
+func TestLogValue(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"request", "request"},
+		{"a\nb\x1b[31m\u202ec", "a?b?[31m?c"},
+		{strings.Repeat("é", 70), strings.Repeat("é", 64) + "…(6 more)"},
+	} {
+		if got := mattermost.LogValue(tc.in); got != tc.want {
+			t.Errorf("LogValue(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
