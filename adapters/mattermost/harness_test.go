@@ -84,7 +84,7 @@ func MustStart(tb testing.TB, opts ...harnessOpt) *harness {
 	}
 	h.town = fake.AddChannel("town-square", false, h.ids("ana", "rita", "sofia", "bea", "carl", "dan", "gus", "sam")...)
 	h.comm = fake.AddChannel("expert-committee", true, h.ids("bea", "carl", "dan")...)
-	fake.AddChannel("helpdesk-staff", false, h.ids("sam")...)
+	fake.AddPrivateChannel("helpdesk-staff", true, h.ids("sam")...)
 	groups := map[string]string{}
 	for _, g := range bot.DefaultGroups {
 		var members []string
@@ -352,6 +352,13 @@ func (h *harness) say(lang, id string, kv ...any) string {
 // command token, and returns Run's error, or nil once it is ready.
 func startOnly(tb testing.TB, fake *mmtest.Server, commandToken string) error {
 	tb.Helper()
+	return startWith(tb, fake, func(o *mattermost.Options) { o.CommandToken = commandToken })
+}
+
+// startWith starts an adapter on fake with the options change makes, and
+// returns Run's error, or nil once it is ready.
+func startWith(tb testing.TB, fake *mmtest.Server, change func(*mattermost.Options)) error {
+	tb.Helper()
 	cat, err := locales.Default()
 	if err != nil {
 		tb.Fatal(err)
@@ -368,11 +375,13 @@ func startOnly(tb testing.TB, fake *mmtest.Server, commandToken string) error {
 	for _, g := range bot.DefaultGroups {
 		groups[g.ID] = "wg-" + g.ID
 	}
-	ad, err := mattermost.New(mattermost.Options{
+	opt := mattermost.Options{
 		URL: fake.URL, Token: testToken, Team: "wmse", CommitteeChannel: "expert-committee", GroupChannels: groups,
-		Listen: "127.0.0.1:0", CallbackURL: "http://127.0.0.1:1", CommandToken: commandToken,
+		Listen: "127.0.0.1:0", CallbackURL: "http://127.0.0.1:1",
 		Service: svc, Catalog: cat,
-	})
+	}
+	change(&opt)
+	ad, err := mattermost.New(opt)
 	if err != nil {
 		tb.Fatal(err)
 	}

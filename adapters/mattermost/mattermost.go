@@ -389,17 +389,17 @@ func (a *Adapter) learn(ctx context.Context) error {
 	return nil
 }
 
-// channelID finds a channel of the team by name.
-func (a *Adapter) channelID(ctx context.Context, name string) (string, error) {
+// channel finds a channel of the team by name.
+func (a *Adapter) channel(ctx context.Context, name string) (*model.Channel, error) {
 	var ch *model.Channel
 	err := a.do(ctx, "find channel "+name, callOpts{}, func() (r *model.Response, err error) {
 		ch, r, err = a.client.GetChannelByNameForTeamName(ctx, name, a.opt.Team, "")
 		return r, err
 	})
 	if err != nil {
-		return "", fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
+		return nil, fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
 	}
-	return ch.Id, nil
+	return ch, nil
 }
 
 // postingChannel finds a channel the bot posts in, and checks that it can:
@@ -407,13 +407,9 @@ func (a *Adapter) channelID(ctx context.Context, name string) (string, error) {
 // post from a non-member with 403, and tells a non-member nothing of the
 // reactions there).
 func (a *Adapter) postingChannel(ctx context.Context, name string) (string, error) {
-	var ch *model.Channel
-	err := a.do(ctx, "find channel "+name, callOpts{}, func() (r *model.Response, err error) {
-		ch, r, err = a.client.GetChannelByNameForTeamName(ctx, name, a.opt.Team, "")
-		return r, err
-	})
+	ch, err := a.channel(ctx, name)
 	if err != nil {
-		return "", fmt.Errorf("channel %q (does it exist, and is the bot a member?): %w", name, err)
+		return "", err
 	}
 	if ch.DeleteAt != 0 {
 		return "", fmt.Errorf("channel %q is archived: nothing can be posted there", name)
@@ -518,11 +514,11 @@ func (a *Adapter) refreshRoles(ctx context.Context) {
 func (a *Adapter) readRoles(ctx context.Context) error {
 	roles := map[string]bot.Roles{}
 	users := map[string]*model.User{}
-	add := func(entries []string, set func(r *bot.Roles)) error {
+	add := func(key string, entries []string, set func(r *bot.Roles)) error {
 		for _, e := range entries {
 			us, err := a.resolve(ctx, e)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", key, err)
 			}
 			for _, u := range us {
 				if u.IsBot || u.DeleteAt != 0 {
@@ -536,17 +532,17 @@ func (a *Adapter) readRoles(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := add(a.opt.Committee, func(r *bot.Roles) { r.Committee = true }); err != nil {
+	if err := add("committee", a.opt.Committee, func(r *bot.Roles) { r.Committee = true }); err != nil {
 		return err
 	}
-	if err := add(a.opt.Chairs, func(r *bot.Roles) { r.Chair = true }); err != nil {
+	if err := add("chairs", a.opt.Chairs, func(r *bot.Roles) { r.Chair = true }); err != nil {
 		return err
 	}
-	if err := add(a.opt.Staff, func(r *bot.Roles) { r.Staff = true }); err != nil {
+	if err := add("staff", a.opt.Staff, func(r *bot.Roles) { r.Staff = true }); err != nil {
 		return err
 	}
 	for _, g := range a.svc.Config().Groups { // in the configured order
-		if err := add(a.opt.Groups[g.ID], func(r *bot.Roles) { r.Groups = append(r.Groups, g.ID) }); err != nil {
+		if err := add("group_members."+g.ID, a.opt.Groups[g.ID], func(r *bot.Roles) { r.Groups = append(r.Groups, g.ID) }); err != nil {
 			return err
 		}
 	}
@@ -582,21 +578,27 @@ func (a *Adapter) readRoles(ctx context.Context) error {
 // members, anything else a user name.
 func (a *Adapter) resolve(ctx context.Context, entry string) ([]*model.User, error) {
 	entry = strings.TrimSpace(entry)
-	if ch, ok := strings.CutPrefix(entry, "~"); ok {
-		id, err := a.channelID(ctx, ch)
+	if name, ok := strings.CutPrefix(entry, "~"); ok {
+		ch, err := a.channel(ctx, name)
 		if err != nil {
 			return nil, err
 		}
+		// Anyone in the team may join a public channel: as a role source it
+		// would let anyone give themselves the role.
+		if ch.Type == model.ChannelTypeOpen {
+			return nil, fmt.Errorf("~%s is a public channel, which anyone in the team can join and so take the role: make it private, or name the people", name)
+		}
+		id := ch.Id
 		var all []*model.User
 		const perPage = 200
 		for page := 0; ; page++ {
 			var us []*model.User
-			err := a.do(ctx, "members of "+ch, callOpts{}, func() (r *model.Response, err error) {
+			err := a.do(ctx, "members of "+name, callOpts{}, func() (r *model.Response, err error) {
 				us, r, err = a.client.GetUsersInChannel(ctx, id, page, perPage, "")
 				return r, err
 			})
 			if err != nil {
-				return nil, fmt.Errorf("members of channel %q: %w", ch, err)
+				return nil, fmt.Errorf("members of channel %q: %w", name, err)
 			}
 			all = append(all, us...)
 			if len(us) < perPage {

@@ -364,6 +364,22 @@ func TestStartUpRefusesAChannelTheBotIsNotIn(t *testing.T) {
 	}
 }
 
+// A public channel as a role source would let anyone who joins it take the
+// role: start-up refuses it, naming the key.
+func TestStartUpRefusesAPublicChannelAsARoleSource(t *testing.T) {
+	fake := mmtest.New(testToken, "wmse")
+	defer fake.Close()
+	fake.AddChannel("expert-committee", true)
+	for _, g := range bot.DefaultGroups {
+		fake.AddChannel("wg-"+g.ID, true)
+	}
+	fake.AddChannel("open-staff", true)
+	err := startWith(t, fake, func(o *mattermost.Options) { o.Staff = []string{"~open-staff"} })
+	if err == nil || !strings.Contains(err.Error(), "staff") || !strings.Contains(err.Error(), "public channel") {
+		t.Fatalf("start-up error %v, want one naming staff and the public channel", err)
+	}
+}
+
 // A card deleted by hand while the bot runs: Mattermost deletes its
 // replies with it and says post_deleted; the bot posts the card again, the
 // thread moves to it with the case so far, and the votes held still count.

@@ -55,7 +55,7 @@ func TestMattermostBinaryTakesACaseThrough(t *testing.T) {
 	}
 	town := fake.AddChannel("town-square", false, users["ana"], users["sam"])
 	comm := fake.AddChannel("expert-committee", true, users["bea"], users["carl"], users["dan"])
-	fake.AddChannel("helpdesk-staff", false, users["sam"])
+	fake.AddPrivateChannel("helpdesk-staff", true, users["sam"])
 	groups := groupChannels(fake)
 	addr := freeAddr(t)
 	dir := t.TempDir()
@@ -273,7 +273,7 @@ func TestMattermostBinaryPostsADeletedCardAgain(t *testing.T) {
 	}
 	town := fake.AddChannel("town-square", false, users["ana"], users["sam"])
 	comm := fake.AddChannel("expert-committee", true, users["bea"], users["carl"], users["dan"])
-	fake.AddChannel("helpdesk-staff", false, users["sam"])
+	fake.AddPrivateChannel("helpdesk-staff", true, users["sam"])
 	groups := groupChannels(fake)
 	addr := freeAddr(t)
 	dir := t.TempDir()

@@ -24,6 +24,7 @@
 //   - A bot that is not a member of a channel gets 403 when it posts there;
 //     a person who is not a member cannot react there (403), so the bot
 //     never hears of it (observed).
+//   - The members of a private channel are listed only to its members.
 //   - Reaction events reach only the channel's members (the bot must be
 //     one); Mattermost's rate limiter answers 429 in plain text.
 package mmtest
@@ -214,6 +215,15 @@ func (s *Server) CreatePostAs(user, channel, message, pendingID string) string {
 		s.pending[pendingID] = pendingPost{id: p.Id, at: time.Now()}
 	}
 	return p.Id
+}
+
+// AddPrivateChannel adds a private channel of the team, as AddChannel.
+func (s *Server) AddPrivateChannel(name string, bot bool, members ...string) string {
+	id := s.AddChannel(name, bot, members...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[id].Type = model.ChannelTypePrivate
+	return id
 }
 
 // IsMember reports whether a user is in a channel.
@@ -779,6 +789,12 @@ func (s *Server) getUsersInChannel(w http.ResponseWriter, r *http.Request) {
 		per = 60
 	}
 	s.mu.Lock()
+	// Mattermost lists the members of a private channel only to its own.
+	if ch := s.channels[q.Get("in_channel")]; ch != nil && ch.Type == model.ChannelTypePrivate && !s.members[ch.Id][s.BotID] {
+		s.mu.Unlock()
+		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "You do not have the appropriate permissions.")
+		return
+	}
 	var ids []string
 	for id := range s.members[q.Get("in_channel")] {
 		ids = append(ids, id)
