@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -174,6 +176,9 @@ func New(opt Options) (*Adapter, error) {
 	if cu, err := url.Parse(opt.CallbackURL); opt.CallbackURL == "" || err != nil || (cu.Scheme != "http" && cu.Scheme != "https") || cu.Host == "" {
 		problems = append(problems, "callback_url: the http(s) address where Mattermost reaches the bot is needed")
 	}
+	if opt.DialogSecret != "" && secretBits(opt.DialogSecret) < minSecretBits {
+		problems = append(problems, "dialog_secret: too short or too simple to sign dialogs: use 32 random bytes or more, such as the 64 hex digits of `openssl rand -hex 32`, or leave it empty to derive one from the token")
+	}
 	if opt.Service == nil || opt.Catalog == nil {
 		problems = append(problems, "the helpdesk service and catalog are needed")
 	}
@@ -231,6 +236,38 @@ func New(opt Options) (*Adapter, error) {
 		a.secret = mac.Sum(nil)
 	}
 	return a, nil
+}
+
+// minSecretBits is the strength a dialog secret needs: a dialog's state is
+// in every dialog a person opens, so a weak key is found offline.
+const minSecretBits = 256
+
+// secretBits estimates the strength of a secret as if each character were
+// drawn at random from the smallest usual alphabet it fits (digits, hex,
+// letters and digits, printable ASCII, anything): an upper bound on what a
+// random secret of that form holds, and too generous for words, so a
+// secret of few different characters is taken as nothing.
+func secretBits(s string) float64 {
+	distinct := map[rune]bool{}
+	class := 10.0
+	for _, r := range s {
+		distinct[r] = true
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F':
+			class = max(class, 16)
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			class = max(class, 62)
+		case r > ' ' && r < 0x7f:
+			class = max(class, 94)
+		default:
+			class = max(class, 256)
+		}
+	}
+	if len(distinct) < 8 {
+		return 0
+	}
+	return float64(utf8.RuneCountInString(s)) * math.Log2(class)
 }
 
 func knownGroup(svc *bot.Service, id string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/wmse/helpdesk/adapters/mattermost/mmtest"
 	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
 )
 
 func scans() map[string]any {
@@ -657,5 +658,30 @@ func TestLongMessagesAreSplit(t *testing.T) {
 	}
 	if err := h.ad.Edit(t.Context(), ref, m); err != nil {
 		t.Errorf("edit with a long message: %v", err)
+	}
+}
+
+// A weak dialog secret is refused: a dialog's signed state is in every
+// dialog a person opens, and a short key is found from it offline.
+func TestWeakDialogSecretIsRefused(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := bot.New(nil, nil, cat, bot.Config{})
+	opts := func(secret string) mattermost.Options {
+		return mattermost.Options{URL: "http://mm", Token: testToken, Team: "t", CommitteeChannel: "c",
+			GroupChannels: map[string]string{"communication": "a", "planning": "b", "implementation": "c", "evaluation": "d", "content-use": "e", "materials": "f"},
+			Listen: ":0", CallbackURL: "http://bot", DialogSecret: secret, Service: svc, Catalog: cat}
+	}
+	for _, weak := range []string{"abcd", strings.Repeat("ab", 40), "password123password123password123", "0123456789012345678901234567890123456789"} {
+		if _, err := mattermost.New(opts(weak)); err == nil || !strings.Contains(err.Error(), "dialog_secret") {
+			t.Errorf("secret %q: %v, want a refusal naming dialog_secret", weak, err)
+		}
+	}
+	for _, strong := range []string{"", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "kX3v9Qz_7Lm2Rt8Wp4Yb6Nc1Hd5Jf0Gs3Ae9Ku2Mo7Vi"} {
+		if _, err := mattermost.New(opts(strong)); err != nil {
+			t.Errorf("secret %q refused: %v", strong, err)
+		}
 	}
 }
