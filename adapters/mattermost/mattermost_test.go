@@ -672,7 +672,7 @@ func TestWeakDialogSecretIsRefused(t *testing.T) {
 	opts := func(secret string) mattermost.Options {
 		return mattermost.Options{URL: "http://mm", Token: testToken, Team: "t", CommitteeChannel: "c",
 			GroupChannels: map[string]string{"communication": "a", "planning": "b", "implementation": "c", "evaluation": "d", "content-use": "e", "materials": "f"},
-			Listen: ":0", CallbackURL: "http://bot", DialogSecret: secret, Service: svc, Catalog: cat}
+			Listen:        ":0", CallbackURL: "http://bot", DialogSecret: secret, Service: svc, Catalog: cat}
 	}
 	for _, weak := range []string{"abcd", strings.Repeat("ab", 40), "password123password123password123", "0123456789012345678901234567890123456789"} {
 		if _, err := mattermost.New(opts(weak)); err == nil || !strings.Contains(err.Error(), "dialog_secret") {
