@@ -72,6 +72,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("open store: %q is not a plain file name", path)
 	}
+	if err := prepareFile(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	busy := opt.BusyTimeout
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
@@ -103,6 +106,10 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	s.w = w
+	if err := s.check(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -129,7 +136,7 @@ func openDB(ctx context.Context, path string, params []string) (*sql.DB, error) 
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, busyErr(err)
+		return nil, unusable(busyErr(err))
 	}
 	return db, nil
 }
@@ -210,6 +217,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read applied migrations: %w", busyErr(err))
 	}
+	for name := range applied {
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("the database was made by a newer release of the helpdesk (it has %s, which this release does not know): run that release or a later one, or a backup made by this one", name)
+		}
+	}
 	for _, name := range names {
 		if applied[name] {
 			continue
@@ -219,6 +231,29 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// check refuses a file that is not a sound SQLite database before anything
+// is written to it: a damaged file, or another kind of file, would fail
+// every command later with errors nobody can act on.
+func (s *Store) check(ctx context.Context) error {
+	var res string
+	err := s.w.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res)
+	if err != nil {
+		return fmt.Errorf("check the database: %w", unusable(busyErr(err)))
+	}
+	if res != "ok" {
+		return fmt.Errorf("the database is damaged (%.200s): restore a backup", res)
+	}
+	return nil
+}
+
+// unusable says what to do about a file SQLite cannot read as a database.
+func unusable(err error) error {
+	if code, ok := sqliteCode(err); ok && (code&0xff == sqlite3.SQLITE_NOTADB || code&0xff == sqlite3.SQLITE_CORRUPT) {
+		return fmt.Errorf("the file is not a helpdesk database, or it is damaged: restore a backup (%w)", err)
+	}
+	return err
 }
 
 // applied returns the names of the migrations already applied.

@@ -1,10 +1,12 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -1185,4 +1187,86 @@ func TestReactionsMoveToAPostedAgainPostAsCarried(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// A new database is readable by its owner only: it holds people's
+// requests, names and votes.
+func TestNewDatabaseIsPrivate(t *testing.T) {
+	_, path := MustOpen(t)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := st.Mode().Perm(); perm != 0o600 {
+		t.Errorf("database created %o, want 600", perm)
+	}
+}
+
+// Start-up refuses, with a message saying what to do, a database it cannot
+// run on: one from a newer release, a damaged one, another kind of file,
+// a read-only one.
+func TestOpenRefusesADatabaseItCannotRunOn(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	newer := filepath.Join(dir, "newer.db")
+	s := MustOpenPath(t, newer, sqlite.Options{})
+	db, err := sql.Open("sqlite", newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('migrations/9999_future.sql', '2030-01-01 00:00:00.000000000Z')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_ = s
+
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a database "), 500), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	damaged := filepath.Join(dir, "damaged.db")
+	d := MustOpenPath(t, damaged, sqlite.Options{})
+	for i := range 200 {
+		MustUpdate(t, d, func(tx bot.Tx) error {
+			return tx.CreateCase(&bot.Case{Platform: "shell", Type: bot.Guidance, Title: fmt.Sprintf("case %d %s", i, strings.Repeat("x", 200)), Requester: "shell:a", Stage: bot.InitialReview})
+		})
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(damaged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 3 * 4096; i < 6*4096 && i < len(raw); i++ { // pages of the cases table
+		raw[i] = 0xA5
+	}
+	if err := os.WriteFile(damaged, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	readOnly := filepath.Join(dir, "readonly.db")
+	MustOpenPath(t, readOnly, sqlite.Options{})
+	if err := os.Chmod(readOnly, 0o400); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct{ path, want string }{
+		{newer, "newer release"},
+		{garbage, "not a helpdesk database"},
+		{damaged, "damaged"},
+		{readOnly, "read-only"},
+	} {
+		s, err := sqlite.Open(ctx, tc.path)
+		if err == nil {
+			s.Close()
+			t.Errorf("%s opened", filepath.Base(tc.path))
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want it to say %q", filepath.Base(tc.path), err, tc.want)
+		}
+	}
 }
