@@ -1,9 +1,13 @@
 # The helpdesk bot as a small static image. Build: docker build -t helpdesk .
 # Run:   docker run -v helpdesk-data:/data -v $PWD/helpdesk.toml:/config/helpdesk.toml:ro \
 #          -e HELPDESK_DISCORD_TOKEN_FILE=/run/secrets/discord helpdesk -config /config/helpdesk.toml
-# The database lives on the /data volume; the process runs as an unprivileged user.
+# The database lives on the /data volume; the process runs as an unprivileged user
+# and creates its files readable by that user only (it sets its own umask).
+# .dockerignore keeps local databases, configurations and .git out of the build.
 
-FROM golang:1.26 AS build
+# The build image is pinned to a Go release (add its @sha256 digest where
+# your registry shows it, for builds that repeat bit for bit).
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
