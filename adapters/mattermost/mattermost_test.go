@@ -513,6 +513,10 @@ func TestEscape(t *testing.T) {
 		{"[a](b)", `\[a\](b)`},
 		{"a\u202eb\x1b", "ab"},
 		{"> quote", `\> quote`},
+		{"text\n    indented code", "text\n\u00a0\u00a0\u00a0\u00a0indented code"},
+		{"\tx", "\u00a0x"},
+		{":white_check_mark: yes", ":\u200dwhite\\_check\\_mark: yes"},
+		{"at 10:30, see https://x.org/a:b", "at 10:30, see https://x.org/a:b"},
 	} {
 		if got := mattermost.Escape(tc.in); got != tc.want {
 			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)

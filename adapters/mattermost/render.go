@@ -34,7 +34,10 @@ const markdownSpecial = "\\`*_[]<>|~"
 // (headings, lists, quotes, rules) lose their meaning, every "@" is
 // followed by a zero-width joiner so that @channel, @all, @here, group and
 // personal mentions notify nobody, and control and bidirectional override
-// characters are dropped. Line breaks are kept. Inside a web address
+// characters are dropped. Line breaks are kept; a line's indentation is
+// kept as no-break spaces (four spaces would start a code block), and a
+// ":" that could open an emoji shortcode is followed by a zero-width
+// joiner. Inside a web address
 // (http:// or https:// up to the next space) "_", "*" and "~" are left
 // alone: Mattermost links the address as written, backslashes included,
 // and a browser reads a backslash as "/" (Wikimedia's addresses are full
@@ -51,11 +54,21 @@ func Escape(s string) string {
 		} else if inURL && (unicode.IsSpace(r) || r == '<' || r == '>') {
 			inURL = false
 		}
+		before := prev
 		prev = r
 		i += size
 		switch {
 		case inURL && (r == '_' || r == '*' || r == '~'):
 			b.WriteRune(r)
+		case lineStart && (r == ' ' || r == '\t'):
+			// Indented four spaces, a line would become a code block:
+			// no-break spaces indent as much and mean nothing.
+			b.WriteString("\u00a0")
+			continue
+		case r == ':' && !inURL && !unicode.IsLetter(before) && !unicode.IsDigit(before):
+			// ":white_check_mark:" would show an emoji (a vote, to the
+			// eye); a shortcode starts after a space, so only there.
+			b.WriteString(":" + zwj)
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
 		case r == '\n':
