@@ -168,7 +168,23 @@ func (s *Shell) threadLangLocked(thread string) string {
 
 // isPostID reports whether ref looks like an id the shell gave a post.
 func isPostID(ref string) bool {
-	return len(ref) > 1 && ref[0] == 'm'
+	// Exactly what the shell prints: anything else a person typed (a
+	// terminal escape sequence, say) is not echoed back as an id.
+	n, ok := strings.CutPrefix(ref, "m")
+	whole, frac, dotted := strings.Cut(n, ".")
+	return ok && digits(whole) && (!dotted || digits(frac))
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // person is how the shell names a user it has only the id of.

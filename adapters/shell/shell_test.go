@@ -838,3 +838,14 @@ func TestArabicRequester(t *testing.T) {
 		t.Errorf("case %s in %q, want needs_info in ar", r.Case.Stage, r.Case.Lang)
 	}
 }
+
+// A /react target is echoed only when it is an id the shell printed: a
+// terminal escape sequence typed as a target never reaches the terminal.
+func TestReactTargetIsNotEchoedRaw(t *testing.T) {
+	h := newHarness(t, "")
+	out := h.play("/as ana\n/react m1\x1b]0;pwned\x07\x1b[2J ✅\n/react m1.x ✅\n")
+	if strings.Contains(out, "\x1b") || strings.Contains(out, "\x07") {
+		t.Fatalf("an escape sequence reached the terminal: %q", out)
+	}
+	wantIn(t, out, h.text("en", "shell.react.usage"))
+}
