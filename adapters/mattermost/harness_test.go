@@ -62,6 +62,7 @@ type harness struct {
 	db      string
 	groups  map[string]string // group id → channel name
 	opts    []harnessOpt
+	busy    time.Duration // the store's busy timeout; zero is its default
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -113,7 +114,7 @@ func MustStart(tb testing.TB, opts ...harnessOpt) *harness {
 func (h *harness) boot() {
 	tb := h.t
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.OpenWith(ctx, h.db, sqlite.Options{})
+	store, err := sqlite.OpenWith(ctx, h.db, sqlite.Options{BusyTimeout: h.busy})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -138,6 +138,8 @@ type Adapter struct {
 	channelOf map[string]string // post id → channel id
 	// refusals bounds the log lines refused callbacks cost.
 	refusals refusalLog
+	// backlog keeps the WebSocket events the core could not take yet.
+	backlog backlog
 	// usedStates are dialog states already submitted successfully, until
 	// they expire.
 	usedStates map[string]time.Time
@@ -226,6 +228,7 @@ func New(opt Options) (*Adapter, error) {
 		groupCh:    map[string]string{},
 		refusals:   refusalLog{burst: refusalBurst},
 	}
+	a.backlog.log = a.log
 	a.client = model.NewAPIv4Client(a.url)
 	a.client.SetToken(opt.Token)
 	if opt.DialogSecret != "" {

@@ -2,6 +2,7 @@ package mattermost_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
@@ -687,5 +688,43 @@ func TestWeakDialogSecretIsRefused(t *testing.T) {
 		if _, err := mattermost.New(opts(strong)); err != nil {
 			t.Errorf("secret %q refused: %v", strong, err)
 		}
+	}
+}
+
+// Votes that meet a database locked by another process for longer than
+// the store waits are kept and counted once it is free, in order; none is
+// dropped until a reconnect.
+func TestReactionsWaitForABusyDatabase(t *testing.T) {
+	h := MustStart(t)
+	h.busy = 100 * time.Millisecond
+	h.restart()
+	h.request("ana", "media-upload", scans())
+	card := h.card(1)
+	h.botReacted(card.Id, "white_check_mark", "x", "question")
+
+	other, err := sql.Open("sqlite", h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	h.react("bea", card.Id, "x")
+	h.fake.Unreact(h.users["bea"], card.Id, "x") // bea changes her mind: in order, this stays undone
+	h.react("bea", card.Id, "white_check_mark")
+	h.react("carl", card.Id, "white_check_mark")
+	h.eventually("the busy database noticed", func() bool { return strings.Contains(h.log.String(), "database is busy") })
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	h.reply(card.Id, "which working groups") // bea and carl: accepted
+	if m := h.fake.Post(card.Id).Message; strings.Contains(m, "❌ 1") {
+		t.Fatalf("bea's taken-back ❌ counts: %s", m)
 	}
 }

@@ -114,8 +114,16 @@ func listenError(wsc *model.WebSocketClient) string {
 }
 
 // listen handles one connection's events until it ends, its pings stop, or
-// ctx ends.
+// ctx ends. An event the core could not take for a passing reason (the
+// database busy) is kept and tried again, in order, with the events after
+// it (see backlog); the backlog outlives the connection.
 func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	if a.backlog.len() > 0 {
+		retry.Reset(a.backlog.delay())
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -123,75 +131,78 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 		case <-wsc.PingTimeoutChannel:
 			a.log.Warn("websocket: no ping from the server")
 			return
+		case <-retry.C:
+			if a.backlog.drain(ctx) > 0 {
+				retry.Reset(a.backlog.delay())
+			}
 		case ev, ok := <-wsc.EventChannel:
 			if !ok {
 				return
 			}
-			a.event(ctx, ev)
+			if h := a.event(ev); h != nil && a.backlog.handle(ctx, h) {
+				retry.Reset(a.backlog.delay())
+			}
 		}
 	}
 }
 
-// event hands a reaction to the core (the bot's own are left out), and
-// tells it of a post of the bot's that was deleted.
-func (a *Adapter) event(ctx context.Context, ev *model.WebSocketEvent) {
+// event turns a WebSocket event into the core's work: a reaction (the
+// bot's own are left out), or a post of the bot's that was deleted; nil
+// for an event that means nothing to the helpdesk.
+func (a *Adapter) event(ev *model.WebSocketEvent) *handling {
 	var added bool
 	switch ev.EventType() {
 	case model.WebsocketEventReactionAdded:
 		added = true
 	case model.WebsocketEventReactionRemoved:
 	case model.WebsocketEventPostDeleted:
-		a.postDeleted(ctx, ev)
-		return
+		return a.postDeleted(ev)
 	default:
-		return
+		return nil
 	}
 	raw, _ := ev.GetData()["reaction"].(string)
 	var r model.Reaction
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		a.log.Warn("websocket: unreadable reaction", "err", err)
-		return
+		return nil
 	}
 	if r.UserId == a.me.Id || r.UserId == "" || r.PostId == "" {
-		return
+		return nil
 	}
 	a.log.Debug("reaction", "post", r.PostId, "user", r.UserId, "emoji", r.EmojiName, "added", added)
 	rr := bot.Reaction{Post: r.PostId, User: userID(r.UserId), Emoji: emojiFromName(r.EmojiName)}
 	if u := a.cachedUser(r.UserId); u != nil {
 		rr.Name = u.Username
 	}
-	var err error
-	if added {
-		err = a.svc.ReactionAdded(ctx, rr)
-	} else {
-		err = a.svc.ReactionRemoved(ctx, rr)
-	}
-	if err != nil && ctx.Err() == nil {
-		a.log.Error("reaction", "post", r.PostId, "emoji", r.EmojiName, "added", added, "err", err)
-	}
+	return &handling{what: "reaction", post: r.PostId, do: func(ctx context.Context) error {
+		if added {
+			return a.svc.ReactionAdded(ctx, rr)
+		}
+		return a.svc.ReactionRemoved(ctx, rr)
+	}}
 }
 
 // postDeleted tells the core that one of the bot's posts was deleted
 // (Mattermost sends post_deleted once, for the post itself: a card's
 // replies go with it unannounced). The core posts it again if it still
 // matters; the bot's other posts it does not know change nothing.
-func (a *Adapter) postDeleted(ctx context.Context, ev *model.WebSocketEvent) {
+func (a *Adapter) postDeleted(ev *model.WebSocketEvent) *handling {
 	raw, _ := ev.GetData()["post"].(string)
 	var p model.Post
 	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Id == "" {
 		a.log.Warn("websocket: unreadable post_deleted event")
-		return
+		return nil
 	}
 	if p.UserId != a.me.Id {
-		return
+		return nil
 	}
 	a.mu.Lock()
 	delete(a.channelOf, p.Id)
 	a.mu.Unlock()
 	a.log.Info("a post of the bot was deleted", "post", p.Id)
-	if err := a.svc.PostGone(ctx, Platform, p.Id); err != nil && ctx.Err() == nil {
-		a.log.Error("post a deleted post again", "post", p.Id, "err", err)
-	}
+	return &handling{what: "post a deleted post again", post: p.Id, do: func(ctx context.Context) error {
+		return a.svc.PostGone(ctx, Platform, p.Id)
+	}}
 }
 
 // reconcile re-reads the reactions of every post the core watches and
@@ -255,7 +266,11 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			// One post the core could not take (a busy database) does not
 			// keep the others from being reconciled.
 			a.log.Warn("reconcile reactions", "post", ref, "err", err)
+			continue
 		}
+		// What the post shows now stands for the events of it still
+		// waiting: done after this, they would undo newer changes.
+		a.backlog.forget(ref)
 	}
 	return nil
 }
