@@ -37,8 +37,52 @@ type sendWithNonce struct {
 }
 
 // send posts one message in channel with nonce and returns its id.
+//
+// Discord dedups an enforced nonce by author in every channel: the message
+// it returns for a nonce may be another one than asked for, when the key
+// behind the nonce was used elsewhere too (a copy of the database run as a
+// second helpdesk on the same bot). That message is not adopted: the post
+// is made again under a nonce of the nonce and the channel, which a repeat
+// of this post (its answer lost) still finds, and at last without one.
 func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.MessageSend) (string, error) {
-	var id string
+	tries := []string{nonce}
+	if nonce != "" {
+		tries = append(tries, salted(nonce, channel), "")
+	}
+	for n, try := range tries {
+		msg, err := a.sendOnce(ctx, channel, try, m)
+		if err != nil {
+			return "", err
+		}
+		if try == "" || a.asked(msg, channel) {
+			return msg.ID, nil
+		}
+		// No secret in the log: channels and message ids only.
+		a.log.Warn("discord: the nonce of a post returned another message, which is not adopted (another helpdesk with the same keys on this bot?); posting again",
+			"channel", channel, "returned_channel", msg.ChannelID, "returned_message", msg.ID, "try", n+1)
+	}
+	return "", fmt.Errorf("discord: post in %s: every nonce returned another message", channel)
+}
+
+// asked reports whether msg, which Discord returned for a post in channel,
+// is such a post: in that channel, by the helpdesk's bot.
+func (a *Adapter) asked(msg *discordgo.Message, channel string) bool {
+	if msg.ChannelID != channel {
+		return false
+	}
+	// Before READY the bot's id is not known; the channel must do.
+	b, _ := a.ids()
+	return b == "" || msg.Author != nil && msg.Author.ID == b
+}
+
+// salted is a second nonce for a post whose first nonce was taken by
+// another message: the same for every try of the post, and another for
+// every channel.
+func salted(nonce, channel string) string { return nonceOf("s" + nonce + "/" + channel) }
+
+// sendOnce is one create message call, with nonce when it is not empty.
+func (a *Adapter) sendOnce(ctx context.Context, channel, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
+	var msg discordgo.Message
 	err := a.inThread(ctx, channel, func() error {
 		return a.call(ctx, "post", func(opts ...discordgo.RequestOption) error {
 			body, err := a.s.RequestWithBucketID("POST", discordgo.EndpointChannelMessages(channel),
@@ -47,15 +91,14 @@ func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.
 			if err != nil {
 				return err
 			}
-			var msg discordgo.Message
+			msg = discordgo.Message{}
 			if err := discordgo.Unmarshal(body, &msg); err != nil {
 				return fmt.Errorf("read the posted message: %w", err)
 			}
-			id = msg.ID
 			return nil
 		})
 	})
-	return id, err
+	return &msg, err
 }
 
 // nonce is Discord's nonce for part i of the message with key: "h" and 24
@@ -68,7 +111,12 @@ func nonce(key string, i int) string {
 	if key == "" {
 		return ""
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", key, i))
+	return nonceOf(fmt.Sprintf("%s\x00%d", key, i))
+}
+
+// nonceOf is "h" and 24 characters of a hash of s.
+func nonceOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return "h" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:24]
 }
 
@@ -236,8 +284,13 @@ func (a *Adapter) StartThread(ctx context.Context, cardRef string, name bot.Mess
 	whole := a.whole[cardRef]
 	delete(a.whole, cardRef)
 	a.mu.Unlock()
+	// The key names the database; the thread alone would not.
+	key := "t" + thread
+	if name.Key != "" {
+		key = name.Key + "/whole"
+	}
 	for i, part := range whole {
-		if _, err := a.send(ctx, thread, nonce("t"+thread, i), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(nil)}); err != nil {
+		if _, err := a.send(ctx, thread, nonce(key, i), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(nil)}); err != nil {
 			a.log.Warn("discord: post the whole text in the thread", "thread", thread, "err", err)
 			break
 		}

@@ -82,7 +82,7 @@ type Fake struct {
 	next       int64
 	channels   map[string]*Channel
 	messages   map[string]*Message
-	nonces     map[string]string
+	nonces     map[string]nonceUse // author + "/" + nonce → the message it made
 	members    map[string]*member
 	noDM       map[string]bool // users who closed their DMs
 	membersErr int             // status for listing members (403: no intent)
@@ -99,19 +99,41 @@ type Fake struct {
 
 	// gateway
 	gwMu       sync.Mutex
-	conn       *websocket.Conn
-	seq        int64
+	sessions   []*session // the open connections, in the order they came
+	nsessions  int
 	identifies int
 	resumes    int
-	ready      chan struct{} // a READY or RESUMED was sent
-	badToken   bool          // refuse Identify with 4004
-	refuseGW   bool          // refuse gateway connections (Discord is down)
-	refusals   int           // gateway connections refused
+	known      map[string]int // session id → the intents it identified with
+	ready      chan struct{}  // a READY or RESUMED was sent
+	badToken   bool           // refuse Identify with 4004
+	refuseGW   bool           // refuse gateway connections (Discord is down)
+	refusals   int            // gateway connections refused
 }
 
 type member struct {
 	ID, Name string
 	Roles    []string
+}
+
+// nonceUse is a message created with an enforced nonce, and when.
+type nonceUse struct {
+	id string
+	at time.Time
+}
+
+// NonceWindow is how long the fake remembers an enforced nonce. Discord
+// says "the past few minutes" (Create Message, enforce_nonce); tests run
+// well within it.
+const NonceWindow = 5 * time.Minute
+
+// session is one gateway connection: a bot may hold several (two
+// instances run with one token), and each gets every event its intents
+// ask for.
+type session struct {
+	conn    *websocket.Conn
+	id      string // session_id given in READY
+	seq     int64
+	intents int // from Identify; -1 until identified
 }
 
 // New starts a fake with an empty guild; it stops when t ends.
@@ -120,7 +142,7 @@ func New(t testing.TB) *Fake {
 		t: t, next: 10000,
 		channels:  map[string]*Channel{},
 		messages:  map[string]*Message{},
-		nonces:    map[string]string{},
+		nonces:    map[string]nonceUse{},
 		members:   map[string]*member{},
 		noDM:      map[string]bool{},
 		responses: map[string][]json.RawMessage{},
@@ -412,15 +434,27 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 		var enforce bool
 		_ = json.Unmarshal(in["nonce"], &nonce)
 		_ = json.Unmarshal(in["enforce_nonce"], &enforce)
-		if id, ok := f.nonces[c.ID+"/"+nonce]; ok && nonce != "" && enforce {
-			writeJSON(w, 200, f.messageJSON(f.messages[id]))
-			return
+		// Discord, Create Message (POST /channels/{id}/messages), on
+		// enforce_nonce: "the nonce will be checked for uniqueness in the
+		// past few minutes. If another message was created by the same
+		// author with the same nonce, that message will be returned and no
+		// new message will be created." The check is by author, not by
+		// channel: the message returned may be in another channel. Every
+		// request here is the bot's (one token), so the bot is the author.
+		// (What Discord does when that message was deleted since is not
+		// documented; the fake then creates a new one.)
+		key := Bot + "/" + nonce
+		if u, ok := f.nonces[key]; ok && nonce != "" && enforce && time.Since(u.at) < NonceWindow {
+			if m := f.messages[u.id]; m != nil {
+				writeJSON(w, 200, f.messageJSON(m))
+				return
+			}
 		}
 		m := &Message{ID: f.id(), Channel: c.ID}
 		f.fill(m, in)
 		f.messages[m.ID] = m
-		if nonce != "" {
-			f.nonces[c.ID+"/"+nonce] = m.ID
+		if nonce != "" && enforce {
+			f.nonces[key] = nonceUse{id: m.ID, at: time.Now()}
 		}
 		writeJSON(w, 200, f.messageJSON(m))
 	case len(seg) == 2 && seg[1] == "threads" && r.Method == "POST": // forum post
@@ -561,6 +595,43 @@ func (f *Fake) messageJSON(m *Message) map[string]any {
 
 // --- the gateway
 
+// Intents the fake's dispatches need (Gateway, "List of Intents").
+const (
+	intentGuilds                 = 1 << 0
+	intentGuildMessages          = 1 << 9
+	intentGuildMessageReactions  = 1 << 10
+	intentDirectMessages         = 1 << 12
+	intentDirectMessageReactions = 1 << 13
+)
+
+// intentOf is the intent a session must have identified with to receive
+// an event, 0 when it needs none (Gateway, "List of Intents"): reactions
+// need GUILD_MESSAGE_REACTIONS (DIRECT_MESSAGE_REACTIONS in a DM), message
+// events GUILD_MESSAGES (DIRECT_MESSAGES), thread and channel events
+// GUILDS; READY, RESUMED and INTERACTION_CREATE come to every session.
+func intentOf(typ string, d any) int {
+	dm := false
+	if m, ok := d.(map[string]any); ok {
+		_, guild := m["guild_id"]
+		dm = !guild
+	}
+	switch typ {
+	case "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE", "MESSAGE_REACTION_REMOVE_ALL", "MESSAGE_REACTION_REMOVE_EMOJI":
+		if dm {
+			return intentDirectMessageReactions
+		}
+		return intentGuildMessageReactions
+	case "MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK":
+		if dm {
+			return intentDirectMessages
+		}
+		return intentGuildMessages
+	case "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE":
+		return intentGuilds
+	}
+	return 0
+}
+
 func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{}
 	conn, err := up.Upgrade(w, r, nil)
@@ -577,8 +648,15 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		return
 	}
-	f.conn = conn
+	sess := &session{conn: conn, intents: -1}
+	f.sessions = append(f.sessions, sess)
 	f.gwMu.Unlock()
+	defer func() {
+		f.gwMu.Lock()
+		f.sessions = slices.DeleteFunc(f.sessions, func(s *session) bool { return s == sess })
+		f.gwMu.Unlock()
+		conn.Close()
+	}()
 	_ = f.write(conn, map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 1000}})
 	for {
 		_, data, err := conn.ReadMessage()
@@ -597,31 +675,44 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = f.write(conn, map[string]any{"op": 11})
 		case 2:
 			var id struct {
-				Token string `json:"token"`
+				Token   string `json:"token"`
+				Intents int    `json:"intents"`
 			}
 			_ = json.Unmarshal(msg.D, &id)
 			f.gwMu.Lock()
 			bad := f.badToken || id.Token != "Bot "+Token
 			f.identifies++
-			f.seq = 0
+			f.nsessions++
+			sess.id, sess.seq, sess.intents = fmt.Sprintf("sess-%d", f.nsessions), 0, id.Intents
+			if f.known == nil {
+				f.known = map[string]int{}
+			}
+			f.known[sess.id] = id.Intents
 			f.gwMu.Unlock()
 			if bad {
 				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
-				conn.Close()
 				return
 			}
-			f.dispatchOn(conn, "READY", map[string]any{
-				"v": 9, "session_id": "sess-1",
+			f.dispatchOn(sess, "READY", map[string]any{
+				"v": 9, "session_id": sess.id,
 				"user":        map[string]any{"id": Bot, "username": "helpdesk", "bot": true},
 				"application": map[string]any{"id": App},
 				"guilds":      []any{map[string]any{"id": Guild, "unavailable": true}},
 			})
 			f.ready <- struct{}{}
 		case 6:
+			// A resumed session keeps the intents it identified with.
+			var res struct {
+				SessionID string `json:"session_id"`
+				Seq       int64  `json:"seq"`
+			}
+			_ = json.Unmarshal(msg.D, &res)
 			f.gwMu.Lock()
 			f.resumes++
+			sess.id, sess.seq = res.SessionID, res.Seq
+			sess.intents = f.known[res.SessionID]
 			f.gwMu.Unlock()
-			f.dispatchOn(conn, "RESUMED", map[string]any{})
+			f.dispatchOn(sess, "RESUMED", map[string]any{})
 			f.ready <- struct{}{}
 		}
 	}
@@ -633,35 +724,41 @@ func (f *Fake) write(conn *websocket.Conn, v any) error {
 	return conn.WriteJSON(v)
 }
 
-func (f *Fake) dispatchOn(conn *websocket.Conn, typ string, d any) {
+func (f *Fake) dispatchOn(s *session, typ string, d any) {
 	f.gwMu.Lock()
 	defer f.gwMu.Unlock()
-	f.seq++
-	if err := conn.WriteJSON(map[string]any{"op": 0, "s": f.seq, "t": typ, "d": d}); err != nil {
+	s.seq++
+	if err := s.conn.WriteJSON(map[string]any{"op": 0, "s": s.seq, "t": typ, "d": d}); err != nil {
 		f.t.Logf("fake gateway: dispatch %s: %v", typ, err)
 	}
 }
 
-// Dispatch sends an event to the connected bot; false when none is.
+// Dispatch sends an event to every connected session whose intents ask
+// for it; false when none got it.
 func (f *Fake) Dispatch(typ string, d any) bool {
+	need := intentOf(typ, d)
 	f.gwMu.Lock()
-	conn := f.conn
-	f.gwMu.Unlock()
-	if conn == nil {
-		return false
+	var to []*session
+	for _, s := range f.sessions {
+		if s.intents >= 0 && s.intents&need == need {
+			to = append(to, s)
+		}
 	}
-	f.dispatchOn(conn, typ, d)
-	return true
+	f.gwMu.Unlock()
+	for _, s := range to {
+		f.dispatchOn(s, typ, d)
+	}
+	return len(to) > 0
 }
 
-// DropGateway closes the bot's connection abruptly.
+// DropGateway closes the bots' connections abruptly.
 func (f *Fake) DropGateway() {
 	f.gwMu.Lock()
 	defer f.gwMu.Unlock()
-	if f.conn != nil {
-		f.conn.Close()
-		f.conn = nil
+	for _, s := range f.sessions {
+		s.conn.Close()
 	}
+	f.sessions = nil
 }
 
 // RefuseGateway makes the gateway refuse (or again accept) connections,
