@@ -110,7 +110,11 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 	// work (reactions for one worker, interactions each in a goroutine).
 	s.SyncEvents = true
 	s.LogLevel = -1 // discordgo's own log would print URLs; the adapter logs what matters
-	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessageReactions |
+	// GUILDS brings THREAD_DELETE; GUILD_MESSAGES brings MESSAGE_DELETE and
+	// MESSAGE_DELETE_BULK (and every MESSAGE_CREATE, without content: the
+	// privileged MESSAGE_CONTENT intent is not asked for); the reaction
+	// intents bring votes, in the server and in DMs.
+	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentGuildMessageReactions |
 		discordgo.IntentDirectMessages | discordgo.IntentDirectMessageReactions
 	s.MaxRestRetries = 2
 	s.Client = &http.Client{Timeout: 20 * time.Second}
@@ -193,6 +197,26 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageReactionRemove) {
 			a.enqueue(ctx, gatewayEvent{remove: e})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageDelete) {
+			if e.Message != nil && a.ourGuild(e.GuildID) {
+				a.enqueue(ctx, gatewayEvent{gone: []string{ref(e.ChannelID, e.ID)}})
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageDeleteBulk) {
+			if !a.ourGuild(e.GuildID) || len(e.Messages) == 0 {
+				return
+			}
+			refs := make([]string, len(e.Messages))
+			for i, id := range e.Messages {
+				refs[i] = ref(e.ChannelID, id)
+			}
+			a.enqueue(ctx, gatewayEvent{gone: refs})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.ThreadDelete) {
+			if e.Channel != nil && e.ID != "" && a.ourGuild(e.GuildID) {
+				a.enqueue(ctx, gatewayEvent{thread: e.ID})
+			}
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) {
 			// Each interaction in its own goroutine: one slow answer

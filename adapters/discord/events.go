@@ -17,6 +17,8 @@ type gatewayEvent struct {
 	add       *discordgo.MessageReactionAdd
 	remove    *discordgo.MessageReactionRemove
 	reconnect bool
+	gone      []string // messages deleted ("CHANNEL/MESSAGE")
+	thread    string   // a thread (or forum post) deleted
 }
 
 // work applies gateway events one at a time, in the order the gateway sent
@@ -35,6 +37,10 @@ func (a *Adapter) work(ctx context.Context) {
 				a.reactionRemoved(ctx, e.remove)
 			case e.reconnect:
 				a.reconnected(ctx)
+			case e.gone != nil:
+				a.postsGone(ctx, e.gone)
+			case e.thread != "":
+				a.threadGone(ctx, e.thread)
 			}
 		}
 	}
@@ -282,4 +288,37 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
 		}
 	}
 	return a.svc.Reconcile(ctx, Platform, held)
+}
+
+// postsGone tells the core of messages deleted on Discord (MESSAGE_DELETE,
+// MESSAGE_DELETE_BULK): a post of the helpdesk that still matters is
+// posted again at once, with the votes it held. Messages that are not the
+// helpdesk's are unknown to the core, which ignores them.
+func (a *Adapter) postsGone(ctx context.Context, refs []string) {
+	for _, r := range refs {
+		if err := a.svc.PostGone(ctx, Platform, r); err != nil && ctx.Err() == nil {
+			a.log.Error("discord: a deleted message", "post", r, "err", err)
+		}
+	}
+}
+
+// threadGone tells the core of a thread deleted on Discord (THREAD_DELETE;
+// Discord sends nothing for the messages in it). In a forum the post is
+// the case's card, its starter message has the thread's id, and it went
+// with the thread: the card goes first, so that the case's thread is then
+// started on the card posted again. Then the thread, by its reference,
+// and the posts in it whose reactions still matter (vote and routing
+// messages).
+func (a *Adapter) threadGone(ctx context.Context, thread string) {
+	refs := []string{ref(thread, thread), thread}
+	watched, err := a.svc.Watched(ctx, Platform)
+	if err != nil {
+		a.log.Error("discord: list watched posts", "err", err)
+	}
+	for _, r := range watched {
+		if ch, _, ok := cutRef(r); ok && ch == thread && r != ref(thread, thread) {
+			refs = append(refs, r)
+		}
+	}
+	a.postsGone(ctx, refs)
 }

@@ -262,14 +262,15 @@ func TestCardDeletedByHand(t *testing.T) {
 	card := h.request(rita, "Fragile")
 	h.vote(card, "✅", ana, bo)
 	h.eventually("two votes", func() bool { return strings.Contains(h.cardText(card), h.tally(2, 0, 0, 2, 5)) })
-	f.DeleteMessage(card) // by a moderator; the thread stays
-	// chen's vote was on its way: it decides, and the card's edit finds
-	// the card gone.
+	// chen's vote is on its way as a moderator deletes the card (the
+	// thread stays): the gateway sends the vote, then the delete. The vote
+	// decides; the card is posted again as it stands.
 	f.Dispatch("MESSAGE_REACTION_ADD", map[string]any{
 		"user_id": chen, "channel_id": committeeCh, "message_id": card, "guild_id": discordtest.Guild,
 		"emoji":  map[string]any{"id": nil, "name": "✅"},
 		"member": map[string]any{"user": map[string]any{"id": chen, "username": "chen"}, "roles": []string{roleCommittee}},
 	})
+	f.DeleteMessage(committeeCh, card)
 	h.eventually("the card posted again, as it stands", func() bool {
 		for _, m := range f.MessagesIn(committeeCh) {
 			if _, d := m.Embed(); m.ID != card && strings.Contains(d, h.en(bot.T("stage.routing"))) {
@@ -360,7 +361,7 @@ func TestThreadDeletedByHand(t *testing.T) {
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Lost thread")
-	f.DeleteChannel(card) // the thread started on the card has its id
+	f.DeleteThread(card) // the thread started on the card has its id
 	_, tok := f.Command(ana, lobbyCh, "ask", "case", 1, "question", "Which years?")
 	h.reply(tok)
 	h.eventually("the question in a new thread on the card", func() bool {
@@ -569,7 +570,7 @@ func TestCardDeletedWhileAway(t *testing.T) {
 	h.vote(card, "✅", ana, bo)
 	h.eventually("two votes", func() bool { return strings.Contains(h.cardText(card), h.tally(2, 0, 0, 2, 5)) })
 	f.DropGateway()
-	f.DeleteMessage(card) // while the bot is away
+	f.DeleteMessage(committeeCh, card) // while the bot is away
 	f.WaitReady(t)
 	// The reconnect finds the card gone: it is posted again with the two
 	// votes it had, and a third vote on the new card decides.

@@ -1040,18 +1040,81 @@ func (f *Fake) RefuseMemberList(status int) {
 	f.membersErr = status
 }
 
-// DeleteMessage deletes a message as a moderator would.
-func (f *Fake) DeleteMessage(id string) {
+// DeleteMessage deletes a message of channel as a moderator would, and
+// tells the bots: MESSAGE_DELETE {id, channel_id, guild_id} (Gateway
+// Events, "Message Delete"; GUILD_MESSAGES intent, DIRECT_MESSAGES in a
+// DM). The message then answers 404 Unknown Message (10008) to GET, PATCH
+// and its reactions, as Discord does for a deleted message.
+func (f *Fake) DeleteMessage(channel, id string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.messages, id)
+	d, ok := f.deleteLocked(channel, id)
+	f.mu.Unlock()
+	if !ok {
+		f.t.Errorf("fake discord: delete unknown message %s/%s", channel, id)
+		return
+	}
+	d["id"] = id
+	f.Dispatch("MESSAGE_DELETE", d)
 }
 
-// DeleteChannel deletes a channel (a thread) as a moderator would.
-func (f *Fake) DeleteChannel(id string) {
+// DeleteMessages deletes messages of one channel at once, as a bulk delete
+// does, and tells the bots: one MESSAGE_DELETE_BULK {ids, channel_id,
+// guild_id} (Gateway Events, "Message Delete Bulk"; GUILD_MESSAGES).
+func (f *Fake) DeleteMessages(channel string, ids ...string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	var d map[string]any
+	for _, id := range ids {
+		var ok bool
+		if d, ok = f.deleteLocked(channel, id); !ok {
+			f.mu.Unlock()
+			f.t.Errorf("fake discord: delete unknown message %s/%s", channel, id)
+			return
+		}
+	}
+	f.mu.Unlock()
+	d["ids"] = ids
+	f.Dispatch("MESSAGE_DELETE_BULK", d)
+}
+
+// deleteLocked deletes a message and returns the event fields it shares
+// with others.
+func (f *Fake) deleteLocked(channel, id string) (map[string]any, bool) {
+	m, ok := f.messages[id]
+	if !ok || m.Channel != channel {
+		return nil, false
+	}
+	delete(f.messages, id)
+	d := map[string]any{"channel_id": channel}
+	if c := f.channels[channel]; c == nil || c.DMUser == "" {
+		d["guild_id"] = Guild
+	}
+	return d, true
+}
+
+// DeleteThread deletes a thread (or forum post) as a moderator would, with
+// every message in it (a forum post's starter message is in it; the
+// message a thread was started from is in the parent channel and stays),
+// and tells the bots: THREAD_DELETE {id, guild_id, parent_id, type}
+// (Gateway Events, "Thread Delete": "a subset of the channel object"; the
+// GUILDS intent), and nothing for the messages. The thread then answers
+// 404 Unknown Channel (10003) on every route.
+func (f *Fake) DeleteThread(id string) {
+	f.mu.Lock()
+	c, ok := f.channels[id]
+	if !ok || c.Parent == "" {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: delete unknown thread %s", id)
+		return
+	}
 	delete(f.channels, id)
+	for mid, m := range f.messages {
+		if m.Channel == id {
+			delete(f.messages, mid)
+		}
+	}
+	d := map[string]any{"id": id, "guild_id": Guild, "parent_id": c.Parent, "type": c.Type}
+	f.mu.Unlock()
+	f.Dispatch("THREAD_DELETE", d)
 }
 
 // Resumes is how often the bot resumed its gateway session.
