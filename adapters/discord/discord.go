@@ -83,11 +83,9 @@ type Adapter struct {
 	stopped bool // Run no longer waits for interactions
 	botID   string
 	appID   string
-	known   map[string]bool   // users whose roles the core has been told
-	keys    map[string]string // message keys posted by this process → refs
-	// forum posts whose outcome is unknown (a 5xx or a lost answer)
-	uncertain map[string]bool
-	whole     map[string][]string
+	known   map[string]bool     // users whose roles the core has been told
+	keys    map[string]string   // message keys posted by this process → refs
+	whole   map[string][]string // refs of shortened cards → their whole text
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)
@@ -126,16 +124,15 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
-		cfg:       cfg,
-		svc:       svc,
-		cat:       cfg.Catalog,
-		log:       cfg.Logger,
-		s:         s,
-		queue:     make(chan gatewayEvent, 4096),
-		known:     map[string]bool{},
-		keys:      map[string]string{},
-		uncertain: map[string]bool{},
-		whole:     map[string][]string{},
+		cfg:   cfg,
+		svc:   svc,
+		cat:   cfg.Catalog,
+		log:   cfg.Logger,
+		s:     s,
+		queue: make(chan gatewayEvent, 4096),
+		known: map[string]bool{},
+		keys:  map[string]string{},
+		whole: map[string][]string{},
 	}, nil
 }
 

@@ -609,3 +609,35 @@ func TestTheCaseOptionIsKeptApartFromTheText(t *testing.T) {
 		t.Fatalf("commandLine = %q, %d; want the case apart from the rating", line, caseID)
 	}
 }
+
+// The helpdesk is killed while a forum post is being made: Discord made
+// the post, but the connection dropped before the answer, and the process
+// that knew it tried is gone. The helpdesk started again on the same
+// database finds the post by the marker in its card: one post.
+func TestForumPostSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	f.DropResponses("POST", "/channels/110/threads", 1)
+	h := newForumHarness(t, f)
+	id, _ := f.Command(rita, lobbyCh, "request", "type", "media-upload")
+	h.response(id)
+	_, token := f.Submit(rita, lobbyCh, "en-US", "helpdesk:request:media-upload", map[string]string{"title": "Crash", "description": "Once."})
+	h.reply(token)
+	h.eventually("the post made, its answer lost", func() bool { return len(f.ChannelsUnder("110")) == 1 })
+	h.stop() // before the outbox tries again (a second later)
+	if n := len(f.Calls("POST", "/channels/110/threads")); n != 1 {
+		t.Fatalf("%d tries before the restart, want 1", n)
+	}
+	h.start()
+	h.eventually("the post with its reactions", func() bool {
+		for _, c := range f.ChannelsUnder("110") {
+			if len(f.Message(c.ID).Reactions) == 3 {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(f.ChannelsUnder("110")); n != 1 {
+		t.Errorf("%d forum posts for one case", n)
+	}
+}

@@ -48,6 +48,7 @@ type Channel struct {
 	Name     string
 	Members  []string
 	DMUser   string
+	Owner    string // who created a thread (the bot, for its own)
 }
 
 // Message is a message as the bot posted and edited it, with the reactions
@@ -88,6 +89,7 @@ type Fake struct {
 	membersErr int             // status for listing members (403: no intent)
 	fails      []*failRule
 	lost       []*failRule
+	dropped    []*failRule
 	slow       []*failRule                  // requests answered only after a delay
 	responses  map[string][]json.RawMessage // interaction id → callbacks
 	acked      map[string]time.Time         // interaction id → first callback
@@ -207,7 +209,19 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		if !f.delay(r) {
 			return
 		}
-		if f.takeLost(r.Method, r.URL.Path) {
+		if f.take(&f.dropped, r.Method, r.URL.Path) {
+			// Done, but the connection drops before the answer: the
+			// client sees no status at all.
+			f.handle(httptest.NewRecorder(), r)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		if f.take(&f.lost, r.Method, r.URL.Path) {
 			// Done, but the answer is lost on the way: a 502.
 			f.handle(httptest.NewRecorder(), r)
 			w.WriteHeader(http.StatusBadGateway)
@@ -255,10 +269,20 @@ func (f *Fake) delay(r *http.Request) bool {
 	}
 }
 
-func (f *Fake) takeLost(method, path string) bool {
+// DropResponses makes the next n requests matching method and path (a
+// suffix) take effect, then drop the connection without an answer: the
+// bot cannot know whether the request was done.
+func (f *Fake) DropResponses(method, path string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, l := range f.lost {
+	f.dropped = append(f.dropped, &failRule{method: method, path: path, n: n})
+}
+
+// take consumes one use of the first rule of rules matching the request.
+func (f *Fake) take(rules *[]*failRule, method, path string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range *rules {
 		if l.n > 0 && l.method == method && strings.HasSuffix(path, l.path) {
 			l.n--
 			return true
@@ -340,11 +364,20 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, out)
 	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "threads" && seg[3] == "active":
-		threads := []any{}
+		// List Active Guild Threads: "all active threads in the guild,
+		// including public and private threads. Threads are ordered by
+		// their id, in descending order." Channel objects, without their
+		// messages.
+		var active []*Channel
 		for _, c := range f.channels {
 			if c.Parent != "" && !c.Archived {
-				threads = append(threads, f.channelJSON(c))
+				active = append(active, c)
 			}
+		}
+		sort.Slice(active, func(i, j int) bool { return less(active[j].ID, active[i].ID) })
+		threads := []any{}
+		for _, c := range active {
+			threads = append(threads, f.channelJSON(c))
 		}
 		writeJSON(w, 200, map[string]any{"threads": threads, "members": []any{}})
 	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "members":
@@ -458,16 +491,22 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 		}
 		writeJSON(w, 200, f.messageJSON(m))
 	case len(seg) == 2 && seg[1] == "threads" && r.Method == "POST": // forum post
+		// Start Thread in Forum or Media Channel: a thread and its
+		// starter message (with the thread's id), "Returns a channel, on
+		// success, with a nested message object". Its message params take
+		// no nonce: a repeat makes a second post.
 		var name string
 		_ = json.Unmarshal(in["name"], &name)
-		th := &Channel{ID: f.id(), Type: 11, Parent: c.ID, Name: name}
+		th := &Channel{ID: f.id(), Type: 11, Parent: c.ID, Name: name, Owner: Bot}
 		f.channels[th.ID] = th
 		var msg map[string]json.RawMessage
 		_ = json.Unmarshal(in["message"], &msg)
 		m := &Message{ID: th.ID, Channel: th.ID}
 		f.fill(m, msg)
 		f.messages[m.ID] = m
-		writeJSON(w, 201, f.channelJSON(th))
+		out := f.channelJSON(th)
+		out["message"] = f.messageJSON(m)
+		writeJSON(w, 201, out)
 	case len(seg) == 2 && seg[1] == "thread-members":
 		writeJSON(w, 200, []any{})
 	case len(seg) == 3 && seg[1] == "thread-members" && r.Method == "PUT":
@@ -509,7 +548,7 @@ func (f *Fake) messageRoute(w http.ResponseWriter, r *http.Request, c *Channel, 
 		}
 		var name string
 		_ = json.Unmarshal(in["name"], &name)
-		th := &Channel{ID: m.ID, Type: 11, Parent: c.ID, Name: name}
+		th := &Channel{ID: m.ID, Type: 11, Parent: c.ID, Name: name, Owner: Bot}
 		f.channels[th.ID] = th
 		writeJSON(w, 201, f.channelJSON(th))
 	case len(seg) == 3 && seg[0] == "reactions" && seg[2] == "@me" && r.Method == "PUT":
@@ -567,6 +606,7 @@ func (f *Fake) channelJSON(c *Channel) map[string]any {
 	out := map[string]any{"id": c.ID, "type": c.Type, "guild_id": Guild, "name": c.Name}
 	if c.Parent != "" {
 		out["parent_id"] = c.Parent
+		out["owner_id"] = c.Owner
 		out["thread_metadata"] = map[string]any{"archived": c.Archived, "auto_archive_duration": 10080}
 	}
 	return out
