@@ -5,9 +5,10 @@
 //
 // Everything a handler needs is in the interaction (custom ids name the
 // form and the request type) or in the database: a modal opened before a
-// restart is handled after it. Reaction events are applied in gateway
-// order by one goroutine; after every (re)connect the reactions of every
-// post that still matters are read again and reconciled.
+// restart is handled after it. Reaction and delete events are applied in
+// gateway order by one goroutine; after every (re)connect the reactions of
+// every post that still matters are read again and reconciled beside it,
+// without holding up live events.
 package discord
 
 import (
@@ -79,6 +80,11 @@ type Adapter struct {
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
 	inflight sync.WaitGroup    // interactions being answered
 
+	// The reconcile under way (the worker's only), and every one started.
+	recCancel  context.CancelFunc
+	recDone    chan struct{}
+	reconciles sync.WaitGroup
+
 	mu      sync.Mutex
 	stopped bool // Run no longer waits for interactions
 	botID   string
@@ -86,6 +92,7 @@ type Adapter struct {
 	known   map[string]bool     // users whose roles the core has been told
 	keys    map[string]string   // message keys posted by this process → refs
 	whole   map[string][]string // refs of shortened cards → their whole text
+	live    map[string]uint64   // while a reconcile runs: live reaction events by post
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)
@@ -277,6 +284,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.s.Unlock()
 	err := a.s.Close()
 	<-done
+	a.reconciles.Wait()
 	<-registered
 	// No interaction starts once Run has stopped waiting for them.
 	a.mu.Lock()

@@ -90,6 +90,9 @@ type Fake struct {
 	fails      []*failRule
 	lost       []*failRule
 	dropped    []*failRule
+	holds      []*hold
+	buckets    map[string]*bucket // rate limit buckets: route and major parameter
+	limited    int
 	slow       []*failRule                  // requests answered only after a delay
 	responses  map[string][]json.RawMessage // interaction id → callbacks
 	acked      map[string]time.Time         // interaction id → first callback
@@ -116,6 +119,25 @@ type member struct {
 	ID, Name string
 	Roles    []string
 }
+
+// hold is a rule for requests whose answer is held back until released.
+type hold struct {
+	method, path string // path substring
+	released     chan struct{}
+}
+
+// bucket is one rate limit bucket: so many requests a window.
+type bucket struct {
+	used  int
+	reset time.Time
+}
+
+// ReactionReadsPerSecond is the fake's limit on reading a channel's
+// reaction lists. Discord limits each route per major parameter (the
+// channel) and tells the limit in headers rather than documenting it
+// (Rate Limits: "Per-Route Rate Limits", "Header Format", "Exceeding A
+// Rate Limit"); reaction user lists allow about five a second.
+const ReactionReadsPerSecond = 5
 
 // nonceUse is a message created with an enforced nonce, and when.
 type nonceUse struct {
@@ -209,6 +231,27 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		if !f.delay(r) {
 			return
 		}
+		if released := f.heldFor(r); released != nil {
+			// Done now, the answer computed now; its status and headers
+			// go at once, its body only once released: an answer slow on
+			// its way back, which the bot reads after what happened since.
+			rec := httptest.NewRecorder()
+			f.handle(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			select {
+			case <-released:
+			case <-r.Context().Done():
+				return
+			}
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
 		if f.take(&f.dropped, r.Method, r.URL.Path) {
 			// Done, but the connection drops before the answer: the
 			// client sees no status at all.
@@ -267,6 +310,39 @@ func (f *Fake) delay(r *http.Request) bool {
 	case <-r.Context().Done():
 		return false
 	}
+}
+
+// Hold holds back the answers to requests matching method and path (a
+// substring) until release is called: each is done when it arrives, and
+// its answer (status, headers and body as they were then) reaches the bot
+// only after release, the headers at once, the body then.
+func (f *Fake) Hold(method, path string) (release func()) {
+	h := &hold{method: method, path: path, released: make(chan struct{})}
+	f.mu.Lock()
+	f.holds = append(f.holds, h)
+	f.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.holds = slices.DeleteFunc(f.holds, func(x *hold) bool { return x == h })
+			f.mu.Unlock()
+			close(h.released)
+		})
+	}
+	f.t.Cleanup(release)
+	return release
+}
+
+func (f *Fake) heldFor(r *http.Request) chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, h := range f.holds {
+		if h.method == r.Method && strings.Contains(r.URL.Path, h.path) {
+			return h.released
+		}
+	}
+	return nil
 }
 
 // DropResponses makes the next n requests matching method and path (a
@@ -331,6 +407,9 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seg := strings.Split(strings.Trim(unescaped, "/"), "/")
+	if !f.rateLimit(w, r.Method, seg) {
+		return
+	}
 	var in map[string]json.RawMessage
 	_ = json.Unmarshal(body, &in)
 	switch {
@@ -423,6 +502,55 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("fake discord: no route for %s %s", r.Method, unescaped)
 		apiErr(w, 404, 0, "404: Not Found")
 	}
+}
+
+// rateLimit counts a request against its bucket and sets Discord's rate
+// limit headers; over the limit it answers 429 and reports false. Only
+// reading reaction lists (GET /channels/{channel}/messages/{message}/
+// reactions/{emoji}) is limited, per channel, as Discord does per route and
+// major parameter. Discord: every answer carries X-RateLimit-Limit,
+// -Remaining, -Reset (epoch seconds), -Reset-After (seconds) and -Bucket;
+// a 429 carries Retry-After (seconds) and X-RateLimit-Scope, and its body
+// {"message", "retry_after" (seconds, a float), "global"}.
+func (f *Fake) rateLimit(w http.ResponseWriter, method string, seg []string) bool {
+	if method != "GET" || len(seg) != 6 || seg[0] != "channels" || seg[2] != "messages" || seg[4] != "reactions" {
+		return true
+	}
+	key := "reactions/" + seg[1]
+	if f.buckets == nil {
+		f.buckets = map[string]*bucket{}
+	}
+	b := f.buckets[key]
+	now := time.Now()
+	if b == nil || !now.Before(b.reset) {
+		b = &bucket{reset: now.Add(time.Second)}
+		f.buckets[key] = b
+	}
+	after := b.reset.Sub(now).Seconds()
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(ReactionReadsPerSecond))
+	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(b.reset.UnixMilli())/1000, 'f', 3, 64))
+	h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
+	h.Set("X-RateLimit-Bucket", "fake-"+key)
+	if b.used >= ReactionReadsPerSecond {
+		f.limited++
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Scope", "user")
+		h.Set("Retry-After", strconv.Itoa(int(after)+1))
+		writeJSON(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": after, "global": false})
+		return false
+	}
+	b.used++
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(ReactionReadsPerSecond-b.used))
+	return true
+}
+
+// RateLimited is how many requests the fake answered 429 for its own
+// rate limits (not for Fail).
+func (f *Fake) RateLimited() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limited
 }
 
 // less orders snowflakes.
@@ -617,17 +745,21 @@ func (f *Fake) messageJSON(m *Message) map[string]any {
 	if m.Embeds != nil {
 		out["embeds"] = m.Embeds
 	}
+	// Discord's reaction object: count (the bot's own included), me
+	// (whether the bot holds it), emoji.
 	counts := map[string]int{}
+	me := map[string]bool{}
 	var order []string
 	for _, r := range m.Reactions {
 		if counts[r.Emoji] == 0 {
 			order = append(order, r.Emoji)
 		}
 		counts[r.Emoji]++
+		me[r.Emoji] = me[r.Emoji] || r.User == Bot
 	}
 	var rs []any
 	for _, e := range order {
-		rs = append(rs, map[string]any{"count": counts[e], "emoji": map[string]any{"id": nil, "name": e}})
+		rs = append(rs, map[string]any{"count": counts[e], "me": me[e], "emoji": map[string]any{"id": nil, "name": e}})
 	}
 	out["reactions"] = rs
 	return out
