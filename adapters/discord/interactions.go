@@ -226,10 +226,10 @@ func (a *Adapter) replyText(m *bot.Message) []string {
 		lines = append(lines, "**"+a.cat.Text(m.Lang, m.Title, st)+"**")
 	}
 	for _, l := range m.Lines {
-		lines = append(lines, a.cat.Text(m.Lang, l, st))
+		lines = append(lines, links(a.cat.Text(m.Lang, l, st)))
 	}
 	for _, f := range m.Fields {
-		lines = append(lines, a.cat.Text(m.Lang, f.Label, st)+": "+a.cat.Text(m.Lang, f.Value, st))
+		lines = append(lines, a.cat.Text(m.Lang, f.Label, st)+": "+links(a.cat.Text(m.Lang, f.Value, st)))
 	}
 	text := strings.Join(lines, "\n")
 	if strings.TrimSpace(text) == "" {
