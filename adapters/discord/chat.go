@@ -37,8 +37,52 @@ type sendWithNonce struct {
 }
 
 // send posts one message in channel with nonce and returns its id.
+//
+// Discord dedups an enforced nonce by author in every channel: the message
+// it returns for a nonce may be another one than asked for, when the key
+// behind the nonce was used elsewhere too (a copy of the database run as a
+// second helpdesk on the same bot). That message is not adopted: the post
+// is made again under a nonce of the nonce and the channel, which a repeat
+// of this post (its answer lost) still finds, and at last without one.
 func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.MessageSend) (string, error) {
-	var id string
+	tries := []string{nonce}
+	if nonce != "" {
+		tries = append(tries, salted(nonce, channel), "")
+	}
+	for n, try := range tries {
+		msg, err := a.sendOnce(ctx, channel, try, m)
+		if err != nil {
+			return "", err
+		}
+		if try == "" || a.asked(msg, channel) {
+			return msg.ID, nil
+		}
+		// No secret in the log: channels and message ids only.
+		a.log.Warn("discord: the nonce of a post returned another message, which is not adopted (another helpdesk with the same keys on this bot?); posting again",
+			"channel", channel, "returned_channel", msg.ChannelID, "returned_message", msg.ID, "try", n+1)
+	}
+	return "", fmt.Errorf("discord: post in %s: every nonce returned another message", channel)
+}
+
+// asked reports whether msg, which Discord returned for a post in channel,
+// is such a post: in that channel, by the helpdesk's bot.
+func (a *Adapter) asked(msg *discordgo.Message, channel string) bool {
+	if msg.ChannelID != channel {
+		return false
+	}
+	// Before READY the bot's id is not known; the channel must do.
+	b, _ := a.ids()
+	return b == "" || msg.Author != nil && msg.Author.ID == b
+}
+
+// salted is a second nonce for a post whose first nonce was taken by
+// another message: the same for every try of the post, and another for
+// every channel.
+func salted(nonce, channel string) string { return nonceOf("s" + nonce + "/" + channel) }
+
+// sendOnce is one create message call, with nonce when it is not empty.
+func (a *Adapter) sendOnce(ctx context.Context, channel, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
+	var msg discordgo.Message
 	err := a.inThread(ctx, channel, func() error {
 		return a.call(ctx, "post", func(opts ...discordgo.RequestOption) error {
 			body, err := a.s.RequestWithBucketID("POST", discordgo.EndpointChannelMessages(channel),
@@ -47,15 +91,14 @@ func (a *Adapter) send(ctx context.Context, channel, nonce string, m *discordgo.
 			if err != nil {
 				return err
 			}
-			var msg discordgo.Message
+			msg = discordgo.Message{}
 			if err := discordgo.Unmarshal(body, &msg); err != nil {
 				return fmt.Errorf("read the posted message: %w", err)
 			}
-			id = msg.ID
 			return nil
 		})
 	})
-	return id, err
+	return &msg, err
 }
 
 // nonce is Discord's nonce for part i of the message with key: "h" and 24
@@ -68,15 +111,20 @@ func nonce(key string, i int) string {
 	if key == "" {
 		return ""
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", key, i))
+	return nonceOf(fmt.Sprintf("%s\x00%d", key, i))
+}
+
+// nonceOf is "h" and 24 characters of a hash of s.
+func nonceOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return "h" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:24]
 }
 
 // Post places m: a card (title or fields) as an embed, anything else as
 // text, split into several messages beyond 2000 characters. It returns
 // "CHANNEL/MESSAGE" of the first. A repeat of a key returns the first
-// post's reference (Discord's enforced nonce; a forum post is remembered by
-// this process). Errors: bot.ErrGone for a channel that is gone or not
+// post's reference (Discord's enforced nonce; a forum post is found by the
+// marker in its card). Errors: bot.ErrGone for a channel that is gone or not
 // configured, bot.ErrForbidden, bot.ErrUnreachable for a refused DM.
 func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string, error) {
 	a.mu.Lock()
@@ -139,7 +187,6 @@ func (a *Adapter) remember(key, out string, r rendered) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if key != "" {
-		delete(a.uncertain, key)
 		if len(a.keys) >= maxKeys {
 			// A repeat comes within minutes of its first try; Discord's
 			// nonce covers the rest.
@@ -154,35 +201,34 @@ func (a *Adapter) remember(key, out string, r rendered) {
 
 // forumPost opens a post in the committee's forum channel: its starter
 // message is the card, its thread the case's thread (same id).
+//
+// A forum post takes no nonce (Start Thread in Forum Channel has none), so
+// a try whose outcome is unknown (its answer lost, the helpdesk killed
+// meanwhile) may have made the post, and nothing in this process may
+// remember it. The card's embed therefore carries a marker, the key's
+// nonce in its link; before creating, the adapter looks for a post of the
+// same name among the guild's active threads whose starter message holds
+// the marker, and takes it.
 func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (string, error) {
 	name := cut(a.say(m.Lang, m.Title), maxThreadName)
 	if strings.TrimSpace(name) == "" {
 		name = "helpdesk"
 	}
-	// A forum post takes no nonce: a try whose outcome is unknown (its
-	// answer lost) may have made the post. Before trying again, look for
-	// it among the forum's active posts, by its name (which holds the
-	// case's number).
-	a.mu.Lock()
-	uncertain := a.uncertain[m.Key]
-	a.mu.Unlock()
-	if uncertain && m.Key != "" {
-		var list *discordgo.ThreadsList
-		err := a.call(ctx, "list active threads", func(opts ...discordgo.RequestOption) error {
-			var err error
-			list, err = a.s.GuildThreadsActive(a.cfg.GuildID, opts...)
-			return err
-		})
+	marker := ""
+	if m.Key != "" && len(r.first.Embeds) > 0 {
+		marker = nonce(m.Key, 0)
+		found, err := a.findForumPost(ctx, name, marker)
 		if err != nil {
 			return "", err
 		}
-		for _, th := range list.Threads {
-			if th.ParentID == a.cfg.CommitteeChannel && th.Name == name {
-				out := ref(th.ID, th.ID)
-				a.remember(m.Key, out, r)
-				return out, nil
-			}
+		if found != "" {
+			out := ref(found, found)
+			a.remember(m.Key, out, r)
+			return out, nil
 		}
+		e := *r.first.Embeds[0]
+		e.URL = a.forumLink(marker)
+		r.first.Embeds = append([]*discordgo.MessageEmbed{&e}, r.first.Embeds[1:]...)
 	}
 	var th *discordgo.Channel
 	err := a.call(ctx, "forum post", func(opts ...discordgo.RequestOption) error {
@@ -192,17 +238,56 @@ func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (str
 		return err
 	})
 	if err != nil {
-		var ae *apiError
-		if m.Key != "" && (!errors.As(err, &ae) || ae.status >= 500) {
-			a.mu.Lock()
-			a.uncertain[m.Key] = true
-			a.mu.Unlock()
-		}
 		return "", err
 	}
 	out := ref(th.ID, th.ID)
 	a.remember(m.Key, out, r)
 	return out, nil
+}
+
+// forumLink is the link of a forum card's title: the forum, and the
+// marker that finds the post again.
+func (a *Adapter) forumLink(marker string) string {
+	return "https://discord.com/channels/" + a.cfg.GuildID + "/" + a.cfg.CommitteeChannel + "?helpdesk=" + marker
+}
+
+// findForumPost looks for the forum post a lost try made: an active thread
+// of the forum, of the bot, named name, whose starter message's embed
+// links with marker. It returns the thread's id, "" when there is none.
+func (a *Adapter) findForumPost(ctx context.Context, name, marker string) (string, error) {
+	var list *discordgo.ThreadsList
+	err := a.call(ctx, "list active threads", func(opts ...discordgo.RequestOption) error {
+		var err error
+		list, err = a.s.GuildThreadsActive(a.cfg.GuildID, opts...)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	botID, _ := a.ids()
+	for _, th := range list.Threads {
+		if th.ParentID != a.cfg.CommitteeChannel || th.Name != name || botID != "" && th.OwnerID != "" && th.OwnerID != botID {
+			continue
+		}
+		var starter *discordgo.Message
+		err := a.call(ctx, "read forum post", func(opts ...discordgo.RequestOption) error {
+			var err error
+			starter, err = a.s.ChannelMessage(th.ID, th.ID, opts...)
+			return err
+		})
+		if errors.Is(err, bot.ErrGone) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, e := range starter.Embeds {
+			if e != nil && strings.Contains(e.URL, "helpdesk="+marker) {
+				return th.ID, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // StartThread opens the case's public thread on the card (in a forum the
@@ -236,8 +321,13 @@ func (a *Adapter) StartThread(ctx context.Context, cardRef string, name bot.Mess
 	whole := a.whole[cardRef]
 	delete(a.whole, cardRef)
 	a.mu.Unlock()
+	// The key names the database; the thread alone would not.
+	key := "t" + thread
+	if name.Key != "" {
+		key = name.Key + "/whole"
+	}
 	for i, part := range whole {
-		if _, err := a.send(ctx, thread, nonce("t"+thread, i), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(nil)}); err != nil {
+		if _, err := a.send(ctx, thread, nonce(key, i), &discordgo.MessageSend{Content: part, AllowedMentions: allowed(nil)}); err != nil {
 			a.log.Warn("discord: post the whole text in the thread", "thread", thread, "err", err)
 			break
 		}
@@ -259,6 +349,13 @@ func (a *Adapter) Edit(ctx context.Context, postRef string, m bot.Message) error
 	embeds := r.first.Embeds
 	if embeds == nil {
 		embeds = []*discordgo.MessageEmbed{}
+	}
+	if ch == msg && len(embeds) > 0 {
+		// A forum card's title links as it did when posted (with the
+		// marker that found it), now to the post itself.
+		e := *embeds[0]
+		e.URL = "https://discord.com/channels/" + a.cfg.GuildID + "/" + ch
+		embeds = append([]*discordgo.MessageEmbed{&e}, embeds[1:]...)
 	}
 	edit.Embeds = &embeds
 	components := r.first.Components

@@ -5,9 +5,10 @@
 //
 // Everything a handler needs is in the interaction (custom ids name the
 // form and the request type) or in the database: a modal opened before a
-// restart is handled after it. Reaction events are applied in gateway
-// order by one goroutine; after every (re)connect the reactions of every
-// post that still matters are read again and reconciled.
+// restart is handled after it. Reaction and delete events are applied in
+// gateway order by one goroutine; after every (re)connect the reactions of
+// every post that still matters are read again and reconciled beside it,
+// without holding up live events.
 package discord
 
 import (
@@ -79,15 +80,19 @@ type Adapter struct {
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
 	inflight sync.WaitGroup    // interactions being answered
 
+	// The reconcile under way (the worker's only), and every one started.
+	recCancel  context.CancelFunc
+	recDone    chan struct{}
+	reconciles sync.WaitGroup
+
 	mu      sync.Mutex
 	stopped bool // Run no longer waits for interactions
 	botID   string
 	appID   string
-	known   map[string]bool   // users whose roles the core has been told
-	keys    map[string]string // message keys posted by this process → refs
-	// forum posts whose outcome is unknown (a 5xx or a lost answer)
-	uncertain map[string]bool
-	whole     map[string][]string
+	known   map[string]bool     // users whose roles the core has been told
+	keys    map[string]string   // message keys posted by this process → refs
+	whole   map[string][]string // refs of shortened cards → their whole text
+	live    map[string]uint64   // while a reconcile runs: live reaction events by post
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)
@@ -110,7 +115,11 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 	// work (reactions for one worker, interactions each in a goroutine).
 	s.SyncEvents = true
 	s.LogLevel = -1 // discordgo's own log would print URLs; the adapter logs what matters
-	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessageReactions |
+	// GUILDS brings THREAD_DELETE; GUILD_MESSAGES brings MESSAGE_DELETE and
+	// MESSAGE_DELETE_BULK (and every MESSAGE_CREATE, without content: the
+	// privileged MESSAGE_CONTENT intent is not asked for); the reaction
+	// intents bring votes, in the server and in DMs.
+	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentGuildMessageReactions |
 		discordgo.IntentDirectMessages | discordgo.IntentDirectMessageReactions
 	s.MaxRestRetries = 2
 	s.Client = &http.Client{Timeout: 20 * time.Second}
@@ -122,16 +131,15 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
-		cfg:       cfg,
-		svc:       svc,
-		cat:       cfg.Catalog,
-		log:       cfg.Logger,
-		s:         s,
-		queue:     make(chan gatewayEvent, 4096),
-		known:     map[string]bool{},
-		keys:      map[string]string{},
-		uncertain: map[string]bool{},
-		whole:     map[string][]string{},
+		cfg:   cfg,
+		svc:   svc,
+		cat:   cfg.Catalog,
+		log:   cfg.Logger,
+		s:     s,
+		queue: make(chan gatewayEvent, 4096),
+		known: map[string]bool{},
+		keys:  map[string]string{},
+		whole: map[string][]string{},
 	}, nil
 }
 
@@ -193,6 +201,26 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageReactionRemove) {
 			a.enqueue(ctx, gatewayEvent{remove: e})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageDelete) {
+			if e.Message != nil && a.ourGuild(e.GuildID) {
+				a.enqueue(ctx, gatewayEvent{gone: []string{ref(e.ChannelID, e.ID)}})
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageDeleteBulk) {
+			if !a.ourGuild(e.GuildID) || len(e.Messages) == 0 {
+				return
+			}
+			refs := make([]string, len(e.Messages))
+			for i, id := range e.Messages {
+				refs[i] = ref(e.ChannelID, id)
+			}
+			a.enqueue(ctx, gatewayEvent{gone: refs})
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.ThreadDelete) {
+			if e.Channel != nil && e.ID != "" && a.ourGuild(e.GuildID) {
+				a.enqueue(ctx, gatewayEvent{thread: e.ID})
+			}
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) {
 			// Each interaction in its own goroutine: one slow answer
@@ -256,6 +284,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.s.Unlock()
 	err := a.s.Close()
 	<-done
+	a.reconciles.Wait()
 	<-registered
 	// No interaction starts once Run has stopped waiting for them.
 	a.mu.Lock()

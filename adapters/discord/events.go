@@ -12,16 +12,29 @@ import (
 )
 
 // gatewayEvent is one event for the worker: a reaction added or removed,
-// or a (re)connect after which the reactions are read again.
+// a (re)connect after which the reactions are read again, a message or
+// thread deleted, or the reactions a reconcile read on one post.
 type gatewayEvent struct {
 	add       *discordgo.MessageReactionAdd
 	remove    *discordgo.MessageReactionRemove
 	reconnect bool
+	gone      []string // messages deleted ("CHANNEL/MESSAGE")
+	thread    string   // a thread (or forum post) deleted
+	held      *heldRead
+}
+
+// heldRead is what a reconcile read on one post, for the worker to hand
+// to the core unless live events on the post came since the read began.
+type heldRead struct {
+	held bot.HeldReactions
+	live uint64    // live events on the post when its read began
+	done chan bool // true: handed to the core; false: read it again
 }
 
 // work applies gateway events one at a time, in the order the gateway sent
 // them, until ctx ends: a remove right after its add must never be applied
-// first, or a vote would stay that nobody holds.
+// first, or a vote would stay that nobody holds. A reconnect starts a
+// reconcile beside it: live events go on while it reads.
 func (a *Adapter) work(ctx context.Context) {
 	for {
 		select {
@@ -30,11 +43,19 @@ func (a *Adapter) work(ctx context.Context) {
 		case e := <-a.queue:
 			switch {
 			case e.add != nil:
+				a.touched(ref(e.add.ChannelID, e.add.MessageID))
 				a.reactionAdded(ctx, e.add)
 			case e.remove != nil:
+				a.touched(ref(e.remove.ChannelID, e.remove.MessageID))
 				a.reactionRemoved(ctx, e.remove)
 			case e.reconnect:
-				a.reconnected(ctx)
+				a.startReconcile(ctx)
+			case e.held != nil:
+				a.applyHeld(ctx, e.held)
+			case e.gone != nil:
+				a.postsGone(ctx, e.gone)
+			case e.thread != "":
+				a.threadGone(ctx, e.thread)
 			}
 		}
 	}
@@ -211,10 +232,77 @@ func (a *Adapter) loadRoster(ctx context.Context) error {
 	}
 }
 
+// maxReads is how often a reconcile reads a post whose reactions change
+// live meanwhile before it leaves the post to the live events.
+const maxReads = 3
+
+// startReconcile starts the reconcile that follows a Ready or Resumed in
+// its own goroutine, after the one under way (cancelled: the new one reads
+// everything again) has stopped. It runs in the worker.
+func (a *Adapter) startReconcile(ctx context.Context) {
+	if a.recCancel != nil {
+		a.recCancel()
+	}
+	prev := a.recDone
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	a.recCancel, a.recDone = cancel, done
+	a.reconciles.Add(1)
+	go func() {
+		defer a.reconciles.Done()
+		defer close(done)
+		defer cancel()
+		if prev != nil {
+			<-prev
+		}
+		a.mu.Lock()
+		a.live = map[string]uint64{}
+		a.mu.Unlock()
+		a.reconnected(rctx)
+		a.mu.Lock()
+		a.live = nil
+		a.mu.Unlock()
+	}()
+}
+
+// touched counts a live reaction event on a post while a reconcile runs.
+func (a *Adapter) touched(post string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.live != nil {
+		a.live[post]++
+	}
+}
+
+// liveEvents is the number of live reaction events on post since the
+// reconcile began.
+func (a *Adapter) liveEvents(post string) uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.live[post]
+}
+
+// applyHeld hands a reconcile's read of one post to the core, in the
+// worker, in gateway order with the live events. A live event on the post
+// that came after the read began may be missing from the read (a vote
+// taken back after its list was read): the core would take the read's
+// stale list for the truth and undo the event. Then the post is read
+// again.
+func (a *Adapter) applyHeld(ctx context.Context, h *heldRead) {
+	if a.liveEvents(h.held.Post) != h.live {
+		h.done <- false
+		return
+	}
+	if err := a.svc.Reconcile(ctx, Platform, h.held); err != nil && ctx.Err() == nil {
+		a.log.Warn("discord: reconcile reactions", "post", h.held.Post, "err", err)
+	}
+	h.done <- true
+}
+
 // reconnected follows every Ready and Resumed: it reads the reactions of
 // every post whose reactions still matter and hands them to the core,
 // which applies the difference (votes cast while the bot was away count,
-// none twice).
+// none twice). It runs beside the worker.
 func (a *Adapter) reconnected(ctx context.Context) {
 	refs, err := a.svc.Watched(ctx, Platform)
 	if err != nil {
@@ -222,22 +310,37 @@ func (a *Adapter) reconnected(ctx context.Context) {
 		return
 	}
 	for _, r := range refs {
-		if ctx.Err() != nil {
-			return
+		for n := 1; ctx.Err() == nil; n++ {
+			applied, err := a.reconcile(ctx, r)
+			if err != nil {
+				a.log.Warn("discord: reconcile reactions", "post", r, "err", err)
+				break
+			}
+			if applied {
+				break
+			}
+			if n == maxReads {
+				a.log.Warn("discord: reactions changing while read; the live events keep the post", "post", r)
+				break
+			}
 		}
-		if err := a.reconcile(ctx, r); err != nil {
-			a.log.Warn("discord: reconcile reactions", "post", r, "err", err)
-		}
+	}
+	if ctx.Err() == nil {
+		a.log.Info("discord: reactions reconciled", "posts", len(refs))
 	}
 }
 
-// reconcile reads every reaction on one post, page by page, and hands the
-// set to the core.
-func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
+// reconcile reads the reactions on one post, page by page, and has the
+// worker hand the set to the core; false when live events on the post came
+// meanwhile and it must be read again. Only emoji that someone other than
+// the bot holds are listed (the message tells the count, and whether the
+// bot is one): Discord limits reading them to a few a second.
+func (a *Adapter) reconcile(ctx context.Context, postRef string) (bool, error) {
 	ch, msg, ok := cutRef(postRef)
 	if !ok {
-		return nil
+		return true, nil
 	}
+	live := a.liveEvents(postRef)
 	var m *discordgo.Message
 	err := a.call(ctx, "get message", func(opts ...discordgo.RequestOption) error {
 		var err error
@@ -247,14 +350,21 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
 	if errors.Is(err, bot.ErrGone) {
 		// Deleted by hand while the bot was away: the core posts it again,
 		// and the votes it knew on it still count.
-		return a.svc.PostGone(ctx, Platform, postRef)
+		return true, a.svc.PostGone(ctx, Platform, postRef)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	held := bot.HeldReactions{Post: postRef, Users: map[bot.UserID][]string{}}
 	for _, r := range m.Reactions {
 		if r.Emoji == nil || r.Emoji.ID != "" {
+			continue
+		}
+		others := r.Count
+		if r.Me {
+			others--
+		}
+		if others <= 0 {
 			continue
 		}
 		after := ""
@@ -266,7 +376,7 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
 				return err
 			})
 			if err != nil {
-				return err
+				return false, err
 			}
 			for _, u := range users {
 				if a.own(u.ID) || u.Bot {
@@ -281,5 +391,45 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) error {
 			after = users[len(users)-1].ID
 		}
 	}
-	return a.svc.Reconcile(ctx, Platform, held)
+	h := &heldRead{held: held, live: live, done: make(chan bool, 1)}
+	a.enqueue(ctx, gatewayEvent{held: h})
+	select {
+	case applied := <-h.done:
+		return applied, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// postsGone tells the core of messages deleted on Discord (MESSAGE_DELETE,
+// MESSAGE_DELETE_BULK): a post of the helpdesk that still matters is
+// posted again at once, with the votes it held. Messages that are not the
+// helpdesk's are unknown to the core, which ignores them.
+func (a *Adapter) postsGone(ctx context.Context, refs []string) {
+	for _, r := range refs {
+		if err := a.svc.PostGone(ctx, Platform, r); err != nil && ctx.Err() == nil {
+			a.log.Error("discord: a deleted message", "post", r, "err", err)
+		}
+	}
+}
+
+// threadGone tells the core of a thread deleted on Discord (THREAD_DELETE;
+// Discord sends nothing for the messages in it). In a forum the post is
+// the case's card, its starter message has the thread's id, and it went
+// with the thread: the card goes first, so that the case's thread is then
+// started on the card posted again. Then the thread, by its reference,
+// and the posts in it whose reactions still matter (vote and routing
+// messages).
+func (a *Adapter) threadGone(ctx context.Context, thread string) {
+	refs := []string{ref(thread, thread), thread}
+	watched, err := a.svc.Watched(ctx, Platform)
+	if err != nil {
+		a.log.Error("discord: list watched posts", "err", err)
+	}
+	for _, r := range watched {
+		if ch, _, ok := cutRef(r); ok && ch == thread && r != ref(thread, thread) {
+			refs = append(refs, r)
+		}
+	}
+	a.postsGone(ctx, refs)
 }

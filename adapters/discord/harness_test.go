@@ -73,7 +73,8 @@ type harness struct {
 	svc    *bot.Service
 	a      *Adapter
 	log    *syncBuffer
-	forum  bool // the committee channel is the forum channel 110
+	forum  bool   // the committee channel is the forum channel 110
+	comm   string // the committee channel, when not committeeCh
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -150,6 +151,9 @@ func (h *harness) start() {
 	cfg := testConfig(h.f, h.cat, log)
 	if h.forum {
 		cfg.CommitteeChannel, cfg.CommitteeForum = "110", true
+	}
+	if h.comm != "" {
+		cfg.CommitteeChannel = h.comm
 	}
 	h.a, err = New(cfg, h.svc)
 	if err != nil {

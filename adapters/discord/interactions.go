@@ -68,15 +68,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) {
 	line, caseID := commandLine(data.Options)
 	sub, _, _ := strings.Cut(line, " ")
 	if sub == "request" || sub == "volunteer" {
-		fctx, cancel := context.WithTimeout(ctx, formTimeout)
-		inv := a.invocation(fctx, i)
-		resp := a.svc.Command(fctx, inv, line)
-		cancel()
-		if resp.Form != nil {
-			a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: a.modal(resp.Form)})
-			return
-		}
-		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: a.replyData(resp.Reply)})
+		a.form(ctx, i, line)
 		return
 	}
 	if !a.defer_(ctx, i) {
@@ -86,6 +78,49 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) {
 	inv.Case = caseID
 	resp := a.svc.Command(ctx, inv, line)
 	a.answer(ctx, i, resp.Reply)
+}
+
+// form answers request and volunteer with their modal, which must be the
+// interaction's first answer, within Discord's 3 seconds (it cannot follow
+// a deferral). Nothing durable comes before it: the core is asked for the
+// form as the person it knows (an invocation that tells it nothing new,
+// so it writes nothing, only reads their open cases), in the language the
+// interaction's locale gives; a write would queue behind every vote being
+// written. What the interaction tells of the person (name, locale, roles;
+// in a DM, the roles fetched from the server) is recorded after the
+// answer, by the same command as it is: the core records an invoker as
+// part of a command, and these two only read besides.
+func (a *Adapter) form(ctx context.Context, i *discordgo.Interaction, line string) {
+	fctx, cancel := context.WithTimeout(ctx, formTimeout)
+	bare := bot.Invocation{User: a.invoker(i), Thread: i.ChannelID}
+	lang := a.svc.LangOf(fctx, bare.User, string(i.Locale))
+	resp := a.svc.Command(fctx, bare, line)
+	cancel()
+	if resp.Form != nil {
+		f := *resp.Form
+		f.Lang = lang
+		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: a.modal(&f)})
+	} else {
+		reply := resp.Reply
+		if reply != nil {
+			r := *reply
+			r.Lang = lang
+			reply = &r
+		}
+		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: a.replyData(reply)})
+	}
+	a.svc.Command(ctx, a.invocation(ctx, i), line)
+}
+
+// invoker is the helpdesk id of the person behind an interaction.
+func (a *Adapter) invoker(i *discordgo.Interaction) bot.UserID {
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		return userID(i.Member.User.ID)
+	case i.User != nil:
+		return userID(i.User.ID)
+	}
+	return ""
 }
 
 // modalSubmit hands a submitted modal to the core. Discord cannot show an
@@ -226,10 +261,10 @@ func (a *Adapter) replyText(m *bot.Message) []string {
 		lines = append(lines, "**"+a.cat.Text(m.Lang, m.Title, st)+"**")
 	}
 	for _, l := range m.Lines {
-		lines = append(lines, a.cat.Text(m.Lang, l, st))
+		lines = append(lines, links(a.cat.Text(m.Lang, l, st)))
 	}
 	for _, f := range m.Fields {
-		lines = append(lines, a.cat.Text(m.Lang, f.Label, st)+": "+a.cat.Text(m.Lang, f.Value, st))
+		lines = append(lines, a.cat.Text(m.Lang, f.Label, st)+": "+links(a.cat.Text(m.Lang, f.Value, st)))
 	}
 	text := strings.Join(lines, "\n")
 	if strings.TrimSpace(text) == "" {

@@ -43,10 +43,23 @@ const markdown = "\\*_~`|>#-[]()<:"
 // space after the "@" so they read as text even where allowed mentions
 // would let them through. Control characters (but line feeds) and the
 // Unicode bidirectional controls are dropped; invalid UTF-8 becomes U+FFFD.
+//
+// Links stay links: an escaped link ("https\://…") is not one on Discord.
+// A web address is written as an autolink, <https://…>, inside which
+// Discord reads no markup (underscores and asterisks in it are the
+// address's own), with any "@" in it as "%40" (no mention, no
+// "user@host" disguise). A masked link a person typed, [text](https://…),
+// shows as it was typed, its address a link of its own: the text cannot
+// pass for another address.
 func Escape(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	for i := 0; i < len(s); {
+		if end := urlEnd(s, i); end > 0 {
+			writeLink(&b, s[i:end])
+			i = end
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
@@ -56,7 +69,7 @@ func Escape(s string) string {
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteByte(' ')
-		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+		case unicode.IsControl(r), isBidi(r):
 		case r == '@':
 			b.WriteString("@\u200b")
 		case strings.ContainsRune(markdown, r):
@@ -65,6 +78,92 @@ func Escape(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+	}
+	return b.String()
+}
+
+// isBidi reports the Unicode bidirectional controls: embeddings,
+// overrides, isolates and marks.
+func isBidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f
+}
+
+// writeLink writes a web address as Discord's autolink.
+func writeLink(b *strings.Builder, u string) {
+	b.WriteByte('<')
+	b.WriteString(strings.ReplaceAll(u, "@", "%40"))
+	b.WriteByte('>')
+}
+
+// urlEnd is the end of the web address that starts at s[i], 0 when none
+// does: "http://" or "https://", then anything up to a space, a control,
+// "<", ">", a bidirectional control or "](" (a masked link's middle), less
+// what ends a sentence rather than the address: ".,:;!?'\"", a ")" or "]"
+// that closes nothing opened in it, and markup (*_~|) that closes what
+// opened just before the address ("**https://…**").
+func urlEnd(s string, i int) int {
+	var before byte
+	if i > 0 {
+		before = s[i-1]
+	}
+	rest := s[i:]
+	var n int
+	switch {
+	case len(rest) > 8 && strings.EqualFold(rest[:8], "https://"):
+		n = 8
+	case len(rest) > 7 && strings.EqualFold(rest[:7], "http://"):
+		n = 7
+	default:
+		return 0
+	}
+	end := n
+	for end < len(rest) {
+		r, size := utf8.DecodeRuneInString(rest[end:])
+		if r == utf8.RuneError && size == 1 || unicode.IsSpace(r) || unicode.IsControl(r) || isBidi(r) || r == '<' || r == '>' || r == 0x200b ||
+			strings.HasPrefix(rest[end:], "](") {
+			break
+		}
+		end += size
+	}
+	for end > n {
+		c := rest[end-1]
+		switch {
+		case strings.IndexByte(".,:;!?'\"", c) >= 0:
+		case strings.IndexByte("*_~|", c) >= 0 && c == before:
+		case c == ')' && strings.Count(rest[:end], "(") < strings.Count(rest[:end], ")"):
+		case c == ']' && strings.Count(rest[:end], "[") < strings.Count(rest[:end], "]"):
+		default:
+			return i + end
+		}
+		end--
+	}
+	return 0
+}
+
+// links makes the web addresses of a rendered text autolinks, those the
+// helpdesk's own texts hold verbatim (a guide's address) as Escape does
+// for a person's: in a right-to-left language the isolate that follows an
+// address would otherwise be taken into it. Autolinks already made are
+// left as they are.
+func links(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		if end := urlEnd(s, i); end > 0 {
+			if i > 0 && s[i-1] == '<' {
+				b.WriteString(s[i:end]) // an autolink already
+			} else {
+				writeLink(&b, s[i:end])
+			}
+			i = end
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[i : i+size])
+		i += size
 	}
 	return b.String()
 }
@@ -158,7 +257,7 @@ func (a *Adapter) render(m bot.Message) rendered {
 	}
 	lines := make([]string, len(m.Lines))
 	for i, l := range m.Lines {
-		lines[i] = a.cat.Text(m.Lang, l, st)
+		lines[i] = links(a.cat.Text(m.Lang, l, st))
 	}
 	if !isCard(m) {
 		parts := split(strings.Join(lines, "\n"), maxContent, a.say(m.Lang, bot.T("card.continued")))
@@ -175,7 +274,7 @@ func (a *Adapter) render(m bot.Message) rendered {
 			break
 		}
 		name := cut(a.cat.Text(m.Lang, f.Label, st), maxFieldName)
-		value := a.cat.Text(m.Lang, f.Value, st)
+		value := links(a.cat.Text(m.Lang, f.Value, st))
 		if utf8.RuneCountInString(value) > maxFieldValue {
 			cutFields = append(cutFields, name+"\n"+value)
 			value = cut(value, maxFieldValue)

@@ -23,7 +23,8 @@ func TestEscape(t *testing.T) {
 		"channel":     {"<#7>", "\\<\\#7\\>"},
 		"emphasis":    {"**b** _i_ ~~s~~ ||x||", "\\*\\*b\\*\\* \\_i\\_ \\~\\~s\\~\\~ \\|\\|x\\|\\|"},
 		"code":        {"```go", "\\`\\`\\`go"},
-		"masked link": {"[x](https://e.example)", "\\[x\\]\\(https\\://e.example\\)"},
+		"masked link": {"[x](https://e.example)", "\\[x\\]\\(<https://e.example>\\)"},
+		"link":        {"see https://e.example/a_b*c*.", "see <https://e.example/a_b*c*>."},
 		"line starts": {"# h\n> q\n- l", "\\# h\n\\> q\n\\- l"},
 		"backslash":   {`\*`, `\\\*`},
 		"controls":    {"a\x00b\u202ec\td", "abc d"},
@@ -164,9 +165,10 @@ func restError(status, code int) error {
 	return &discordgo.RESTError{Request: req, Response: &http.Response{StatusCode: status, Status: fmt.Sprint(status)}, ResponseBody: []byte(body), Message: msg}
 }
 
-// A links field that escaping takes past Discord's 1024 characters is cut
-// on the card, and given whole in the thread like a long description: no
-// link the requester gave is lost.
+// A links field past Discord's 1024 characters (the form allows 1000, and
+// escaping and autolinks lengthen it) is cut on the card, and given whole
+// in the thread like a long description: no link the requester gave is
+// lost.
 func TestLongFieldGivenWholeInThread(t *testing.T) {
 	cat, err := locales.Default()
 	if err != nil {
@@ -174,7 +176,7 @@ func TestLongFieldGivenWholeInThread(t *testing.T) {
 	}
 	a := &Adapter{cat: cat, cfg: Config{GuildID: "1"}}
 	var links []string
-	for i := 0; len(strings.Join(links, "\n")) < 950; i++ {
+	for i := 0; len(strings.Join(links, "\n")) < 1100; i++ {
 		links = append(links, fmt.Sprintf("https://commons.wikimedia.org/wiki/Category:Scans_(%d)", i))
 	}
 	m := bot.Message{

@@ -262,14 +262,15 @@ func TestCardDeletedByHand(t *testing.T) {
 	card := h.request(rita, "Fragile")
 	h.vote(card, "✅", ana, bo)
 	h.eventually("two votes", func() bool { return strings.Contains(h.cardText(card), h.tally(2, 0, 0, 2, 5)) })
-	f.DeleteMessage(card) // by a moderator; the thread stays
-	// chen's vote was on its way: it decides, and the card's edit finds
-	// the card gone.
+	// chen's vote is on its way as a moderator deletes the card (the
+	// thread stays): the gateway sends the vote, then the delete. The vote
+	// decides; the card is posted again as it stands.
 	f.Dispatch("MESSAGE_REACTION_ADD", map[string]any{
 		"user_id": chen, "channel_id": committeeCh, "message_id": card, "guild_id": discordtest.Guild,
 		"emoji":  map[string]any{"id": nil, "name": "✅"},
 		"member": map[string]any{"user": map[string]any{"id": chen, "username": "chen"}, "roles": []string{roleCommittee}},
 	})
+	f.DeleteMessage(committeeCh, card)
 	h.eventually("the card posted again, as it stands", func() bool {
 		for _, m := range f.MessagesIn(committeeCh) {
 			if _, d := m.Embed(); m.ID != card && strings.Contains(d, h.en(bot.T("stage.routing"))) {
@@ -360,7 +361,7 @@ func TestThreadDeletedByHand(t *testing.T) {
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 	card := h.request(rita, "Lost thread")
-	f.DeleteChannel(card) // the thread started on the card has its id
+	f.DeleteThread(card) // the thread started on the card has its id
 	_, tok := f.Command(ana, lobbyCh, "ask", "case", 1, "question", "Which years?")
 	h.reply(tok)
 	h.eventually("the question in a new thread on the card", func() bool {
@@ -569,7 +570,7 @@ func TestCardDeletedWhileAway(t *testing.T) {
 	h.vote(card, "✅", ana, bo)
 	h.eventually("two votes", func() bool { return strings.Contains(h.cardText(card), h.tally(2, 0, 0, 2, 5)) })
 	f.DropGateway()
-	f.DeleteMessage(card) // while the bot is away
+	f.DeleteMessage(committeeCh, card) // while the bot is away
 	f.WaitReady(t)
 	// The reconnect finds the card gone: it is posted again with the two
 	// votes it had, and a third vote on the new card decides.
@@ -606,5 +607,37 @@ func TestTheCaseOptionIsKeptApartFromTheText(t *testing.T) {
 	}})
 	if line != "rate 4" || caseID != 12 {
 		t.Fatalf("commandLine = %q, %d; want the case apart from the rating", line, caseID)
+	}
+}
+
+// The helpdesk is killed while a forum post is being made: Discord made
+// the post, but the connection dropped before the answer, and the process
+// that knew it tried is gone. The helpdesk started again on the same
+// database finds the post by the marker in its card: one post.
+func TestForumPostSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	f.DropResponses("POST", "/channels/110/threads", 1)
+	h := newForumHarness(t, f)
+	id, _ := f.Command(rita, lobbyCh, "request", "type", "media-upload")
+	h.response(id)
+	_, token := f.Submit(rita, lobbyCh, "en-US", "helpdesk:request:media-upload", map[string]string{"title": "Crash", "description": "Once."})
+	h.reply(token)
+	h.eventually("the post made, its answer lost", func() bool { return len(f.ChannelsUnder("110")) == 1 })
+	h.stop() // before the outbox tries again (a second later)
+	if n := len(f.Calls("POST", "/channels/110/threads")); n != 1 {
+		t.Fatalf("%d tries before the restart, want 1", n)
+	}
+	h.start()
+	h.eventually("the post with its reactions", func() bool {
+		for _, c := range f.ChannelsUnder("110") {
+			if len(f.Message(c.ID).Reactions) == 3 {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(f.ChannelsUnder("110")); n != 1 {
+		t.Errorf("%d forum posts for one case", n)
 	}
 }

@@ -48,6 +48,7 @@ type Channel struct {
 	Name     string
 	Members  []string
 	DMUser   string
+	Owner    string // who created a thread (the bot, for its own)
 }
 
 // Message is a message as the bot posted and edited it, with the reactions
@@ -82,12 +83,16 @@ type Fake struct {
 	next       int64
 	channels   map[string]*Channel
 	messages   map[string]*Message
-	nonces     map[string]string
+	nonces     map[string]nonceUse // author + "/" + nonce → the message it made
 	members    map[string]*member
 	noDM       map[string]bool // users who closed their DMs
 	membersErr int             // status for listing members (403: no intent)
 	fails      []*failRule
 	lost       []*failRule
+	dropped    []*failRule
+	holds      []*hold
+	buckets    map[string]*bucket // rate limit buckets: route and major parameter
+	limited    int
 	slow       []*failRule                  // requests answered only after a delay
 	responses  map[string][]json.RawMessage // interaction id → callbacks
 	acked      map[string]time.Time         // interaction id → first callback
@@ -99,19 +104,60 @@ type Fake struct {
 
 	// gateway
 	gwMu       sync.Mutex
-	conn       *websocket.Conn
-	seq        int64
+	sessions   []*session // the open connections, in the order they came
+	nsessions  int
 	identifies int
 	resumes    int
-	ready      chan struct{} // a READY or RESUMED was sent
-	badToken   bool          // refuse Identify with 4004
-	refuseGW   bool          // refuse gateway connections (Discord is down)
-	refusals   int           // gateway connections refused
+	known      map[string]int // session id → the intents it identified with
+	ready      chan struct{}  // a READY or RESUMED was sent
+	badToken   bool           // refuse Identify with 4004
+	refuseGW   bool           // refuse gateway connections (Discord is down)
+	refusals   int            // gateway connections refused
 }
 
 type member struct {
 	ID, Name string
 	Roles    []string
+}
+
+// hold is a rule for requests whose answer is held back until released.
+type hold struct {
+	method, path string // path substring
+	released     chan struct{}
+}
+
+// bucket is one rate limit bucket: so many requests a window.
+type bucket struct {
+	used  int
+	reset time.Time
+}
+
+// ReactionReadsPerSecond is the fake's limit on reading a channel's
+// reaction lists. Discord limits each route per major parameter (the
+// channel) and tells the limit in headers rather than documenting it
+// (Rate Limits: "Per-Route Rate Limits", "Header Format", "Exceeding A
+// Rate Limit"); reaction user lists allow about five a second.
+const ReactionReadsPerSecond = 5
+
+// nonceUse is a message created with an enforced nonce, and when.
+type nonceUse struct {
+	id string
+	at time.Time
+}
+
+// NonceWindow is how long the fake remembers an enforced nonce. Discord
+// says "the past few minutes" (Create Message, enforce_nonce); tests run
+// well within it.
+const NonceWindow = 5 * time.Minute
+
+// session is one gateway connection: a bot may hold several (two
+// instances run with one token), and each gets every event its intents
+// ask for.
+type session struct {
+	conn    *websocket.Conn
+	id      string // session_id given in READY
+	seq     int64
+	intents int // from Identify; -1 until identified
 }
 
 // New starts a fake with an empty guild; it stops when t ends.
@@ -120,7 +166,7 @@ func New(t testing.TB) *Fake {
 		t: t, next: 10000,
 		channels:  map[string]*Channel{},
 		messages:  map[string]*Message{},
-		nonces:    map[string]string{},
+		nonces:    map[string]nonceUse{},
 		members:   map[string]*member{},
 		noDM:      map[string]bool{},
 		responses: map[string][]json.RawMessage{},
@@ -185,7 +231,40 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		if !f.delay(r) {
 			return
 		}
-		if f.takeLost(r.Method, r.URL.Path) {
+		if released := f.heldFor(r); released != nil {
+			// Done now, the answer computed now; its status and headers
+			// go at once, its body only once released: an answer slow on
+			// its way back, which the bot reads after what happened since.
+			rec := httptest.NewRecorder()
+			f.handle(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			select {
+			case <-released:
+			case <-r.Context().Done():
+				return
+			}
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		if f.take(&f.dropped, r.Method, r.URL.Path) {
+			// Done, but the connection drops before the answer: the
+			// client sees no status at all.
+			f.handle(httptest.NewRecorder(), r)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		if f.take(&f.lost, r.Method, r.URL.Path) {
 			// Done, but the answer is lost on the way: a 502.
 			f.handle(httptest.NewRecorder(), r)
 			w.WriteHeader(http.StatusBadGateway)
@@ -233,10 +312,53 @@ func (f *Fake) delay(r *http.Request) bool {
 	}
 }
 
-func (f *Fake) takeLost(method, path string) bool {
+// Hold holds back the answers to requests matching method and path (a
+// substring) until release is called: each is done when it arrives, and
+// its answer (status, headers and body as they were then) reaches the bot
+// only after release, the headers at once, the body then.
+func (f *Fake) Hold(method, path string) (release func()) {
+	h := &hold{method: method, path: path, released: make(chan struct{})}
+	f.mu.Lock()
+	f.holds = append(f.holds, h)
+	f.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.holds = slices.DeleteFunc(f.holds, func(x *hold) bool { return x == h })
+			f.mu.Unlock()
+			close(h.released)
+		})
+	}
+	f.t.Cleanup(release)
+	return release
+}
+
+func (f *Fake) heldFor(r *http.Request) chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, l := range f.lost {
+	for _, h := range f.holds {
+		if h.method == r.Method && strings.Contains(r.URL.Path, h.path) {
+			return h.released
+		}
+	}
+	return nil
+}
+
+// DropResponses makes the next n requests matching method and path (a
+// suffix) take effect, then drop the connection without an answer: the
+// bot cannot know whether the request was done.
+func (f *Fake) DropResponses(method, path string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropped = append(f.dropped, &failRule{method: method, path: path, n: n})
+}
+
+// take consumes one use of the first rule of rules matching the request.
+func (f *Fake) take(rules *[]*failRule, method, path string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range *rules {
 		if l.n > 0 && l.method == method && strings.HasSuffix(path, l.path) {
 			l.n--
 			return true
@@ -285,6 +407,9 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seg := strings.Split(strings.Trim(unescaped, "/"), "/")
+	if !f.rateLimit(w, r.Method, seg) {
+		return
+	}
 	var in map[string]json.RawMessage
 	_ = json.Unmarshal(body, &in)
 	switch {
@@ -318,11 +443,20 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, out)
 	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "threads" && seg[3] == "active":
-		threads := []any{}
+		// List Active Guild Threads: "all active threads in the guild,
+		// including public and private threads. Threads are ordered by
+		// their id, in descending order." Channel objects, without their
+		// messages.
+		var active []*Channel
 		for _, c := range f.channels {
 			if c.Parent != "" && !c.Archived {
-				threads = append(threads, f.channelJSON(c))
+				active = append(active, c)
 			}
+		}
+		sort.Slice(active, func(i, j int) bool { return less(active[j].ID, active[i].ID) })
+		threads := []any{}
+		for _, c := range active {
+			threads = append(threads, f.channelJSON(c))
 		}
 		writeJSON(w, 200, map[string]any{"threads": threads, "members": []any{}})
 	case r.Method == "GET" && len(seg) == 4 && seg[0] == "guilds" && seg[2] == "members":
@@ -370,6 +504,55 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// rateLimit counts a request against its bucket and sets Discord's rate
+// limit headers; over the limit it answers 429 and reports false. Only
+// reading reaction lists (GET /channels/{channel}/messages/{message}/
+// reactions/{emoji}) is limited, per channel, as Discord does per route and
+// major parameter. Discord: every answer carries X-RateLimit-Limit,
+// -Remaining, -Reset (epoch seconds), -Reset-After (seconds) and -Bucket;
+// a 429 carries Retry-After (seconds) and X-RateLimit-Scope, and its body
+// {"message", "retry_after" (seconds, a float), "global"}.
+func (f *Fake) rateLimit(w http.ResponseWriter, method string, seg []string) bool {
+	if method != "GET" || len(seg) != 6 || seg[0] != "channels" || seg[2] != "messages" || seg[4] != "reactions" {
+		return true
+	}
+	key := "reactions/" + seg[1]
+	if f.buckets == nil {
+		f.buckets = map[string]*bucket{}
+	}
+	b := f.buckets[key]
+	now := time.Now()
+	if b == nil || !now.Before(b.reset) {
+		b = &bucket{reset: now.Add(time.Second)}
+		f.buckets[key] = b
+	}
+	after := b.reset.Sub(now).Seconds()
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(ReactionReadsPerSecond))
+	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(b.reset.UnixMilli())/1000, 'f', 3, 64))
+	h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
+	h.Set("X-RateLimit-Bucket", "fake-"+key)
+	if b.used >= ReactionReadsPerSecond {
+		f.limited++
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Scope", "user")
+		h.Set("Retry-After", strconv.Itoa(int(after)+1))
+		writeJSON(w, 429, map[string]any{"message": "You are being rate limited.", "retry_after": after, "global": false})
+		return false
+	}
+	b.used++
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(ReactionReadsPerSecond-b.used))
+	return true
+}
+
+// RateLimited is how many requests the fake answered 429 for its own
+// rate limits (not for Fail).
+func (f *Fake) RateLimited() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limited
+}
+
 // less orders snowflakes.
 func less(a, b string) bool {
 	if len(a) != len(b) {
@@ -412,28 +595,46 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 		var enforce bool
 		_ = json.Unmarshal(in["nonce"], &nonce)
 		_ = json.Unmarshal(in["enforce_nonce"], &enforce)
-		if id, ok := f.nonces[c.ID+"/"+nonce]; ok && nonce != "" && enforce {
-			writeJSON(w, 200, f.messageJSON(f.messages[id]))
-			return
+		// Discord, Create Message (POST /channels/{id}/messages), on
+		// enforce_nonce: "the nonce will be checked for uniqueness in the
+		// past few minutes. If another message was created by the same
+		// author with the same nonce, that message will be returned and no
+		// new message will be created." The check is by author, not by
+		// channel: the message returned may be in another channel. Every
+		// request here is the bot's (one token), so the bot is the author.
+		// (What Discord does when that message was deleted since is not
+		// documented; the fake then creates a new one.)
+		key := Bot + "/" + nonce
+		if u, ok := f.nonces[key]; ok && nonce != "" && enforce && time.Since(u.at) < NonceWindow {
+			if m := f.messages[u.id]; m != nil {
+				writeJSON(w, 200, f.messageJSON(m))
+				return
+			}
 		}
 		m := &Message{ID: f.id(), Channel: c.ID}
 		f.fill(m, in)
 		f.messages[m.ID] = m
-		if nonce != "" {
-			f.nonces[c.ID+"/"+nonce] = m.ID
+		if nonce != "" && enforce {
+			f.nonces[key] = nonceUse{id: m.ID, at: time.Now()}
 		}
 		writeJSON(w, 200, f.messageJSON(m))
 	case len(seg) == 2 && seg[1] == "threads" && r.Method == "POST": // forum post
+		// Start Thread in Forum or Media Channel: a thread and its
+		// starter message (with the thread's id), "Returns a channel, on
+		// success, with a nested message object". Its message params take
+		// no nonce: a repeat makes a second post.
 		var name string
 		_ = json.Unmarshal(in["name"], &name)
-		th := &Channel{ID: f.id(), Type: 11, Parent: c.ID, Name: name}
+		th := &Channel{ID: f.id(), Type: 11, Parent: c.ID, Name: name, Owner: Bot}
 		f.channels[th.ID] = th
 		var msg map[string]json.RawMessage
 		_ = json.Unmarshal(in["message"], &msg)
 		m := &Message{ID: th.ID, Channel: th.ID}
 		f.fill(m, msg)
 		f.messages[m.ID] = m
-		writeJSON(w, 201, f.channelJSON(th))
+		out := f.channelJSON(th)
+		out["message"] = f.messageJSON(m)
+		writeJSON(w, 201, out)
 	case len(seg) == 2 && seg[1] == "thread-members":
 		writeJSON(w, 200, []any{})
 	case len(seg) == 3 && seg[1] == "thread-members" && r.Method == "PUT":
@@ -475,7 +676,7 @@ func (f *Fake) messageRoute(w http.ResponseWriter, r *http.Request, c *Channel, 
 		}
 		var name string
 		_ = json.Unmarshal(in["name"], &name)
-		th := &Channel{ID: m.ID, Type: 11, Parent: c.ID, Name: name}
+		th := &Channel{ID: m.ID, Type: 11, Parent: c.ID, Name: name, Owner: Bot}
 		f.channels[th.ID] = th
 		writeJSON(w, 201, f.channelJSON(th))
 	case len(seg) == 3 && seg[0] == "reactions" && seg[2] == "@me" && r.Method == "PUT":
@@ -533,6 +734,7 @@ func (f *Fake) channelJSON(c *Channel) map[string]any {
 	out := map[string]any{"id": c.ID, "type": c.Type, "guild_id": Guild, "name": c.Name}
 	if c.Parent != "" {
 		out["parent_id"] = c.Parent
+		out["owner_id"] = c.Owner
 		out["thread_metadata"] = map[string]any{"archived": c.Archived, "auto_archive_duration": 10080}
 	}
 	return out
@@ -543,23 +745,64 @@ func (f *Fake) messageJSON(m *Message) map[string]any {
 	if m.Embeds != nil {
 		out["embeds"] = m.Embeds
 	}
+	// Discord's reaction object: count (the bot's own included), me
+	// (whether the bot holds it), emoji.
 	counts := map[string]int{}
+	me := map[string]bool{}
 	var order []string
 	for _, r := range m.Reactions {
 		if counts[r.Emoji] == 0 {
 			order = append(order, r.Emoji)
 		}
 		counts[r.Emoji]++
+		me[r.Emoji] = me[r.Emoji] || r.User == Bot
 	}
 	var rs []any
 	for _, e := range order {
-		rs = append(rs, map[string]any{"count": counts[e], "emoji": map[string]any{"id": nil, "name": e}})
+		rs = append(rs, map[string]any{"count": counts[e], "me": me[e], "emoji": map[string]any{"id": nil, "name": e}})
 	}
 	out["reactions"] = rs
 	return out
 }
 
 // --- the gateway
+
+// Intents the fake's dispatches need (Gateway, "List of Intents").
+const (
+	intentGuilds                 = 1 << 0
+	intentGuildMessages          = 1 << 9
+	intentGuildMessageReactions  = 1 << 10
+	intentDirectMessages         = 1 << 12
+	intentDirectMessageReactions = 1 << 13
+)
+
+// intentOf is the intent a session must have identified with to receive
+// an event, 0 when it needs none (Gateway, "List of Intents"): reactions
+// need GUILD_MESSAGE_REACTIONS (DIRECT_MESSAGE_REACTIONS in a DM), message
+// events GUILD_MESSAGES (DIRECT_MESSAGES), thread and channel events
+// GUILDS; READY, RESUMED and INTERACTION_CREATE come to every session.
+func intentOf(typ string, d any) int {
+	dm := false
+	if m, ok := d.(map[string]any); ok {
+		_, guild := m["guild_id"]
+		dm = !guild
+	}
+	switch typ {
+	case "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE", "MESSAGE_REACTION_REMOVE_ALL", "MESSAGE_REACTION_REMOVE_EMOJI":
+		if dm {
+			return intentDirectMessageReactions
+		}
+		return intentGuildMessageReactions
+	case "MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK":
+		if dm {
+			return intentDirectMessages
+		}
+		return intentGuildMessages
+	case "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE":
+		return intentGuilds
+	}
+	return 0
+}
 
 func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{}
@@ -577,8 +820,15 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		return
 	}
-	f.conn = conn
+	sess := &session{conn: conn, intents: -1}
+	f.sessions = append(f.sessions, sess)
 	f.gwMu.Unlock()
+	defer func() {
+		f.gwMu.Lock()
+		f.sessions = slices.DeleteFunc(f.sessions, func(s *session) bool { return s == sess })
+		f.gwMu.Unlock()
+		conn.Close()
+	}()
 	_ = f.write(conn, map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 1000}})
 	for {
 		_, data, err := conn.ReadMessage()
@@ -597,31 +847,44 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = f.write(conn, map[string]any{"op": 11})
 		case 2:
 			var id struct {
-				Token string `json:"token"`
+				Token   string `json:"token"`
+				Intents int    `json:"intents"`
 			}
 			_ = json.Unmarshal(msg.D, &id)
 			f.gwMu.Lock()
 			bad := f.badToken || id.Token != "Bot "+Token
 			f.identifies++
-			f.seq = 0
+			f.nsessions++
+			sess.id, sess.seq, sess.intents = fmt.Sprintf("sess-%d", f.nsessions), 0, id.Intents
+			if f.known == nil {
+				f.known = map[string]int{}
+			}
+			f.known[sess.id] = id.Intents
 			f.gwMu.Unlock()
 			if bad {
 				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
-				conn.Close()
 				return
 			}
-			f.dispatchOn(conn, "READY", map[string]any{
-				"v": 9, "session_id": "sess-1",
+			f.dispatchOn(sess, "READY", map[string]any{
+				"v": 9, "session_id": sess.id,
 				"user":        map[string]any{"id": Bot, "username": "helpdesk", "bot": true},
 				"application": map[string]any{"id": App},
 				"guilds":      []any{map[string]any{"id": Guild, "unavailable": true}},
 			})
 			f.ready <- struct{}{}
 		case 6:
+			// A resumed session keeps the intents it identified with.
+			var res struct {
+				SessionID string `json:"session_id"`
+				Seq       int64  `json:"seq"`
+			}
+			_ = json.Unmarshal(msg.D, &res)
 			f.gwMu.Lock()
 			f.resumes++
+			sess.id, sess.seq = res.SessionID, res.Seq
+			sess.intents = f.known[res.SessionID]
 			f.gwMu.Unlock()
-			f.dispatchOn(conn, "RESUMED", map[string]any{})
+			f.dispatchOn(sess, "RESUMED", map[string]any{})
 			f.ready <- struct{}{}
 		}
 	}
@@ -633,35 +896,41 @@ func (f *Fake) write(conn *websocket.Conn, v any) error {
 	return conn.WriteJSON(v)
 }
 
-func (f *Fake) dispatchOn(conn *websocket.Conn, typ string, d any) {
+func (f *Fake) dispatchOn(s *session, typ string, d any) {
 	f.gwMu.Lock()
 	defer f.gwMu.Unlock()
-	f.seq++
-	if err := conn.WriteJSON(map[string]any{"op": 0, "s": f.seq, "t": typ, "d": d}); err != nil {
+	s.seq++
+	if err := s.conn.WriteJSON(map[string]any{"op": 0, "s": s.seq, "t": typ, "d": d}); err != nil {
 		f.t.Logf("fake gateway: dispatch %s: %v", typ, err)
 	}
 }
 
-// Dispatch sends an event to the connected bot; false when none is.
+// Dispatch sends an event to every connected session whose intents ask
+// for it; false when none got it.
 func (f *Fake) Dispatch(typ string, d any) bool {
+	need := intentOf(typ, d)
 	f.gwMu.Lock()
-	conn := f.conn
-	f.gwMu.Unlock()
-	if conn == nil {
-		return false
+	var to []*session
+	for _, s := range f.sessions {
+		if s.intents >= 0 && s.intents&need == need {
+			to = append(to, s)
+		}
 	}
-	f.dispatchOn(conn, typ, d)
-	return true
+	f.gwMu.Unlock()
+	for _, s := range to {
+		f.dispatchOn(s, typ, d)
+	}
+	return len(to) > 0
 }
 
-// DropGateway closes the bot's connection abruptly.
+// DropGateway closes the bots' connections abruptly.
 func (f *Fake) DropGateway() {
 	f.gwMu.Lock()
 	defer f.gwMu.Unlock()
-	if f.conn != nil {
-		f.conn.Close()
-		f.conn = nil
+	for _, s := range f.sessions {
+		s.conn.Close()
 	}
+	f.sessions = nil
 }
 
 // RefuseGateway makes the gateway refuse (or again accept) connections,
@@ -943,18 +1212,81 @@ func (f *Fake) RefuseMemberList(status int) {
 	f.membersErr = status
 }
 
-// DeleteMessage deletes a message as a moderator would.
-func (f *Fake) DeleteMessage(id string) {
+// DeleteMessage deletes a message of channel as a moderator would, and
+// tells the bots: MESSAGE_DELETE {id, channel_id, guild_id} (Gateway
+// Events, "Message Delete"; GUILD_MESSAGES intent, DIRECT_MESSAGES in a
+// DM). The message then answers 404 Unknown Message (10008) to GET, PATCH
+// and its reactions, as Discord does for a deleted message.
+func (f *Fake) DeleteMessage(channel, id string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.messages, id)
+	d, ok := f.deleteLocked(channel, id)
+	f.mu.Unlock()
+	if !ok {
+		f.t.Errorf("fake discord: delete unknown message %s/%s", channel, id)
+		return
+	}
+	d["id"] = id
+	f.Dispatch("MESSAGE_DELETE", d)
 }
 
-// DeleteChannel deletes a channel (a thread) as a moderator would.
-func (f *Fake) DeleteChannel(id string) {
+// DeleteMessages deletes messages of one channel at once, as a bulk delete
+// does, and tells the bots: one MESSAGE_DELETE_BULK {ids, channel_id,
+// guild_id} (Gateway Events, "Message Delete Bulk"; GUILD_MESSAGES).
+func (f *Fake) DeleteMessages(channel string, ids ...string) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	var d map[string]any
+	for _, id := range ids {
+		var ok bool
+		if d, ok = f.deleteLocked(channel, id); !ok {
+			f.mu.Unlock()
+			f.t.Errorf("fake discord: delete unknown message %s/%s", channel, id)
+			return
+		}
+	}
+	f.mu.Unlock()
+	d["ids"] = ids
+	f.Dispatch("MESSAGE_DELETE_BULK", d)
+}
+
+// deleteLocked deletes a message and returns the event fields it shares
+// with others.
+func (f *Fake) deleteLocked(channel, id string) (map[string]any, bool) {
+	m, ok := f.messages[id]
+	if !ok || m.Channel != channel {
+		return nil, false
+	}
+	delete(f.messages, id)
+	d := map[string]any{"channel_id": channel}
+	if c := f.channels[channel]; c == nil || c.DMUser == "" {
+		d["guild_id"] = Guild
+	}
+	return d, true
+}
+
+// DeleteThread deletes a thread (or forum post) as a moderator would, with
+// every message in it (a forum post's starter message is in it; the
+// message a thread was started from is in the parent channel and stays),
+// and tells the bots: THREAD_DELETE {id, guild_id, parent_id, type}
+// (Gateway Events, "Thread Delete": "a subset of the channel object"; the
+// GUILDS intent), and nothing for the messages. The thread then answers
+// 404 Unknown Channel (10003) on every route.
+func (f *Fake) DeleteThread(id string) {
+	f.mu.Lock()
+	c, ok := f.channels[id]
+	if !ok || c.Parent == "" {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: delete unknown thread %s", id)
+		return
+	}
 	delete(f.channels, id)
+	for mid, m := range f.messages {
+		if m.Channel == id {
+			delete(f.messages, mid)
+		}
+	}
+	d := map[string]any{"id": id, "guild_id": Guild, "parent_id": c.Parent, "type": c.Type}
+	f.mu.Unlock()
+	f.Dispatch("THREAD_DELETE", d)
 }
 
 // Resumes is how often the bot resumed its gateway session.
