@@ -169,6 +169,19 @@ func (s *Service) Tick(ctx context.Context) error {
 // knew on it move to the new post and count; a thread is started again. A
 // reference the helpdesk never made, or of a closed case, changes nothing.
 func (s *Service) PostGone(ctx context.Context, platform, ref string) error {
+	// Platforms tell of every deleted message: most are not the helpdesk's,
+	// and a read tells without taking the write lock.
+	known := true
+	err := s.view(ctx, func(w *work) error {
+		_, _, err := w.tx.PostByRef(platform, ref)
+		if errors.Is(err, ErrNotFound) {
+			known, err = false, nil
+		}
+		return err
+	})
+	if err != nil || !known {
+		return err
+	}
 	return s.update(ctx, func(w *work) error {
 		p, c, err := w.tx.PostByRef(platform, ref)
 		if errors.Is(err, ErrNotFound) {

@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -89,14 +88,9 @@ func TestThreadDeletedLiveWithRouting(t *testing.T) {
 		t.Fatal("the thread is still there")
 	}
 	h.eventually("the thread and its routing message again", routed(0))
-	if os.Getenv("HELPDESK_TEST_THREAD_GONE") != "" {
-		// With the core's PostGone for a thread, the thread is started
-		// again before the routing message is posted again, and the
-		// message gets its reactions. (The core of this branch posts the
-		// message, finds the thread gone, and starts it again then: the
-		// reactions queued behind the first post are given up.)
-		h.eventually("the routing message with its reactions", routed(7))
-	}
+	// The reactions queued behind the routing message are done again on
+	// it once it is posted in the new thread, not given up.
+	h.eventually("the routing message with its reactions", routed(7))
 }
 
 // A forum post (the card and the case's thread at once) deleted by hand
@@ -134,13 +128,8 @@ func TestForumPostDeletedLive(t *testing.T) {
 // A case's thread deleted by hand while nothing in it is watched (the case
 // is in its first vote, on the card): the adapter tells the core the
 // thread is gone (PostGone with the thread's reference) and the core
-// starts it again on the card. This needs the core's handling of a thread
-// reference in PostGone, which is not in this branch's core yet: set
-// HELPDESK_TEST_THREAD_GONE=1 to run it.
+// starts it again on the card.
 func TestThreadDeletedLive(t *testing.T) {
-	if os.Getenv("HELPDESK_TEST_THREAD_GONE") == "" {
-		t.Skip("needs the core's PostGone for a thread reference; set HELPDESK_TEST_THREAD_GONE=1")
-	}
 	t.Parallel()
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
