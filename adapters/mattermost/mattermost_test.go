@@ -702,7 +702,7 @@ func TestReactionsWaitForABusyDatabase(t *testing.T) {
 	card := h.card(1)
 	h.botReacted(card.Id, "white_check_mark", "x", "question")
 
-	other, err := sql.Open("sqlite", h.db)
+	other, err := sql.Open("sqlite", h.db+"?_pragma=busy_timeout(5000)") // waits for the bot's own writes
 	if err != nil {
 		t.Fatal(err)
 	}
