@@ -19,7 +19,8 @@ var RatingEmoji = []string{"1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣"
 // NormEmoji brings an emoji to the form the core compares: without
 // variation selectors and skin tones.
 func NormEmoji(e string) string {
-	return strings.Map(func(r rune) rune {
+	// Trimmed after the selectors go: a space before one would stay.
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
 		switch {
 		case r == '\uFE0F' || r == '\uFE0E':
 			return -1
@@ -27,7 +28,7 @@ func NormEmoji(e string) string {
 			return -1
 		}
 		return r
-	}, strings.TrimSpace(e))
+	}, e))
 }
 
 // shortcodes maps the names platforms and people use (":white_check_mark:")

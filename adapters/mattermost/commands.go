@@ -158,7 +158,9 @@ func (a *Adapter) verify(s string) (state, error) {
 	if !ok {
 		return st, errors.New("malformed state")
 	}
-	enc := base64.RawURLEncoding
+	// Strict: one encoding per state, so that the state verified is the
+	// very string that was signed.
+	enc := base64.RawURLEncoding.Strict()
 	body, err1 := enc.DecodeString(body64)
 	sig, err2 := enc.DecodeString(sig64)
 	if err1 != nil || err2 != nil {

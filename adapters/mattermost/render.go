@@ -179,21 +179,45 @@ func (a *Adapter) permalink(postID string) string {
 }
 
 // split cuts text into pieces of at most max runes, at line breaks where it
-// can, else at spaces, else anywhere.
+// can, else at spaces, else anywhere. Each cut moves on by at least half a
+// piece, so a text makes at most about twice as many pieces as it must,
+// and never falls between a backslash and the character it escapes (a
+// piece ending in a lone backslash would escape what follows it, and the
+// next piece would start with live markup).
 func split(text string, max int) []string {
 	var out []string
 	for utf8.RuneCountInString(text) > max {
-		cut := byteIndexOfRune(text, max)
-		head := text[:cut]
-		if i := strings.LastIndexByte(head, '\n'); i > len(head)/2 {
+		hard := byteIndexOfRune(text, max)
+		half := byteIndexOfRune(text, max/2)
+		head := text[:hard]
+		cut := hard
+		if i := strings.LastIndexByte(head, '\n'); i >= half {
 			cut = i + 1
-		} else if i := strings.LastIndexByte(head, ' '); i > len(head)/2 {
+		} else if i := strings.LastIndexByte(head, ' '); i >= half {
 			cut = i + 1
 		}
-		out = append(out, strings.TrimRight(text[:cut], "\n "))
+		part := strings.TrimRight(text[:cut], "\n ")
+		if oddBackslashes(part) {
+			cut = len(part) - 1 // the backslash goes on with what it escapes
+			part = text[:cut]
+		}
+		if cut < half { // trimming went too far back: cut hard instead
+			cut = hard
+			if oddBackslashes(text[:cut]) {
+				cut--
+			}
+			part = text[:cut]
+		}
+		out = append(out, part)
 		text = text[cut:]
 	}
 	return append(out, text)
+}
+
+// oddBackslashes reports whether s ends in an odd run of backslashes: its
+// last one escapes whatever comes next.
+func oddBackslashes(s string) bool {
+	return (len(s)-len(strings.TrimRight(s, "\\")))%2 == 1
 }
 
 // byteIndexOfRune is the byte offset of the n-th rune of s.
