@@ -345,11 +345,15 @@ func (a *Adapter) Unreact(ctx context.Context, ref string, emoji string) error {
 	return a.goneOrForbidden(ctx, ref, "remove reaction", err)
 }
 
-// Invite brings a person into a case's thread: they are added to the
-// committee channel where the thread lives (if they are not in it yet) and
-// made to follow the thread. Where the bot may not make others follow, it
-// mentions them in the thread instead, which makes Mattermost follow it
-// for them.
+// Invite brings a person into a case's thread, without ever widening what
+// they can read: a member of the committee channel is made to follow the
+// thread; someone else is added to the channel only when it is public
+// (anyone in the team may join it anyway). A private committee channel is
+// never opened to a claimer: it would show them every case, where the
+// helpdesk's rule is that a group member sees the cases of their group.
+// They follow the case on their group's card and with /helpdesk status.
+// Where the bot may not make others follow, it mentions them in the thread
+// instead, which makes Mattermost follow it for them.
 func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) error {
 	id := userOf(user)
 	if id == "" {
@@ -368,6 +372,10 @@ func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) er
 		return r, err
 	})
 	if errors.Is(err, bot.ErrGone) || member == nil {
+		if !a.committeePublic {
+			a.log.Info("not added to the private committee channel: it would show them every case", "user", id, "thread", thread)
+			return nil
+		}
 		err = a.do(ctx, "add to channel", callOpts{}, func() (r *model.Response, err error) {
 			_, r, err = a.client.AddChannelMember(ctx, channel, id)
 			return r, err

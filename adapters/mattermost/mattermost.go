@@ -118,6 +118,9 @@ type Adapter struct {
 	me          *model.User
 	teamID      string
 	committeeCh string
+	// committeePublic is whether anyone in the team may join the
+	// committee channel (see Invite).
+	committeePublic bool
 	groupCh     map[string]string // group id → channel id
 	cmdToken    string
 	started     chan struct{} // closed once the above are known
@@ -410,15 +413,17 @@ func (a *Adapter) learn(ctx context.Context) error {
 		return fmt.Errorf("team %q (is the bot a member?): %w", a.opt.Team, err)
 	}
 	a.teamID = team.Id
-	if a.committeeCh, err = a.postingChannel(ctx, a.opt.CommitteeChannel); err != nil {
+	comm, err := a.postingChannel(ctx, a.opt.CommitteeChannel)
+	if err != nil {
 		return fmt.Errorf("committee_channel: %w", err)
 	}
+	a.committeeCh, a.committeePublic = comm.Id, comm.Type == model.ChannelTypeOpen
 	for g, name := range a.opt.GroupChannels {
-		id, err := a.postingChannel(ctx, name)
+		ch, err := a.postingChannel(ctx, name)
 		if err != nil {
 			return fmt.Errorf("groups.%s: %w", g, err)
 		}
-		a.groupCh[g] = id
+		a.groupCh[g] = ch.Id
 	}
 	if err := a.ensureCommand(ctx); err != nil {
 		return err
@@ -446,25 +451,25 @@ func (a *Adapter) channel(ctx context.Context, name string) (*model.Channel, err
 // the channel is not archived and the bot is a member (Mattermost refuses a
 // post from a non-member with 403, and tells a non-member nothing of the
 // reactions there).
-func (a *Adapter) postingChannel(ctx context.Context, name string) (string, error) {
+func (a *Adapter) postingChannel(ctx context.Context, name string) (*model.Channel, error) {
 	ch, err := a.channel(ctx, name)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if ch.DeleteAt != 0 {
-		return "", fmt.Errorf("channel %q is archived: nothing can be posted there", name)
+		return nil, fmt.Errorf("channel %q is archived: nothing can be posted there", name)
 	}
 	err = a.do(ctx, "check membership of "+name, callOpts{}, func() (r *model.Response, err error) {
 		_, r, err = a.client.GetChannelMember(ctx, ch.Id, a.me.Id, "")
 		return r, err
 	})
 	if errors.Is(err, bot.ErrGone) || errors.Is(err, bot.ErrForbidden) {
-		return "", fmt.Errorf("the bot (@%s) is not a member of channel %q: add it to the channel (/invite @%s there)", a.me.Username, name, a.me.Username)
+		return nil, fmt.Errorf("the bot (@%s) is not a member of channel %q: add it to the channel (/invite @%s there)", a.me.Username, name, a.me.Username)
 	}
 	if err != nil {
-		return "", fmt.Errorf("check membership of channel %q: %w", name, err)
+		return nil, fmt.Errorf("check membership of channel %q: %w", name, err)
 	}
-	return ch.Id, nil
+	return ch, nil
 }
 
 // ensureCommand creates or updates the /helpdesk command of the team and

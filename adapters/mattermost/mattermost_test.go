@@ -572,6 +572,39 @@ func TestInviteMentionsWhereFollowingIsForbidden(t *testing.T) {
 	h.reply(card.Id, "took the case up")
 }
 
+// A private committee channel is never opened to a claimer: it would show
+// them every case. They follow their case with status (and the group's
+// card); the thread says who took it up.
+func TestClaimingDoesNotOpenAPrivateCommitteeChannel(t *testing.T) {
+	h := MustStart(t)
+	h.fake.MakePrivate(h.comm)
+	h.restart() // the bot reads the channel's type at start
+	h.request("ana", "media-upload", scans())
+	card := h.card(1)
+	for _, who := range []string{"bea", "carl"} {
+		h.react(who, card.Id, "white_check_mark")
+	}
+	routing := h.reply(card.Id, "which working groups")
+	h.botReacted(routing.Id, "hammer_and_wrench")
+	h.react("bea", routing.Id, "hammer_and_wrench")
+	var gcard string
+	h.eventually("group card", func() bool {
+		if ps := h.fake.Posts(h.groupCh["implementation"]); len(ps) > 0 {
+			gcard = ps[0].Id
+		}
+		return gcard != ""
+	})
+	h.botReacted(gcard, "raising_hand")
+	h.react("gus", gcard, "raising_hand")
+	h.reply(card.Id, "took the case up")
+	if h.fake.IsMember(h.comm, h.users["gus"]) {
+		t.Fatal("gus was added to the private committee channel")
+	}
+	if res := h.command("gus", "status #1"); !strings.Contains(res.Response.Text, "#1") {
+		t.Fatalf("gus cannot follow his case: %q", res.Response.Text)
+	}
+}
+
 func TestVolunteerDialog(t *testing.T) {
 	h := MustStart(t)
 	res := h.command("rita", "volunteer")

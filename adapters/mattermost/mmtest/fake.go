@@ -226,6 +226,15 @@ func (s *Server) AddPrivateChannel(name string, bot bool, members ...string) str
 	return id
 }
 
+// MakePrivate turns a channel private, as an admin may.
+func (s *Server) MakePrivate(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channels[channel]; c != nil {
+		c.Type = model.ChannelTypePrivate
+	}
+}
+
 // IsMember reports whether a user is in a channel.
 func (s *Server) IsMember(channel, user string) bool {
 	s.mu.Lock()
