@@ -121,10 +121,10 @@ type Adapter struct {
 	// committeePublic is whether anyone in the team may join the
 	// committee channel (see Invite).
 	committeePublic bool
-	groupCh     map[string]string // group id → channel id
-	cmdToken    string
-	started     chan struct{} // closed once the above are known
-	ready       chan struct{}
+	groupCh         map[string]string // group id → channel id
+	cmdToken        string
+	started         chan struct{} // closed once the above are known
+	ready           chan struct{}
 
 	mu sync.Mutex
 	// users caches what Mattermost said of people (user name, locale),
