@@ -56,6 +56,7 @@ type Arg struct {
 	Person *Person    `json:"p,omitempty"`
 	Text   *Text      `json:"x,omitempty"`
 	List   []Text     `json:"l,omitempty"` // joined as a list
+	Lang   string     `json:"g,omitempty"` // a language tag, named in the reader's language
 }
 
 // S is user text.
@@ -63,6 +64,10 @@ func S(s string) Arg { return Arg{Str: s} }
 
 // C is a trusted literal shown verbatim: a command name, an emoji.
 func C(s string) Arg { return Arg{Code: s} }
+
+// Lang is a language, by its BCP 47 tag, named in the reader's language
+// as a sentence writes it ("Swedish", "svenska", "ruotsi").
+func Lang(tag string) Arg { return Arg{Lang: tag} }
 
 // N is a number.
 func N[I ~int | ~int64](n I) Arg { v := int64(n); return Arg{Num: &v} }

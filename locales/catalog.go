@@ -263,6 +263,10 @@ func rightToLeft(tag language.Tag) bool {
 	return rtlScripts[s.String()]
 }
 
+// RightToLeft reports whether the language that serves lang is written
+// right to left.
+func (c *Catalog) RightToLeft(lang string) bool { return c.resolve(lang).rtl }
+
 // SetLocation sets the time zone in which times are shown (UTC until set).
 func (c *Catalog) SetLocation(loc *time.Location) {
 	if loc == nil {

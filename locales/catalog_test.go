@@ -199,13 +199,13 @@ func TestTextArgs(t *testing.T) {
 	}{
 		{"Str, Num, Person", "en",
 			bot.T("case.opened", "id", bot.N(12345), "by", bot.P(ana), "title", bot.S("Scan *all* @everyone")),
-			markdown, `Case 12,345 opened by <@discord:42>: Scan \*all\* @` + "\u200b" + `everyone`},
+			markdown, "Case 12,345 opened by \u2068<@discord:42>\u2069: \u2068" + `Scan \*all\* @` + "\u200b" + "everyone\u2069"},
 		{"nil Person shows the escaped name", "en",
 			bot.T("case.opened", "id", bot.N(1), "by", bot.P(ana), "title", bot.S("t")),
-			Style{Escape: markdown.Escape}, `Case 1 opened by ana\_b: t`},
+			Style{Escape: markdown.Escape}, "Case 1 opened by \u2068ana\\_b\u2069: \u2068t\u2069"},
 		{"zero Style", "en",
 			bot.T("case.opened", "id", bot.N(1), "by", bot.P(ana), "title", bot.S("*t*")),
-			Style{}, `Case 1 opened by ana_b: *t*`},
+			Style{}, "Case 1 opened by \u2068ana_b\u2069: \u2068*t*\u2069"},
 		{"Code is not escaped", "en",
 			bot.T("case.command", "cmd", bot.C("/vote_yes *now*")),
 			markdown, "Type /vote_yes *now* to vote."},
@@ -217,18 +217,18 @@ func TestTextArgs(t *testing.T) {
 			markdown, "1 öppet ärende är öppet."},
 		{"nested quote is escaped", "en",
 			bot.T("case.summary", "case", bot.X(bot.Quoted("my_case")), "status", bot.X(bot.T("status.open"))),
-			markdown, `my\_case is open.`},
+			markdown, "\u2068my\\_case\u2069 is open."},
 		{"List", "sv",
 			bot.T("case.groups", "groups", bot.L([]bot.Text{
 				bot.T("group.name", "name", bot.S("media_team")),
 				bot.T("group.name", "name", bot.C("tech_team")),
 				bot.Quoted("a_b"),
 			})),
-			markdown, `Skickat till gruppen media\_team, gruppen tech_team, a\_b.`},
+			markdown, "Skickat till gruppen \u2068media\\_team\u2069, gruppen tech_team, \u2068a\\_b\u2069."},
 		{"quote", "sv", bot.Quoted("**hi** @here"), markdown, `\*\*hi\*\* @` + "\u200b" + `here`},
 		{"unknown ID", "sv", bot.T("case.unknown", "x", bot.S("y")), markdown, "[case.unknown]"},
 		{"missing in sv falls back to English", "sv",
-			bot.T("case.only_en", "who", bot.S("ana_b")), markdown, `Only in English, ana\_b.`},
+			bot.T("case.only_en", "who", bot.S("ana_b")), markdown, "Only in English, \u2068ana\\_b\u2069."},
 		{"unsupported language is English", "de", bot.T("status.open"), markdown, "open"},
 		{"regional variant", "sv-FI", bot.T("status.open"), markdown, "öppet"},
 		{"missing argument", "en", bot.T("case.command"), markdown, "Type <no value> to vote."},
@@ -254,8 +254,8 @@ func TestTextNumbers(t *testing.T) {
 	c := MustFixtures(t)
 	ana := bot.Person{Name: "Ana"}
 	for _, tt := range []struct{ lang, want string }{
-		{"en", "Case 12,345 opened by Ana: x"},
-		{"sv", "Ärende 12\u00a0345 öppnat av Ana: x"}, // a no-break space groups digits
+		{"en", "Case 12,345 opened by \u2068Ana\u2069: \u2068x\u2069"},
+		{"sv", "Ärende 12\u00a0345 öppnat av \u2068Ana\u2069: \u2068x\u2069"}, // a no-break space groups digits
 	} {
 		got := c.Text(tt.lang, bot.T("case.opened", "id", bot.N(12345), "by", bot.P(ana), "title", bot.S("x")), Style{})
 		if got != tt.want {
@@ -307,7 +307,7 @@ func TestTextCountWithoutArg(t *testing.T) {
 	}
 }
 
-func TestTextIsolatesUserTextInRightToLeft(t *testing.T) {
+func TestTextIsolatesUserTextInEveryLanguage(t *testing.T) {
 	c := MustFixtures(t)
 	bob := bot.Person{ID: "mm:1", Name: "Bob"}
 	txt := bot.T("case.opened", "id", bot.N(7), "by", bot.P(bob), "title", bot.S("Scan the archive"))
@@ -320,12 +320,10 @@ func TestTextIsolatesUserTextInRightToLeft(t *testing.T) {
 	if !strings.Contains(withMention, "\u2068<@mm:1>\u2069") {
 		t.Errorf("ar mention not isolated: %q", withMention)
 	}
+	// An Arabic title in an English card keeps its order too.
 	en := c.Text("en", txt, Style{})
-	if want := "Case 7 opened by Bob: Scan the archive"; en != want {
+	if want := "Case 7 opened by \u2068Bob\u2069: \u2068Scan the archive\u2069"; en != want {
 		t.Errorf("en: got %q, want %q", en, want)
-	}
-	if strings.ContainsAny(en, "\u2068\u2069") {
-		t.Errorf("en has isolates: %q", en)
 	}
 	// A whole quote is the line itself: no isolates.
 	if got := c.Text("ar", bot.Quoted("hello"), Style{}); got != "hello" {

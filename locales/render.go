@@ -2,9 +2,12 @@ package locales
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"golang.org/x/text/number"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -46,10 +49,18 @@ const maxDepth = 16
 // too is shown as "[id]". Its arguments become template fields: Str is
 // escaped, Code is shown as it is, Num is formatted for the language, Time
 // is shown in the catalog's time zone as the language writes dates, Person by st.Person,
-// Text in turn, List as its texts joined with ", ". t.Count picks the
-// plural form and, unless t.Args has a "Count" of its own, is the field
-// Count. In a right-to-left language every Str, person and quote argument
-// is wrapped in Unicode isolates (U+2068 … U+2069).
+// Text in turn, List as its texts joined by the language's list pattern
+// (list.two, list.start, list.middle, list.end: "a, b and c"), Lang as the
+// language's name in the reader's language. t.Count picks the plural form
+// and, unless t.Args has a "Count" of its own, is the field Count.
+//
+// Direction: every Str, person and quote argument is wrapped in a first
+// strong isolate (U+2068 … U+2069) in every language, so that an Arabic
+// title keeps its order in an English card and a Latin one in an Arabic
+// card. In a right-to-left language a Code argument (a command, a case
+// number, a link) is a left-to-right isolate, and so is every command,
+// "#N" and web address written literally in the message's own text; a
+// date is one isolate, never one per field.
 func (c *Catalog) Text(lang string, t bot.Text, st Style) string {
 	if st.Escape == nil {
 		st.Escape = func(s string) string { return s }
@@ -61,7 +72,12 @@ func (c *Catalog) Text(lang string, t bot.Text, st Style) string {
 	if t.ID == "" {
 		return st.Escape(t.Quote)
 	}
-	return c.render(c.resolve(lang), t, st, 0)
+	l := c.resolve(lang)
+	out := c.render(l, t, st, 0)
+	if l.rtl {
+		out = isolateLiterals(out)
+	}
+	return out
 }
 
 // render localizes t, whose ID is set.
@@ -94,6 +110,8 @@ func (c *Catalog) render(l *locale, t bot.Text, st Style, depth int) string {
 // arg renders one argument of a text in l.
 func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 	switch {
+	case a.Lang != "":
+		return l.isolate(c.langName(l, a.Lang))
 	case a.Str != "":
 		return l.isolate(st.Escape(a.Str))
 	case a.Code != "":
@@ -111,9 +129,48 @@ func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 		for i, t := range a.List {
 			parts[i] = c.nested(l, t, st, depth+1)
 		}
-		return strings.Join(parts, ", ")
+		return c.list(l, parts, st, depth)
 	}
 	return ""
+}
+
+// list joins items the way the language writes a list: list.two for two,
+// else list.start for the first two, list.middle for each next and list.end
+// for the last, as CLDR's list patterns ("a, b, c and d"). A catalog
+// without the patterns joins with ", ".
+func (c *Catalog) list(l *locale, items []string, st Style, depth int) string {
+	if len(items) < 2 || !c.Has("list.two") || depth > maxDepth {
+		return strings.Join(items, ", ")
+	}
+	join := func(id, a, b string) string {
+		s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]string{"a": a, "b": b}})
+		if err != nil && s == "" {
+			return a + ", " + b
+		}
+		return s
+	}
+	if len(items) == 2 {
+		return join("list.two", items[0], items[1])
+	}
+	out := join("list.start", items[0], items[1])
+	for _, it := range items[2 : len(items)-1] {
+		out = join("list.middle", out, it)
+	}
+	return join("list.end", out, items[len(items)-1])
+}
+
+// langName is the name of a language in the reader's language, as it is
+// written inside a sentence (CLDR's display names: "Swedish", "svenska",
+// "ruotsi", "السويدية"); a tag it cannot name is shown as it is.
+func (c *Catalog) langName(l *locale, tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	if n := display.Tags(l.tag).Name(t); n != "" {
+		return n
+	}
+	return tag
 }
 
 // nested renders a text that is an argument of another. A quote inside a
@@ -148,7 +205,17 @@ func (c *Catalog) date(l *locale, t time.Time, st Style, depth int) string {
 		"hour", digits(t.Hour(), 2),
 		"minute", digits(t.Minute(), 2),
 		"zone", bot.C(zone))
-	return c.render(l, d, st, depth+1)
+	// The fields are not isolated one by one: in a right-to-left line two
+	// isolates around ":" are laid out right to left, and 18:05 would read
+	// 05:18. The digits and the colon make one number run; the whole date
+	// is one isolate.
+	plain := *l
+	plain.rtl = false
+	out := c.render(&plain, d, st, depth+1)
+	if l.rtl {
+		return fsi + out + pdi
+	}
+	return out
 }
 
 // isolateLTR wraps a left-to-right literal (a case number, a command, a
@@ -162,11 +229,80 @@ func (l *locale) isolateLTR(s string) string {
 	return lri + s + pdi
 }
 
-// isolate wraps user text in bidirectional isolates in a right-to-left
-// language.
+// isolate wraps user text (and other text whose direction is its own) in a
+// first strong isolate, in every language: an Arabic title in an English
+// card, or a Latin name in an Arabic one, keeps its own order and does not
+// reorder the line around it.
 func (l *locale) isolate(s string) string {
-	if !l.rtl || s == "" {
+	if s == "" {
 		return s
 	}
 	return fsi + s + pdi
+}
+
+// literalRE finds what a translation writes literally and must read left
+// to right in a right-to-left line: a command with its arguments ("/helpdesk
+// status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web
+// address. A command's words may be arguments already isolated (the "#12"
+// of "/helpdesk status {{.id}}"), and a command may be an argument followed
+// by literal words ("{{.cmd}} none"): the whole run is one literal.
+var literalRE = regexp.MustCompile(
+	`(?:/[a-z][a-z-]*|\x{2066}/[^\x{2069}]*\x{2069})(?: (?:[A-Za-z0-9#@:_.,|…\-\[\]]+|\x{2066}[^\x{2069}]*\x{2069}))*` +
+		`|#(?:\d+|N)\b|https?://[^\s\x{2066}-\x{2069}]+`)
+
+// isolateLiterals wraps, in a right-to-left message, each literal command,
+// case number and address that is not already inside an isolate in a
+// left-to-right isolate; trailing sentence punctuation stays outside.
+func isolateLiterals(s string) string {
+	inside := make([]bool, len(s)+1) // bytes inside an isolate
+	depth := 0
+	for i, r := range s {
+		inside[i] = depth > 0
+		switch r {
+		case '\u2066', '\u2067', '\u2068':
+			depth++
+		case '\u2069':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range literalRE.FindAllStringIndex(s, -1) {
+		start, end := m[0], m[1]
+		for end > start && strings.ContainsRune(".,:;!?…", rune(s[end-1])) {
+			end--
+		}
+		run := s[start:end]
+		if run == "" || inside[start] || isOneIsolate(run) {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(lri + run + pdi)
+		last = end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// isOneIsolate reports whether s is a single isolate, from its opening to
+// its matching close.
+func isOneIsolate(s string) bool {
+	if !strings.HasPrefix(s, lri) || !strings.HasSuffix(s, pdi) {
+		return false
+	}
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '\u2066', '\u2067', '\u2068':
+			depth++
+		case '\u2069':
+			depth--
+			if depth == 0 && i+len(pdi) < len(s) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -38,7 +38,7 @@ func TestWholeCase(t *testing.T) {
 
 	card := h.request(rita, "Scans of the city archive")
 	title, desc := f.Message(card).Embed()
-	if title != "Case #1: Scans of the city archive" || !strings.Contains(desc, "300 scans") {
+	if words(title) != "Case #1: Scans of the city archive" || !strings.Contains(desc, "300 scans") {
 		t.Errorf("card: %q %q", title, desc)
 	}
 	thread := card // a thread started on a message has its id

@@ -281,3 +281,9 @@ func (h *harness) cardText(card string) string {
 func (h *harness) tally(accept, decline, info, voted, of int) string {
 	return h.en(bot.T("tally.initial", "accept", bot.N(accept), "decline", bot.N(decline), "info", bot.N(info), "voted", bot.N(voted)).Plural(of))
 }
+
+// words is text as read, without the direction isolates the renderer puts
+// around user text (tested in locales).
+func words(s string) string {
+	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
+}

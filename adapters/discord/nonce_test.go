@@ -36,7 +36,7 @@ func (h *harness) cardOf(channel, title string) string {
 	var id string
 	h.eventually("the card "+title+" in "+channel, func() bool {
 		for _, m := range h.f.MessagesIn(channel) {
-			if t, _ := m.Embed(); strings.HasSuffix(t, title) && len(m.Reactions) == 3 {
+			if t, _ := m.Embed(); strings.HasSuffix(words(t), title) && len(m.Reactions) == 3 {
 				id = m.ID
 				return true
 			}

@@ -82,7 +82,7 @@ func (s *Shell) StartThread(_ context.Context, ref string, name bot.Message) (st
 		return thread, nil
 	}
 	s.threads[thread] = name.Lang
-	title := s.cat.Text(name.Lang, name.Title, s.style(nil))
+	title := s.text(name.Lang, name.Title, s.style(nil))
 	s.printLinesLocked("", s.say(name.Lang, "shell.thread.opened", "thread", bot.C(thread), "post", bot.C(ref), "name", bot.S(title)))
 	return thread, nil
 }
@@ -166,6 +166,24 @@ func (s *Shell) threadLangLocked(thread string) string {
 	return s.defaultLang
 }
 
+// text renders t for a terminal. The catalog isolates user text in every
+// language, for platforms that lay out bidirectional text; most terminals
+// do not, and print the isolates as they are: they are kept only in the
+// lines of a right-to-left language, where a terminal that does lay them
+// out needs them.
+func (s *Shell) text(lang string, t bot.Text, st locales.Style) string {
+	out := s.cat.Text(lang, t, st)
+	if s.cat.RightToLeft(lang) {
+		return out
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 0x2066 && r <= 0x2069 {
+			return -1
+		}
+		return r
+	}, out)
+}
+
 // isPostID reports whether ref looks like an id the shell gave a post.
 func isPostID(ref string) bool {
 	// Exactly what the shell prints: anything else a person typed (a
@@ -232,13 +250,13 @@ func (s *Shell) placeText(to bot.Place, lang string, st locales.Style) string {
 func (s *Shell) body(m bot.Message, st locales.Style) []string {
 	var out []string
 	if !m.Title.IsZero() {
-		out = append(out, s.cat.Text(m.Lang, m.Title, st))
+		out = append(out, s.text(m.Lang, m.Title, st))
 	}
 	for _, l := range m.Lines {
-		out = append(out, s.cat.Text(m.Lang, l, st))
+		out = append(out, s.text(m.Lang, l, st))
 	}
 	for _, f := range m.Fields {
-		out = append(out, s.cat.Text(m.Lang, bot.T("shell.field", "label", bot.X(f.Label), "value", bot.X(f.Value)), st))
+		out = append(out, s.text(m.Lang, bot.T("shell.field", "label", bot.X(f.Label), "value", bot.X(f.Value)), st))
 	}
 	if m.LinkThread && m.Thread != "" {
 		out = append(out, s.say(m.Lang, "shell.thread.link", "thread", bot.C(m.Thread)))
@@ -299,5 +317,5 @@ func (s *Shell) say(lang, id string, kv ...any) string {
 }
 
 func (s *Shell) sayStyled(lang string, st locales.Style, id string, kv ...any) string {
-	return s.cat.Text(lang, bot.T(id, kv...), st)
+	return s.text(lang, bot.T(id, kv...), st)
 }

@@ -468,7 +468,7 @@ func (se *session) respond(inv bot.Invocation, r bot.Response) {
 	}
 	if r.Form != nil {
 		se.form = &filling{form: r.Form, inv: inv, values: map[string]string{}, ask: r.Form.Fields}
-		se.sh.write("", se.sh.cat.Text(r.Form.Lang, r.Form.Title, se.sh.style(nil)))
+		se.sh.write("", se.sh.text(r.Form.Lang, r.Form.Title, se.sh.style(nil)))
 		se.prompt()
 	}
 }
@@ -491,7 +491,7 @@ func (se *session) prompt() {
 	}
 	lines := []string{se.sh.sayStyled(f.form.Lang, st, id, "label", bot.X(fld.Label), "max", bot.N(fld.MaxLen))}
 	if !fld.Help.IsZero() {
-		lines = append(lines, indent+se.sh.cat.Text(f.form.Lang, fld.Help, st))
+		lines = append(lines, indent+se.sh.text(f.form.Lang, fld.Help, st))
 	}
 	se.sh.write("", lines...)
 }
@@ -517,7 +517,7 @@ func (se *session) answer(ctx context.Context, value string) {
 	lines := []string{se.sh.say(f.form.Lang, "shell.form.fix")}
 	for _, fld := range f.form.Fields {
 		if t, ok := r.FieldErrors[fld.Name]; ok {
-			lines = append(lines, indent+se.sh.cat.Text(f.form.Lang, t, se.sh.style(nil)))
+			lines = append(lines, indent+se.sh.text(f.form.Lang, t, se.sh.style(nil)))
 			f.ask = append(f.ask, fld)
 		}
 	}

@@ -171,7 +171,11 @@ func (h *harness) text(lang, id string, kv ...any) string {
 }
 
 func (h *harness) render(lang string, t bot.Text) string {
-	return h.cat.Text(lang, t, locales.Style{Escape: shell.Escape})
+	out := h.cat.Text(lang, t, locales.Style{Escape: shell.Escape})
+	if h.cat.RightToLeft(lang) {
+		return out
+	}
+	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(out) // as the shell prints it
 }
 
 // block is one message of the transcript: its header ("[m3] thread t1",

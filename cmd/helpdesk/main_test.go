@@ -313,7 +313,9 @@ func enText(tb testing.TB, t bot.Text) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return cat.Text("en", t, locales.Style{Escape: shell.Escape})
+	// As the shell prints an English line: without the isolates (see
+	// shell's text).
+	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(cat.Text("en", t, locales.Style{Escape: shell.Escape}))
 }
 
 // lockedBuffer is a buffer a test may read while a process writes to it.

@@ -374,7 +374,7 @@ callback_url = "http://%s"
 	if res, err := fake.RunCommand(users["sam"], town, "resolve #1 Sent the guide.", ""); err != nil || !strings.Contains(res.Response.Text, "#1") {
 		t.Fatalf("resolve: %v %q", err, res.Response.Text)
 	}
-	reply(third.Id, "Resolved by sam")
+	reply(third.Id, "Resolved by")
 	p.stop()
 	if strings.Contains(p.stderr.String(), "given up") {
 		t.Errorf("work was given up:\n%s", p.stderr.String())

@@ -1,0 +1,135 @@
+package locales_test
+
+import (
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// visual lays lines out as a reader sees them, with GNU FriBidi (the
+// reference implementation of the Unicode Bidirectional Algorithm, with
+// isolates), each line its own paragraph with its direction from its first
+// strong character, as Discord and Mattermost show a message. CI installs
+// it (Debian: libfribidi-bin); where it is missing the test says so and
+// skips.
+func visual(t *testing.T, lines ...string) []string {
+	t.Helper()
+	path, err := exec.LookPath("fribidi")
+	if err != nil {
+		t.Skip("fribidi is not installed (Debian: apt-get install libfribidi-bin; .ci/run installs it)")
+	}
+	cmd := exec.Command(path, "--nopad", "--nobreak", "--clean")
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("fribidi: %v", err)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+}
+
+func arabic(t *testing.T) *locales.Catalog {
+	t.Helper()
+	c, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetLocation(time.UTC)
+	return c
+}
+
+// An Arabic time reads as it was written: 18:05, not 05:18.
+func TestArabicTimesKeepTheirOrder(t *testing.T) {
+	c := arabic(t)
+	at := time.Date(2026, 12, 9, 18, 5, 0, 0, time.UTC)
+	var lines []string
+	for _, txt := range []bot.Text{
+		bot.T("vote.deadline", "at", bot.At(at)),
+		bot.T("status.opened", "at", bot.At(at), "who", bot.P(bot.Person{Name: "rita"})),
+		bot.T("history.line", "at", bot.At(at), "who", bot.S("rita"), "what", bot.X(bot.T("event.case.opened", "type", bot.X(bot.T("type.guidance"))))),
+	} {
+		lines = append(lines, c.Text("ar", txt, locales.Style{}))
+	}
+	for i, v := range visual(t, lines...) {
+		if !strings.Contains(v, "١٨:٠٥") {
+			t.Errorf("the time shows as something else than ١٨:٠٥:\n  logical %q\n  visual  %q", lines[i], v)
+		}
+	}
+}
+
+// literal finds commands, case numbers and addresses in a line.
+var literal = regexp.MustCompile(`/(?:helpdesk|as|react|unreact|wait|help|quit)(?: (?:[a-z0-9#@\-_.|,\[\]…]+|N|ID|EMOJI|NAME|LANG|DURATION|TEXT|TYPE|GROUP|STAGE|QUESTION|SUMMARY|CHOICE))*|#(?:\d+|N)\b`)
+
+// Every command and case number an Arabic reader sees, whether an argument
+// or written in the translation itself, reads left to right, whole.
+func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
+	c := arabic(t)
+	var lines []string
+	for _, id := range c.IDs() {
+		if strings.HasPrefix(id, "date.") {
+			continue
+		}
+		args := []any{}
+		for _, p := range c.Placeholders("ar", id) {
+			switch p {
+			case "Count":
+				continue
+			case "cmd", "help":
+				args = append(args, p, bot.C("/helpdesk status #1"))
+			case "id":
+				args = append(args, p, bot.C("#12"))
+			default:
+				args = append(args, p, bot.S("سلمى"))
+			}
+		}
+		txt := bot.T(id, args...)
+		if len(c.Placeholders("ar", id)) > 0 && slicesContains(c.Placeholders("ar", id), "Count") {
+			txt = txt.Plural(3)
+		}
+		for _, line := range strings.Split(c.Text("ar", txt, locales.Style{}), "\n") {
+			if regexp.MustCompile(`[\x{0600}-\x{06ff}]`).MatchString(line) && literal.MatchString(stripIsolates(line)) {
+				lines = append(lines, line)
+			}
+		}
+	}
+	if len(lines) < 20 {
+		t.Fatalf("only %d Arabic lines with commands: the probe is broken", len(lines))
+	}
+	for i, v := range visual(t, lines...) {
+		for _, m := range literal.FindAllString(stripIsolates(lines[i]), -1) {
+			m = strings.TrimRight(m, ".,…")
+			if !strings.Contains(v, m) {
+				t.Errorf("%q does not read whole:\n  logical %q\n  visual  %q", m, stripIsolates(lines[i]), v)
+			}
+		}
+	}
+}
+
+// User text keeps its own order in every language: an Arabic title in an
+// English card reads as it does on its own.
+func TestUserTextKeepsItsOrderInALeftToRightLine(t *testing.T) {
+	c := arabic(t)
+	title := "صور 300 بطاقة من Town Museum"
+	line := c.Text("en", bot.T("card.title", "id", bot.C("#1"), "title", bot.S(title)), locales.Style{})
+	v := visual(t, line, title)
+	if !strings.Contains(v[0], v[1]) {
+		t.Errorf("the title is laid out differently inside the card:\n  card  %q\n  alone %q", v[0], v[1])
+	}
+}
+
+func stripIsolates(s string) string {
+	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
+}
+
+func slicesContains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
