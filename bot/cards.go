@@ -115,7 +115,7 @@ func (w *work) card(c Case) (Message, error) {
 	m.Lines = append(m.Lines, Quoted(c.Description))
 	m.Fields = append(m.Fields,
 		Field{Label: T("field.type"), Value: typeText(c.Type)},
-		Field{Label: T("field.requester"), Value: T("card.requester", "who", P(w.person(c.Requester)), "lang", C(w.s.langName(c.Lang)))},
+		Field{Label: T("field.requester"), Value: T("card.requester", "who", P(w.person(c.Requester)), "lang", Lang(c.Lang))},
 	)
 	for _, f := range []struct{ id, v string }{
 		{"field.organisation", c.Organisation}, {"field.links", c.Links}, {"field.timeline", c.Timeline},

@@ -268,7 +268,7 @@ func (s *Service) experts(ctx context.Context, a asker, args string) (Response, 
 		for _, m := range members {
 			lang := w.s.pickLang(m.Lang, m.Locale)
 			if !listed[m.ID] && (matches(topic, lang, w.s.langName(lang)) || matches(topic, "committee")) {
-				lines = append(lines, T("experts.member", "who", P(w.person(m.ID)), "lang", C(w.s.langName(lang))))
+				lines = append(lines, T("experts.member", "who", P(w.person(m.ID)), "lang", Lang(lang)))
 			}
 		}
 		return nil
@@ -277,6 +277,9 @@ func (s *Service) experts(ctx context.Context, a asker, args string) (Response, 
 		return Response{}, fmt.Errorf("list volunteers: %w", err)
 	}
 	if len(lines) == 0 {
+		if topic == "" {
+			return s.reply(a.lang, T("experts.none.any", "cmd", command("volunteer"))), nil
+		}
 		return s.reply(a.lang, T("experts.none", "topic", S(topic), "cmd", command("volunteer"))), nil
 	}
 	return s.reply(a.lang, append([]Text{T("experts.title").Plural(len(lines))}, lines...)...), nil

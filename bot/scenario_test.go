@@ -1401,3 +1401,15 @@ func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	h.wantReply(h.cmd("bo", "mine"), "mine.none")
 }
+
+// A reminder that falls due after the deadline (the helpdesk was down) is
+// not sent; experts without a topic lists everyone, or says nobody has
+// signed up — not "nobody for ''".
+func TestLateRemindersAndExpertsWithoutATopic(t *testing.T) {
+	h := newHarness(t)
+	h.request("rita", bot.Guidance, "Where to begin")
+	m := h.chat.mark()
+	h.wait(8 * 24 * time.Hour) // down past the reminder and the deadline
+	h.wantNotPosted(m, "dm.reminder")
+	h.wantReply(h.cmd("rita", "experts"), "experts.none.any")
+}

@@ -759,8 +759,14 @@ func (w *work) tellStaffSupport(c Case, reminder bool) error {
 	return nil
 }
 
-// remind writes to the eligible members who have not voted yet.
+// remind writes to the eligible members who have not voted yet. A
+// reminder that falls due only after the deadline (the helpdesk was down)
+// is not sent: the deadline decides the round now, and "closes in -24
+// hours" would tell nobody anything.
 func (w *work) remind(c Case, r Round) error {
+	if !w.now.Before(r.Deadline) {
+		return nil
+	}
 	b, err := w.ballot(c, r)
 	if err != nil {
 		return err

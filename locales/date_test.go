@@ -98,3 +98,47 @@ func TestEightLanguagesWithRegionalFallbacks(t *testing.T) {
 		}
 	}
 }
+
+// Lists use the language's own pattern and "and", Arabic its comma and و.
+func TestListsUseTheLanguagesPattern(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	three := bot.L([]bot.Text{bot.Quoted("A"), bot.Quoted("B"), bot.Quoted("C")})
+	two := bot.L([]bot.Text{bot.Quoted("A"), bot.Quoted("B")})
+	for lang, want := range map[string][2]string{
+		"en": {"A, B and C", "A and B"},
+		"sv": {"A, B och C", "A och B"},
+		"fr": {"A, B et C", "A et B"},
+		"ar": {"A، B وC", "A وB"},
+		"bn": {"A, B এবং C", "A এবং B"},
+	} {
+		for i, arg := range []bot.Arg{three, two} {
+			got := strings.NewReplacer("\u2066", "", "\u2068", "", "\u2069", "").Replace(cat.Text(lang, bot.T("list", "items", arg), locales.Style{}))
+			if got != want[i] {
+				t.Errorf("%s: %q, want %q", lang, got, want[i])
+			}
+		}
+	}
+}
+
+// A language is named as the reader's language writes it inside a
+// sentence: not by its code, and not by its own name with a capital.
+func TestLanguagesAreNamedInTheReadersLanguage(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, name := range map[string]string{"en": "English", "sv": "svenska", "es": "español", "pt-BR": "português",
+		"fr": "français", "fi": "suomeksi", "ar": "بالعربية", "bn": "বাংলায়"} {
+		if got := cat.Text(lang, bot.T("language.current", "tag", bot.C(lang)), locales.Style{}); !strings.Contains(got, name) {
+			t.Errorf("%s does not name itself (%q): %q", lang, name, got)
+		}
+	}
+	for lang, want := range map[string]string{"en": "Finnish", "sv": "finska", "fi": "suomi", "fr": "finnois", "ar": "الفنلندية"} {
+		if got := cat.Text(lang, bot.T("card.requester", "who", bot.S("rita"), "lang", bot.Lang("fi")), locales.Style{}); !strings.Contains(got, want) {
+			t.Errorf("%s: %q does not name Finnish as %q", lang, got, want)
+		}
+	}
+}

@@ -396,10 +396,10 @@ func (se *session) as(ctx context.Context, args string) {
 	lang := se.lang(name)
 	if locale != "" {
 		if _, ok := se.sh.cat.Match(locale); !ok {
-			se.tell("shell.as.lang_unsupported", "given", bot.S(locale), "lang", bot.C(se.sh.cat.Autonym(lang)), "langs", bot.C(strings.Join(se.sh.cat.Supported(), ", ")))
+			se.tell("shell.as.lang_unsupported", "given", bot.S(locale), "lang", bot.Lang(lang), "langs", bot.C(strings.Join(se.sh.cat.Supported(), ", ")))
 		}
 	}
-	se.tell("shell.as.now", "who", bot.S(name), "roles", bot.X(se.rolesText(name)), "lang", bot.C(se.sh.cat.Autonym(lang)))
+	se.tell("shell.as.now", "who", bot.S(name), "roles", bot.X(se.rolesText(name)), "lang", bot.Lang(lang))
 }
 
 // rolesText names the parts a person plays.

@@ -579,7 +579,7 @@ Skannade kartor från stadsarkivet.
 `)
 	c1 := bot.C("#1")
 	wantIn(t, out,
-		"Du är nu rita (medlem i gemenskapen) och läser Svenska.",
+		"Du är nu rita (medlem i gemenskapen) och läser svenska.",
 		h.text("sv", "form.field.title")+" (obligatoriskt, högst 100 tecken):",
 		"You are now ana (chair of the committee), reading English.",
 		"”sometime” är ingen tidslängd.",
