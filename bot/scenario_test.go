@@ -1404,7 +1404,7 @@ func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
 
 // A reminder that falls due after the deadline (the helpdesk was down) is
 // not sent; experts without a topic lists everyone, or says nobody has
-// signed up — not "nobody for ''".
+// signed up — not "nobody for ”".
 func TestLateRemindersAndExpertsWithoutATopic(t *testing.T) {
 	h := newHarness(t)
 	h.request("rita", bot.Guidance, "Where to begin")

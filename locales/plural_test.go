@@ -126,4 +126,3 @@ func execute(t *testing.T, tmpl string, data map[string]string) string {
 func stripAll(s string) string {
 	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
 }
-

@@ -689,8 +689,8 @@ func TestInteractiveWelcomeAndPrompts(t *testing.T) {
 	out := h.play("/as ana\n")
 	wantIn(t, out,
 		"Welcome to the helpdesk shell.",
-		"Expert Committee: ana (chair of the committee), bo, chen, dina, eli",
-		"Working groups: cora (communication), ivan (implementation)",
+		"Expert Committee: ana (chair of the committee), bo, chen, dina and eli",
+		"Working groups: cora (communication) and ivan (implementation)",
 		"Helpdesk staff: sam",
 		"You are rita (community member)",
 		"rita> You are now ana",
