@@ -199,7 +199,24 @@ func (a *Adapter) openDialog(ctx context.Context, trigger, uid string, f *bot.Fo
 // first, then the form's fields with the core's limits. Titles, labels and
 // help texts are cut to Mattermost's limits, which count bytes.
 func (a *Adapter) dialog(f *bot.Form) model.Dialog {
+	d, cuts := a.buildDialog(f)
+	for _, c := range cuts {
+		a.log.Warn("a dialog text is longer than Mattermost allows and was cut: shorten the message", "lang", f.Lang, "text", c)
+	}
+	return d
+}
+
+// buildDialog is dialog, and the texts it had to cut.
+func (a *Adapter) buildDialog(f *bot.Form) (model.Dialog, []string) {
 	st := a.style(nil)
+	var cuts []string
+	truncateBytes := func(s string, max int) string {
+		t := truncateBytes(s, max)
+		if t != s {
+			cuts = append(cuts, s)
+		}
+		return t
+	}
 	title := "form.volunteer.short"
 	if f.Kind == bot.RequestForm {
 		title = "form.request.short"
@@ -211,7 +228,8 @@ func (a *Adapter) dialog(f *bot.Form) model.Dialog {
 	}
 	if f.Kind == bot.RequestForm {
 		sel := model.DialogElement{
-			DisplayName: truncateBytes(a.say(f.Lang, "option.type"), model.DialogElementDisplayNameMaxLength),
+			DisplayName: truncateBytes(a.say(f.Lang, "form.field.type"), model.DialogElementDisplayNameMaxLength),
+			HelpText:    truncateBytes(a.say(f.Lang, "option.type"), model.DialogElementHelpTextMaxLength),
 			Name:        "type",
 			Type:        "select",
 			Default:     string(f.Type),
@@ -238,7 +256,7 @@ func (a *Adapter) dialog(f *bot.Form) model.Dialog {
 		}
 		d.Elements = append(d.Elements, e)
 	}
-	return d
+	return d, cuts
 }
 
 // serveDialog handles a submitted dialog. Mattermost sends no token with

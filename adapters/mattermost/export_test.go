@@ -19,5 +19,9 @@ func SetListenerTimeouts(read, idle time.Duration) (restore func()) {
 // Dialog is the dialog the adapter would open for a form.
 func (a *Adapter) Dialog(f *bot.Form) model.Dialog { return a.dialog(f) }
 
+// DialogCuts lists the texts of a form's dialog that had to be cut to
+// Mattermost's limits.
+func (a *Adapter) DialogCuts(f *bot.Form) []string { _, c := a.buildDialog(f); return c }
+
 // LogValue is logValue, for the tests.
 var LogValue = logValue

@@ -306,6 +306,10 @@ func TestDialogsAreValidInEveryLanguage(t *testing.T) {
 			if d.SubmitLabel == "" || strings.HasPrefix(d.Title, "[") {
 				t.Errorf("%s %s: title %q, submit %q", lang, f.Kind, d.Title, d.SubmitLabel)
 			}
+			// Within Mattermost's limits whole: nothing was cut to fit.
+			for _, c := range h.ad.DialogCuts(f) {
+				t.Errorf("%s %s: %q was cut to fit Mattermost's limit", lang, f.Kind, c)
+			}
 		}
 	}
 }
