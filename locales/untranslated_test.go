@@ -11,7 +11,9 @@ import (
 
 // sameAsEnglish are translations that are rightly the English words: the
 // word is the same in the language, or a name. Keyed "lang:id".
-var sameAsEnglish = map[string]bool{}
+var sameAsEnglish = map[string]bool{
+	"fr:group.communication": true, // "Communication", the Hub's name of the group, is French too
+}
 
 // placeholder matches a template field, {{.name}}.
 var placeholder = regexp.MustCompile(`\{\{[^}]*\}\}`)

@@ -585,7 +585,7 @@ Skannade kartor från stadsarkivet.
 		"”sometime” är ingen tidslängd.",
 	)
 	wantBlock(t, out, "→ privat svar till rita", h.text("sv", "reply.opened", "id", c1, "title", bot.S(kartor)))
-	wantBlock(t, out, `\[m\d+\] DM till rita`, h.text("sv", "dm.opened", "id", c1, "title", bot.S(kartor), "type", bot.X(bot.T("type.media-upload"))))
+	wantBlock(t, out, `\[m\d+\] direktmeddelande till rita`, h.text("sv", "dm.opened", "id", c1, "title", bot.S(kartor), "type", bot.X(bot.T("type.media-upload"))))
 	// The committee channel and the thread stay in the committee's language.
 	wantBlock(t, out, committee, h.text("en", "card.title", "id", c1, "title", bot.S(kartor)), h.text("en", "field.requester")+": ")
 	wantIn(t, out, "Thread t1 opened on m1: ")
