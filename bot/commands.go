@@ -403,8 +403,14 @@ func caseList(cs []Case) Arg {
 	return L(ts)
 }
 
+// caseLine is a case in a list: its number, title and stage (the bare
+// stage: a status line carries a label of its own, "Stage: …").
 func caseLine(c Case) Text {
-	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(statusLine(c)))
+	stage := stageText(c.Stage)
+	if c.Stage == Closed {
+		stage = statusLine(c)
+	}
+	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(stage))
 }
 
 // The request form's fields and their limits, in characters.

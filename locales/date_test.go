@@ -142,3 +142,18 @@ func TestLanguagesAreNamedInTheReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The first of the month as French and Brazilian Portuguese write it.
+func TestTheFirstOfTheMonth(t *testing.T) {
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.SetLocation(time.UTC)
+	at := bot.At(time.Date(2026, 6, 1, 9, 5, 0, 0, time.UTC))
+	for lang, want := range map[string]string{"fr": "1er juin 2026", "pt-BR": "1º de junho de 2026 às 09:05", "en": "1 June 2026"} {
+		if got := cat.Text(lang, bot.T("vote.deadline", "at", at), locales.Style{}); !strings.Contains(got, want) {
+			t.Errorf("%s: %q does not contain %q", lang, got, want)
+		}
+	}
+}

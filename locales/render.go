@@ -198,8 +198,12 @@ func (c *Catalog) date(l *locale, t time.Time, st Style, depth int) string {
 		return bot.C(l.printer.Sprint(number.Decimal(n, number.NoSeparator(), number.MinIntegerDigits(width))))
 	}
 	zone, _ := t.Zone()
+	day := digits(t.Day(), 1)
+	if t.Day() == 1 && c.Has("date.day.1") {
+		day = bot.X(bot.T("date.day.1")) // "1er juin", "1º de junho"
+	}
 	d := bot.T("date.format",
-		"day", digits(t.Day(), 1),
+		"day", day,
 		"month", bot.X(bot.T(fmt.Sprintf("date.month.%d", int(t.Month())))),
 		"year", digits(t.Year(), 1),
 		"hour", digits(t.Hour(), 2),

@@ -589,7 +589,7 @@ Skannade kartor från stadsarkivet.
 	// The committee channel and the thread stay in the committee's language.
 	wantBlock(t, out, committee, h.text("en", "card.title", "id", c1, "title", bot.S(kartor)), h.text("en", "field.requester")+": ")
 	wantIn(t, out, "Thread t1 opened on m1: ")
-	wantBlock(t, out, "→ privat svar till rita", h.text("sv", "case.line", "id", c1, "title", bot.S(kartor), "stage", bot.X(bot.T("card.stage", "stage", bot.X(bot.T("stage.initial_review"))))))
+	wantBlock(t, out, "→ privat svar till rita", h.text("sv", "case.line", "id", c1, "title", bot.S(kartor), "stage", bot.X(bot.T("stage.initial_review"))))
 	if r := h.record(1); r.Case.Lang != "sv" {
 		t.Errorf("case language %q, want sv", r.Case.Lang)
 	}
