@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -21,6 +22,8 @@ type gatewayEvent struct {
 	gone      []string // messages deleted ("CHANNEL/MESSAGE")
 	thread    string   // a thread (or forum post) deleted
 	held      *heldRead
+	member    *memberEvent
+	roster    *heldRoster
 }
 
 // heldRead is what a reconcile read on one post, for the worker to hand
@@ -56,6 +59,10 @@ func (a *Adapter) work(ctx context.Context) {
 				a.postsGone(ctx, e.gone)
 			case e.thread != "":
 				a.threadGone(ctx, e.thread)
+			case e.member != nil:
+				a.memberChanged(ctx, e.member)
+			case e.roster != nil:
+				a.applyRoster(ctx, e.roster)
 			}
 		}
 	}
@@ -155,14 +162,65 @@ func (a *Adapter) memberSeen(ctx context.Context, m *discordgo.Member) {
 	if m.User == nil || m.User.Bot {
 		return
 	}
-	err := a.svc.MemberSeen(ctx, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)})
-	if err != nil {
-		a.log.Error("discord: record member", "user", m.User.ID, "err", err)
+	a.tell(ctx, m.User.ID, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)}, true)
+}
+
+// memberLeft tells the core that a user is no longer on the server: they
+// hold none of its roles (the core keeps the name it knows). Their votes
+// stop counting and the committee is counted without them.
+func (a *Adapter) memberLeft(ctx context.Context, user string) {
+	a.tell(ctx, user, bot.Member{ID: userID(user)}, true)
+}
+
+// tell records a member with the core, unless always is false and the
+// core was told the same already (a roster read again).
+func (a *Adapter) tell(ctx context.Context, user string, m bot.Member, always bool) {
+	a.mu.Lock()
+	old, ok := a.told[user]
+	a.mu.Unlock()
+	if !always && ok && old.Name == m.Name && sameRoles(old.Roles, m.Roles) {
+		return
+	}
+	if err := a.svc.MemberSeen(ctx, m); err != nil {
+		a.log.Error("discord: record member", "user", user, "err", err)
 		return
 	}
 	a.mu.Lock()
-	a.known[m.User.ID] = true
+	a.known[user] = true
+	if m.Name == "" {
+		m.Name = old.Name
+	}
+	a.told[user] = m
 	a.mu.Unlock()
+}
+
+func sameRoles(a, b bot.Roles) bool {
+	return a.Committee == b.Committee && a.Chair == b.Chair && a.Staff == b.Staff && slices.Equal(a.Groups, b.Groups)
+}
+
+// memberEvent is a member's roles changed (GUILD_MEMBER_UPDATE), a member
+// joined (GUILD_MEMBER_ADD) or left or was removed (GUILD_MEMBER_REMOVE).
+type memberEvent struct {
+	m    *discordgo.Member
+	left bool
+}
+
+// memberChanged applies a member event, in the worker, and notes it
+// against a roster read under way (see applyRoster).
+func (a *Adapter) memberChanged(ctx context.Context, e *memberEvent) {
+	u := e.m.User
+	if u == nil || u.ID == "" || u.Bot || a.own(u.ID) {
+		return
+	}
+	a.mu.Lock()
+	a.memberSeq++
+	a.memberAt[u.ID] = a.memberSeq
+	a.mu.Unlock()
+	if e.left {
+		a.memberLeft(ctx, u.ID)
+		return
+	}
+	a.memberSeen(ctx, e.m)
 }
 
 // ensureKnown makes sure the core has a user's roles: a user this process
@@ -182,6 +240,8 @@ func (a *Adapter) ensureKnown(ctx context.Context, user string) {
 		return err
 	})
 	switch {
+	case codeOf(err) == codeUnknownMember || codeOf(err) == codeUnknownUser:
+		a.memberLeft(ctx, user)
 	case errors.Is(err, bot.ErrUnreachable) || errors.Is(err, bot.ErrGone):
 		a.mu.Lock()
 		a.known[user] = true
@@ -196,13 +256,19 @@ func (a *Adapter) ensureKnown(ctx context.Context, user string) {
 	}
 }
 
-// loadRoster lists the server's members (1000 a page) so that the core
-// knows the whole committee, which a majority is counted against. Without
-// the Server Members intent Discord refuses: the adapter then knows the
-// people it sees.
-func (a *Adapter) loadRoster(ctx context.Context) error {
+// errNoMemberList is a member list Discord refuses: the bot has not the
+// Server Members intent.
+var errNoMemberList = errors.New("discord: the server's members cannot be listed")
+
+// errTokenRefused is Discord's 401: the bot's token is wrong.
+var errTokenRefused = errors.New("discord: the token was refused")
+
+// readRoster lists the server's members (List Guild Members, 1000 a page,
+// after the last id of the page before). Discord requires the Server
+// Members intent for it: without, it is errNoMemberList.
+func (a *Adapter) readRoster(ctx context.Context) ([]*discordgo.Member, error) {
 	after := ""
-	n := 0
+	var all []*discordgo.Member
 	for {
 		var page []*discordgo.Member
 		err := a.call(ctx, "list members", func(opts ...discordgo.RequestOption) error {
@@ -212,23 +278,108 @@ func (a *Adapter) loadRoster(ctx context.Context) error {
 		})
 		var ae *apiError
 		if errors.As(err, &ae) && ae.status == 401 {
-			return fmt.Errorf("discord: the token was refused: %w", err)
+			return nil, fmt.Errorf("%w: %w", errTokenRefused, err)
+		}
+		if errors.Is(err, bot.ErrForbidden) {
+			return nil, fmt.Errorf("%w: %w", errNoMemberList, err)
 		}
 		if err != nil {
-			a.log.Warn("discord: cannot list the server's members; the committee is known as its members are seen. Enable the Server Members intent of the bot to count the whole committee.", "err", err)
-			return nil
+			return nil, err
 		}
 		for _, m := range page {
 			if m.User != nil {
-				a.memberSeen(ctx, m)
+				all = append(all, m)
 				after = m.User.ID
-				n++
 			}
 		}
 		if len(page) < 1000 {
-			a.log.Info("discord: members listed", "members", n)
-			return nil
+			return all, nil
 		}
+	}
+}
+
+// loadRoster lists the server's members so that the core knows the whole
+// committee, which a majority is counted against; it reports whether
+// Discord let it. Without the Server Members intent Discord refuses: the
+// adapter then knows the people it sees.
+func (a *Adapter) loadRoster(ctx context.Context) (bool, error) {
+	ms, err := a.readRoster(ctx)
+	if errors.Is(err, errTokenRefused) {
+		return false, err
+	}
+	if err != nil {
+		a.log.Warn("discord: cannot list the server's members; the committee is known as its members are seen. Enable the Server Members intent of the bot to count the whole committee.", "err", err)
+		return false, nil
+	}
+	a.applyRoster(ctx, &heldRoster{members: ms})
+	a.log.Info("discord: members listed", "members", len(ms))
+	return true, nil
+}
+
+// heldRoster is the server's member list as read, for the worker to hand
+// to the core; seq is the count of member events when the read began.
+type heldRoster struct {
+	members []*discordgo.Member
+	seq     uint64
+}
+
+// applyRoster tells the core what a roster read found, in the worker:
+// roles and names that changed, and the people it knew with roles who
+// are no longer listed (they left while no event said so). A member
+// whose event came after the read began is left to that event, which is
+// newer than the read.
+func (a *Adapter) applyRoster(ctx context.Context, r *heldRoster) {
+	listed := make(map[string]bool, len(r.members))
+	newer := func(id string) bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.memberAt[id] > r.seq
+	}
+	for _, m := range r.members {
+		listed[m.User.ID] = true
+		if m.User.Bot || newer(m.User.ID) {
+			continue
+		}
+		a.tell(ctx, m.User.ID, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)}, false)
+	}
+	a.mu.Lock()
+	var gone []string
+	for id, m := range a.told {
+		if !listed[id] && !sameRoles(m.Roles, bot.Roles{}) && a.memberAt[id] <= r.seq {
+			gone = append(gone, id)
+		}
+	}
+	a.mu.Unlock()
+	slices.Sort(gone)
+	for _, id := range gone {
+		a.memberLeft(ctx, id)
+	}
+}
+
+// refreshRoster reads the member list again every RosterEvery until ctx
+// ends, and has the worker apply it: a member event Discord sent while
+// the gateway was away (it replays none after a new session) is
+// corrected within that time.
+func (a *Adapter) refreshRoster(ctx context.Context) {
+	t := time.NewTicker(a.cfg.RosterEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.mu.Lock()
+		seq := a.memberSeq
+		a.mu.Unlock()
+		ms, err := a.readRoster(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("discord: read the server's members again", "err", err)
+			}
+			continue
+		}
+		a.enqueue(ctx, gatewayEvent{roster: &heldRoster{members: ms, seq: seq}})
 	}
 }
 

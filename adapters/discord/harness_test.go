@@ -73,8 +73,9 @@ type harness struct {
 	svc    *bot.Service
 	a      *Adapter
 	log    *syncBuffer
-	forum  bool   // the committee channel is the forum channel 110
-	comm   string // the committee channel, when not committeeCh
+	forum  bool          // the committee channel is the forum channel 110
+	comm   string        // the committee channel, when not committeeCh
+	config func(*Config) // changes to the adapter's configuration
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -154,6 +155,9 @@ func (h *harness) start() {
 	}
 	if h.comm != "" {
 		cfg.CommitteeChannel = h.comm
+	}
+	if h.config != nil {
+		h.config(&cfg)
 	}
 	h.a, err = New(cfg, h.svc)
 	if err != nil {

@@ -78,29 +78,30 @@ type Fake struct {
 	t   testing.TB
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	calls      []Call
-	next       int64
-	channels   map[string]*Channel
-	messages   map[string]*Message
-	nonces     map[string]nonceUse // author + "/" + nonce → the message it made
-	members    map[string]*member
-	noDM       map[string]bool // users who closed their DMs
-	membersErr int             // status for listing members (403: no intent)
-	fails      []*failRule
-	lost       []*failRule
-	dropped    []*failRule
-	holds      []*hold
-	buckets    map[string]*bucket // rate limit buckets: route and major parameter
-	limited    int
-	slow       []*failRule                  // requests answered only after a delay
-	responses  map[string][]json.RawMessage // interaction id → callbacks
-	acked      map[string]time.Time         // interaction id → first callback
-	sent       map[string]time.Time         // interaction id → dispatched
-	edits      map[string][]string          // interaction token → contents of @original
-	followups  map[string][]string
-	commands   []json.RawMessage // bulk overwrites
-	authSeen   []string
+	mu              sync.Mutex
+	calls           []Call
+	next            int64
+	channels        map[string]*Channel
+	messages        map[string]*Message
+	nonces          map[string]nonceUse // author + "/" + nonce → the message it made
+	members         map[string]*member
+	noDM            map[string]bool // users who closed their DMs
+	membersErr      int             // status for listing members (403: no intent)
+	noMembersIntent bool            // the Server Members intent is not enabled for the bot
+	fails           []*failRule
+	lost            []*failRule
+	dropped         []*failRule
+	holds           []*hold
+	buckets         map[string]*bucket // rate limit buckets: route and major parameter
+	limited         int
+	slow            []*failRule                  // requests answered only after a delay
+	responses       map[string][]json.RawMessage // interaction id → callbacks
+	acked           map[string]time.Time         // interaction id → first callback
+	sent            map[string]time.Time         // interaction id → dispatched
+	edits           map[string][]string          // interaction token → contents of @original
+	followups       map[string][]string
+	commands        []json.RawMessage // bulk overwrites
+	authSeen        []string
 
 	// gateway
 	gwMu       sync.Mutex
@@ -561,9 +562,14 @@ func less(a, b string) bool {
 	return a < b
 }
 
+// memberJSON is Discord's guild member object, as far as the bot reads it.
 func (f *Fake) memberJSON(id string) map[string]any {
 	m := f.members[id]
-	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name}, "roles": m.Roles}
+	roles := m.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name}, "roles": roles, "nick": nil, "joined_at": "2024-01-01T00:00:00.000000+00:00"}
 }
 
 func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string, in map[string]json.RawMessage, body []byte) {
@@ -770,6 +776,7 @@ func (f *Fake) messageJSON(m *Message) map[string]any {
 // Intents the fake's dispatches need (Gateway, "List of Intents").
 const (
 	intentGuilds                 = 1 << 0
+	intentGuildMembers           = 1 << 1 // privileged
 	intentGuildMessages          = 1 << 9
 	intentGuildMessageReactions  = 1 << 10
 	intentDirectMessages         = 1 << 12
@@ -780,7 +787,8 @@ const (
 // an event, 0 when it needs none (Gateway, "List of Intents"): reactions
 // need GUILD_MESSAGE_REACTIONS (DIRECT_MESSAGE_REACTIONS in a DM), message
 // events GUILD_MESSAGES (DIRECT_MESSAGES), thread and channel events
-// GUILDS; READY, RESUMED and INTERACTION_CREATE come to every session.
+// GUILDS, member events the privileged GUILD_MEMBERS; READY, RESUMED and
+// INTERACTION_CREATE come to every session.
 func intentOf(typ string, d any) int {
 	dm := false
 	if m, ok := d.(map[string]any); ok {
@@ -800,6 +808,8 @@ func intentOf(typ string, d any) int {
 		return intentGuildMessages
 	case "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE":
 		return intentGuilds
+	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE":
+		return intentGuildMembers
 	}
 	return 0
 }
@@ -853,6 +863,7 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(msg.D, &id)
 			f.gwMu.Lock()
 			bad := f.badToken || id.Token != "Bot "+Token
+			disallowed := f.noMembersIntent && id.Intents&intentGuildMembers != 0
 			f.identifies++
 			f.nsessions++
 			sess.id, sess.seq, sess.intents = fmt.Sprintf("sess-%d", f.nsessions), 0, id.Intents
@@ -863,6 +874,11 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			f.gwMu.Unlock()
 			if bad {
 				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+				return
+			}
+			if disallowed {
+				// A privileged intent not enabled for the bot.
+				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
 				return
 			}
 			f.dispatchOn(sess, "READY", map[string]any{
@@ -1205,11 +1221,62 @@ func (f *Fake) RefuseDMs(user string) {
 }
 
 // RefuseMemberList makes listing the guild's members fail with status, as
-// without the Server Members intent.
+// without the Server Members intent. With 403 the intent is taken as not
+// enabled for the bot: List Guild Members "requires the GUILD_MEMBERS
+// privileged intent", and a gateway Identify asking for the intent is
+// closed with 4014 "Disallowed intent(s)" (Gateway, "Privileged Intents";
+// Opcodes and Status Codes, "Gateway Close Event Codes").
 func (f *Fake) RefuseMemberList(status int) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.membersErr = status
+	f.mu.Unlock()
+	f.gwMu.Lock()
+	f.noMembersIntent = status == 403
+	f.gwMu.Unlock()
+}
+
+// SetRoles gives a member new roles, as a moderator would, and unless
+// quiet tells the bots: GUILD_MEMBER_UPDATE {guild_id, roles, user, nick,
+// joined_at} (Gateway Events, "Guild Member Update": "Sent when a guild
+// member is updated"), only to sessions that identified with the
+// privileged GUILD_MEMBERS intent (Gateway, "List of Intents"). Quiet is
+// an event the bot missed (it was away: a new session replays nothing).
+// The member list and Get Guild Member show the new roles at once. It
+// reports whether a session got the event.
+func (f *Fake) SetRoles(user string, quiet bool, roles ...string) bool {
+	f.mu.Lock()
+	m, ok := f.members[user]
+	if !ok {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: set the roles of unknown member %s", user)
+		return false
+	}
+	m.Roles = append([]string{}, roles...)
+	d := f.memberJSON(user)
+	d["guild_id"] = Guild
+	f.mu.Unlock()
+	return !quiet && f.Dispatch("GUILD_MEMBER_UPDATE", d)
+}
+
+// RemoveMember removes a member from the guild (they left, or were kicked
+// or banned) and unless quiet tells the bots: GUILD_MEMBER_REMOVE
+// {guild_id, user} (Gateway Events, "Guild Member Remove"; GUILD_MEMBERS
+// intent). They are then missing from List Guild Members, and Get Guild
+// Member answers 404 Unknown Member (10007).
+func (f *Fake) RemoveMember(user string, quiet bool) {
+	f.mu.Lock()
+	m, ok := f.members[user]
+	if !ok {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: remove unknown member %s", user)
+		return
+	}
+	delete(f.members, user)
+	d := map[string]any{"guild_id": Guild, "user": map[string]any{"id": m.ID, "username": m.Name}}
+	f.mu.Unlock()
+	if !quiet {
+		f.Dispatch("GUILD_MEMBER_REMOVE", d)
+	}
 }
 
 // DeleteMessage deletes a message of channel as a moderator would, and
