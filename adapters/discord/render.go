@@ -180,6 +180,54 @@ func plain(s string) string {
 	}, s)
 }
 
+// isZeroWidth reports the invisible characters that make two names look
+// alike: zero-width space, non-joiner and joiner, word joiner, and the
+// zero-width no-break space (byte order mark).
+func isZeroWidth(r rune) bool {
+	return r >= 0x200b && r <= 0x200d || r == 0x2060 || r == 0xfeff
+}
+
+// nameText makes a person's words fit for a thread or forum post name,
+// which Discord shows without markdown but as it is otherwise: the
+// bidirectional controls go (an override would turn the rest of the name,
+// and the channel list beside it, around), as in message bodies, and so do
+// zero-width characters (two names that look the same) and controls.
+func nameText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return ' '
+		case isBidi(r), isZeroWidth(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// threadName is the name of a thread or forum post: t rendered with the
+// person's words made plain by nameText, on one line, spaces collapsed,
+// within Discord's 100 characters ("helpdesk" when nothing is left). The
+// isolates the catalog puts around a person's words in a right-to-left
+// language (U+2068 … U+2069, balanced) are the catalog's and stay: they
+// keep a left-to-right title from reordering the name around it.
+func (a *Adapter) threadName(lang string, t bot.Text) string {
+	name := a.cat.Text(lang, t, locales.Style{Escape: nameText})
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return ' '
+		case isZeroWidth(r), isBidi(r) && (r < 0x2066 || r > 0x2069):
+			return -1
+		}
+		return r
+	}, name)
+	name = cut(strings.Join(strings.Fields(name), " "), maxThreadName)
+	if name == "" {
+		return "helpdesk"
+	}
+	return name
+}
+
 // snowflake is the Discord id of a helpdesk user id ("discord:123" → "123").
 func snowflake(u bot.UserID) (string, bool) {
 	id, ok := strings.CutPrefix(string(u), Platform+":")

@@ -140,7 +140,8 @@ func oddRunAtEnd(s string) bool {
 // without controls (but line feeds) or bidirectional controls, mentions
 // none, and leaves no markdown character outside a link unescaped; text
 // with nothing to escape is left as it is, so escaping it again changes
-// nothing. plain is idempotent.
+// nothing. plain is idempotent, and so is nameText, which leaves nothing
+// invisible.
 func FuzzEscape(f *testing.F) {
 	for _, s := range []string{
 		"", "plain words", `\*`, "@everyone @here", "<@123> <#4> <@&5>",
@@ -192,6 +193,9 @@ func FuzzEscape(f *testing.F) {
 		}
 		if p := plain(s); plain(p) != p {
 			t.Fatalf("plain is not idempotent on %q", s)
+		}
+		if n := nameText(s); nameText(n) != n || dirty(n) {
+			t.Fatalf("nameText(%q) = %q", s, n)
 		}
 	})
 }
