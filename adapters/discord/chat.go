@@ -387,6 +387,21 @@ func (a *Adapter) React(ctx context.Context, postRef string, emoji string) error
 	})
 }
 
+// Unreact takes the helpdesk's own reaction emoji off post ref (Delete Own
+// Reaction), when the post stops being a ballot. A message deleted
+// meanwhile is bot.ErrGone; a reaction the bot does not hold is no error.
+func (a *Adapter) Unreact(ctx context.Context, postRef string, emoji string) error {
+	ch, msg, ok := cutRef(postRef)
+	if !ok {
+		return fmt.Errorf("discord: unreact on %q: %w", postRef, bot.ErrGone)
+	}
+	return a.inThread(ctx, ch, func() error {
+		return a.call(ctx, "unreact", func(opts ...discordgo.RequestOption) error {
+			return a.s.MessageReactionRemove(ch, msg, emoji, "@me", opts...)
+		})
+	})
+}
+
 // Invite adds a person to a thread.
 func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) error {
 	id, ok := snowflake(user)

@@ -36,9 +36,10 @@ import (
 const Platform = "discord"
 
 var (
-	_ bot.Chat     = (*Adapter)(nil)
-	_ bot.Archiver = (*Adapter)(nil)
-	_ bot.Pacer    = (*Adapter)(nil)
+	_ bot.Chat      = (*Adapter)(nil)
+	_ bot.Archiver  = (*Adapter)(nil)
+	_ bot.Pacer     = (*Adapter)(nil)
+	_ bot.Unreacter = (*Adapter)(nil)
 )
 
 // Config is how the adapter finds its way on the server.

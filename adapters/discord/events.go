@@ -45,6 +45,9 @@ func (a *Adapter) work(ctx context.Context) {
 			return
 		case e := <-a.queue:
 			switch {
+			case e.add != nil && a.own(e.add.UserID), e.remove != nil && a.own(e.remove.UserID):
+				// The helpdesk's own reactions are no votes, and no live
+				// change that a reconcile's read must be repeated for.
 			case e.add != nil:
 				a.touched(ref(e.add.ChannelID, e.add.MessageID))
 				a.reactionAdded(ctx, e.add)

@@ -102,6 +102,7 @@ type Fake struct {
 	followups       map[string][]string
 	commands        []json.RawMessage // bulk overwrites
 	authSeen        []string
+	later           []func() // gateway events of the request being handled
 
 	// gateway
 	gwMu       sync.Mutex
@@ -402,7 +403,15 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	defer f.mu.Unlock()
+	defer func() {
+		// Gateway events a request caused go once the request is done.
+		later := f.later
+		f.later = nil
+		f.mu.Unlock()
+		for _, fn := range later {
+			fn()
+		}
+	}()
 	if r.Header.Get("Authorization") != "Bot "+Token && path != "/gateway" {
 		apiErr(w, 401, 0, "401: Unauthorized")
 		return
@@ -690,8 +699,34 @@ func (f *Fake) messageRoute(w http.ResponseWriter, r *http.Request, c *Channel, 
 			apiErr(w, 400, 50083, "Thread is archived")
 			return
 		}
+		if !knownEmoji(seg[1]) {
+			apiErr(w, 400, 10014, "Unknown Emoji")
+			return
+		}
 		if !slices.Contains(m.Reactions, Reaction{seg[1], Bot}) {
 			m.Reactions = append(m.Reactions, Reaction{seg[1], Bot})
+		}
+		w.WriteHeader(204)
+	case len(seg) == 3 && seg[0] == "reactions" && seg[2] == "@me" && r.Method == "DELETE":
+		// Delete Own Reaction: 204, also when the bot held none; the
+		// emoji is encoded as for Create Reaction. A deleted message is
+		// 404 Unknown Message (10008), above. Discord then sends
+		// MESSAGE_REACTION_REMOVE {user_id, channel_id, message_id,
+		// guild_id, emoji} (Gateway Events, "Message Reaction Remove";
+		// GUILD_MESSAGE_REACTIONS), for the bot's own reaction too.
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		if !knownEmoji(seg[1]) {
+			apiErr(w, 400, 10014, "Unknown Emoji")
+			return
+		}
+		held := slices.Contains(m.Reactions, Reaction{seg[1], Bot})
+		m.Reactions = slices.DeleteFunc(m.Reactions, func(x Reaction) bool { return x == Reaction{seg[1], Bot} })
+		if held {
+			d := f.reactionEvent(Bot, m, seg[1])
+			f.later = append(f.later, func() { f.Dispatch("MESSAGE_REACTION_REMOVE", d) })
 		}
 		w.WriteHeader(204)
 	case len(seg) == 2 && seg[0] == "reactions" && r.Method == "GET":
@@ -981,6 +1016,28 @@ func (f *Fake) WaitReady(t testing.TB) {
 	}
 }
 
+// reactionEvent is MESSAGE_REACTION_REMOVE's payload: no member (unlike
+// an add), guild_id outside DMs.
+func (f *Fake) reactionEvent(user string, m *Message, emoji string) map[string]any {
+	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
+	if ch := f.channels[m.Channel]; ch != nil && ch.DMUser == "" {
+		d["guild_id"] = Guild
+	}
+	return d
+}
+
+// knownEmoji is an emoji as Create Reaction takes it in its path (once
+// URL-decoded): a Unicode emoji, or a custom one as name:id. "The emoji
+// must be URL Encoded or the request will fail with 10014: Unknown
+// Emoji" (Create Reaction). The fake takes any text with a character past
+// ASCII for a Unicode emoji.
+func knownEmoji(e string) bool {
+	if name, id, ok := strings.Cut(e, ":"); ok {
+		return name != "" && id != "" && strings.Trim(id, "0123456789") == ""
+	}
+	return strings.ContainsFunc(e, func(r rune) bool { return r > 0x7f })
+}
+
 // --- users acting
 
 // React adds a user's reaction and, unless quiet, tells the bot.
@@ -1016,11 +1073,7 @@ func (f *Fake) Unreact(user, msgID, emoji string, quiet bool) {
 	f.mu.Lock()
 	m := f.messages[msgID]
 	m.Reactions = slices.DeleteFunc(m.Reactions, func(r Reaction) bool { return r == Reaction{emoji, user} })
-	ch := f.channels[m.Channel]
-	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
-	if ch != nil && ch.DMUser == "" {
-		d["guild_id"] = Guild
-	}
+	d := f.reactionEvent(user, m, emoji)
 	f.mu.Unlock()
 	if !quiet {
 		f.Dispatch("MESSAGE_REACTION_REMOVE", d)
@@ -1127,7 +1180,7 @@ func (f *Fake) MessagesIn(channel string) []Message {
 	var out []Message
 	for _, m := range f.messages {
 		if m.Channel == channel {
-			out = append(out, *m)
+			out = append(out, m.copy())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return less(out[i].ID, out[j].ID) })
@@ -1139,9 +1192,16 @@ func (f *Fake) Message(id string) Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if m := f.messages[id]; m != nil {
-		return *m
+		return m.copy()
 	}
 	return Message{}
+}
+
+// copy is m as it is now, for a test to read while the bot changes m.
+func (m *Message) copy() Message {
+	c := *m
+	c.Reactions = slices.Clone(m.Reactions)
+	return c
 }
 
 // Channel returns a channel by id (zero if there is none).
