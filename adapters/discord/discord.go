@@ -301,6 +301,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 		if listed, err = a.loadRoster(ctx); err != nil {
 			return err
 		}
+		// A channel the bot cannot see or post in would fail every post
+		// there, case by case, long after start: refuse to start instead.
+		if err := a.checkAccess(ctx); err != nil {
+			return err
+		}
 	}
 	if listed {
 		a.s.Identify.Intents |= discordgo.IntentGuildMembers

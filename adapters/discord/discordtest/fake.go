@@ -49,7 +49,42 @@ type Channel struct {
 	Members  []string
 	DMUser   string
 	Owner    string // who created a thread (the bot, for its own)
+	// Overwrites are the channel's permission overwrites.
+	Overwrites []Overwrite
 }
+
+// Overwrite is a channel's permission overwrite for a role (Member false;
+// the @everyone role's id is the guild's) or a member.
+type Overwrite struct {
+	ID          string
+	Member      bool
+	Allow, Deny int64
+}
+
+// Permission bits (Permissions, "Bitwise Permission Flags").
+const (
+	PermAdministrator         int64 = 1 << 3
+	PermAddReactions          int64 = 1 << 6
+	PermViewChannel           int64 = 1 << 10
+	PermSendMessages          int64 = 1 << 11
+	PermReadMessageHistory    int64 = 1 << 16
+	PermManageThreads         int64 = 1 << 34
+	PermCreatePublicThreads   int64 = 1 << 35
+	PermSendMessagesInThreads int64 = 1 << 38
+)
+
+// The fake guild's roles at start: @everyone (id Guild) may see, write,
+// react, read history, and start and write in public threads, as
+// Discord's default @everyone permissions allow; the bot's own role
+// (BotRole, the role Discord makes for a bot from the permissions of its
+// invite) adds MANAGE_THREADS. Owner owns the guild. The bot is a member
+// (with user.bot set), as on Discord.
+const (
+	BotRole             = "903"
+	Owner               = "904"
+	EveryonePermissions = PermViewChannel | PermSendMessages | PermAddReactions | PermReadMessageHistory | PermCreatePublicThreads | PermSendMessagesInThreads
+	BotRolePermissions  = PermManageThreads
+)
 
 // Message is a message as the bot posted and edited it, with the reactions
 // on it in the order they were added.
@@ -85,9 +120,10 @@ type Fake struct {
 	messages        map[string]*Message
 	nonces          map[string]nonceUse // author + "/" + nonce → the message it made
 	members         map[string]*member
-	noDM            map[string]bool // users who closed their DMs
-	membersErr      int             // status for listing members (403: no intent)
-	noMembersIntent bool            // the Server Members intent is not enabled for the bot
+	roles           map[string]int64 // role id → permissions
+	noDM            map[string]bool  // users who closed their DMs
+	membersErr      int              // status for listing members (403: no intent)
+	noMembersIntent bool             // the Server Members intent is not enabled for the bot
 	fails           []*failRule
 	lost            []*failRule
 	dropped         []*failRule
@@ -120,6 +156,7 @@ type Fake struct {
 type member struct {
 	ID, Name string
 	Roles    []string
+	Bot      bool
 }
 
 // hold is a rule for requests whose answer is held back until released.
@@ -168,8 +205,9 @@ func New(t testing.TB) *Fake {
 		t: t, next: 10000,
 		channels:  map[string]*Channel{},
 		messages:  map[string]*Message{},
+		members:   map[string]*member{Bot: {ID: Bot, Name: "helpdesk", Roles: []string{BotRole}, Bot: true}},
+		roles:     map[string]int64{Guild: EveryonePermissions, BotRole: BotRolePermissions},
 		nonces:    map[string]nonceUse{},
-		members:   map[string]*member{},
 		noDM:      map[string]bool{},
 		responses: map[string][]json.RawMessage{},
 		acked:     map[string]time.Time{},
@@ -197,6 +235,24 @@ func (f *Fake) AddChannel(id string, typ int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.channels[id] = &Channel{ID: id, Type: typ}
+}
+
+// SetRolePermissions sets the permissions of a role (Guild for
+// @everyone), adding the role if it is new.
+func (f *Fake) SetRolePermissions(role string, perms int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles[role] = perms
+}
+
+// SetOverwrite sets a permission overwrite of a channel, replacing one
+// for the same role or member.
+func (f *Fake) SetOverwrite(channel string, o Overwrite) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[channel]
+	c.Overwrites = slices.DeleteFunc(c.Overwrites, func(x Overwrite) bool { return x.ID == o.ID && x.Member == o.Member })
+	c.Overwrites = append(c.Overwrites, o)
 }
 
 // AddMember adds a guild member with roles.
@@ -429,6 +485,25 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		f.commands = append(f.commands, json.RawMessage(body))
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
+	case r.Method == "GET" && unescaped == "/users/@me":
+		writeJSON(w, 200, map[string]any{"id": Bot, "username": "helpdesk", "bot": true})
+	case r.Method == "GET" && len(seg) == 2 && seg[0] == "guilds":
+		// Get Guild: its owner and roles (a role's permissions are a
+		// string of the bit set).
+		if seg[1] != Guild {
+			apiErr(w, 404, 10004, "Unknown Guild")
+			return
+		}
+		ids := make([]string, 0, len(f.roles))
+		for id := range f.roles {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return less(ids[i], ids[j]) })
+		roles := []any{}
+		for _, id := range ids {
+			roles = append(roles, map[string]any{"id": id, "name": "r" + id, "permissions": strconv.FormatInt(f.roles[id], 10)})
+		}
+		writeJSON(w, 200, map[string]any{"id": Guild, "name": "fake guild", "owner_id": Owner, "roles": roles})
 	case r.Method == "GET" && len(seg) == 3 && seg[0] == "guilds" && seg[2] == "members":
 		if f.membersErr != 0 {
 			apiErr(w, f.membersErr, 50001, "Missing Access")
@@ -578,7 +653,7 @@ func (f *Fake) memberJSON(id string) map[string]any {
 	if roles == nil {
 		roles = []string{}
 	}
-	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name}, "roles": roles, "nick": nil, "joined_at": "2024-01-01T00:00:00.000000+00:00"}
+	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name, "bot": m.Bot}, "roles": roles, "nick": nil, "joined_at": "2024-01-01T00:00:00.000000+00:00"}
 }
 
 func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string, in map[string]json.RawMessage, body []byte) {
@@ -772,7 +847,23 @@ func (f *Fake) fill(m *Message, in map[string]json.RawMessage) {
 }
 
 func (f *Fake) channelJSON(c *Channel) map[string]any {
+	if c.DMUser != "" {
+		return map[string]any{"id": c.ID, "type": c.Type}
+	}
 	out := map[string]any{"id": c.ID, "type": c.Type, "guild_id": Guild, "name": c.Name}
+	if c.Parent == "" {
+		// A guild channel's overwrites: type 0 a role, 1 a member; allow
+		// and deny as strings of bit sets.
+		ows := []any{}
+		for _, o := range c.Overwrites {
+			typ := 0
+			if o.Member {
+				typ = 1
+			}
+			ows = append(ows, map[string]any{"id": o.ID, "type": typ, "allow": strconv.FormatInt(o.Allow, 10), "deny": strconv.FormatInt(o.Deny, 10)})
+		}
+		out["permission_overwrites"] = ows
+	}
 	if c.Parent != "" {
 		out["parent_id"] = c.Parent
 		out["owner_id"] = c.Owner
