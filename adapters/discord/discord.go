@@ -84,6 +84,7 @@ type Adapter struct {
 	calls atomic.Int64 // REST calls made, for the benchmarks
 
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
+	backlog  backlog           // the worker's: events the core could not take yet
 	inflight sync.WaitGroup    // interactions being answered
 
 	// The reconcile under way (the worker's only), and every one started.
@@ -146,6 +147,7 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
+		backlog:  backlog{log: cfg.Logger},
 		cfg:      cfg,
 		svc:      svc,
 		cat:      cfg.Catalog,

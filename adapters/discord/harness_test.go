@@ -76,6 +76,7 @@ type harness struct {
 	forum  bool          // the committee channel is the forum channel 110
 	comm   string        // the committee channel, when not committeeCh
 	config func(*Config) // changes to the adapter's configuration
+	busy   time.Duration // the store's busy timeout, when not its default
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -142,7 +143,7 @@ func (h *harness) start() {
 	t := h.t
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.Open(ctx, h.db)
+	store, err := sqlite.OpenWith(ctx, h.db, sqlite.Options{BusyTimeout: h.busy})
 	if err != nil {
 		t.Fatal(err)
 	}
