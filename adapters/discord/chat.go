@@ -210,10 +210,7 @@ func (a *Adapter) remember(key, out string, r rendered) {
 // same name among the guild's active threads whose starter message holds
 // the marker, and takes it.
 func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (string, error) {
-	name := cut(a.say(m.Lang, m.Title), maxThreadName)
-	if strings.TrimSpace(name) == "" {
-		name = "helpdesk"
-	}
+	name := a.threadName(m.Lang, m.Title)
 	marker := ""
 	if m.Key != "" && len(r.first.Embeds) > 0 {
 		marker = nonce(m.Key, 0)
@@ -301,10 +298,7 @@ func (a *Adapter) StartThread(ctx context.Context, cardRef string, name bot.Mess
 	}
 	thread := msg
 	if ch != msg { // a forum post's starter message has the thread's id
-		title := cut(a.say(name.Lang, name.Title), maxThreadName)
-		if strings.TrimSpace(title) == "" {
-			title = "helpdesk"
-		}
+		title := a.threadName(name.Lang, name.Title)
 		err := a.call(ctx, "start thread", func(opts ...discordgo.RequestOption) error {
 			th, err := a.s.MessageThreadStartComplex(ch, msg, &discordgo.ThreadStart{Name: title, AutoArchiveDuration: autoArchive, Type: discordgo.ChannelTypeGuildPublicThread}, opts...)
 			if err == nil {
@@ -389,6 +383,21 @@ func (a *Adapter) React(ctx context.Context, postRef string, emoji string) error
 	return a.inThread(ctx, ch, func() error {
 		return a.call(ctx, "react", func(opts ...discordgo.RequestOption) error {
 			return a.s.MessageReactionAdd(ch, msg, emoji, opts...)
+		})
+	})
+}
+
+// Unreact takes the helpdesk's own reaction emoji off post ref (Delete Own
+// Reaction), when the post stops being a ballot. A message deleted
+// meanwhile is bot.ErrGone; a reaction the bot does not hold is no error.
+func (a *Adapter) Unreact(ctx context.Context, postRef string, emoji string) error {
+	ch, msg, ok := cutRef(postRef)
+	if !ok {
+		return fmt.Errorf("discord: unreact on %q: %w", postRef, bot.ErrGone)
+	}
+	return a.inThread(ctx, ch, func() error {
+		return a.call(ctx, "unreact", func(opts ...discordgo.RequestOption) error {
+			return a.s.MessageReactionRemove(ch, msg, emoji, "@me", opts...)
 		})
 	})
 }

@@ -36,9 +36,10 @@ import (
 const Platform = "discord"
 
 var (
-	_ bot.Chat     = (*Adapter)(nil)
-	_ bot.Archiver = (*Adapter)(nil)
-	_ bot.Pacer    = (*Adapter)(nil)
+	_ bot.Chat      = (*Adapter)(nil)
+	_ bot.Archiver  = (*Adapter)(nil)
+	_ bot.Pacer     = (*Adapter)(nil)
+	_ bot.Unreacter = (*Adapter)(nil)
 )
 
 // Config is how the adapter finds its way on the server.
@@ -59,6 +60,11 @@ type Config struct {
 	ChairRole     string
 	StaffRole     string
 	GroupRoles    map[string]string
+	// RosterEvery is how often the server's member list is read again, so
+	// that a role change or a departure whose gateway event was missed
+	// (the gateway replays none after a new session) is corrected; zero
+	// means five minutes.
+	RosterEvery time.Duration
 	// APIURL, when set, replaces https://discord.com as the address of the
 	// REST API and of the gateway discovery (a proxy, or a fake in tests).
 	APIURL string
@@ -78,6 +84,7 @@ type Adapter struct {
 	calls atomic.Int64 // REST calls made, for the benchmarks
 
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
+	backlog  backlog           // the worker's: events the core could not take yet
 	inflight sync.WaitGroup    // interactions being answered
 
 	// The reconcile under way (the worker's only), and every one started.
@@ -89,10 +96,15 @@ type Adapter struct {
 	stopped bool // Run no longer waits for interactions
 	botID   string
 	appID   string
-	known   map[string]bool     // users whose roles the core has been told
-	keys    map[string]string   // message keys posted by this process → refs
-	whole   map[string][]string // refs of shortened cards → their whole text
-	live    map[string]uint64   // while a reconcile runs: live reaction events by post
+	known   map[string]bool       // users whose roles the core has been told
+	told    map[string]bot.Member // by snowflake: what the core was told of a member
+	// Member events applied (memberSeq) and the last one of each user:
+	// a roster read older than a member's event is not applied to them.
+	memberSeq uint64
+	memberAt  map[string]uint64
+	keys      map[string]string   // message keys posted by this process → refs
+	whole     map[string][]string // refs of shortened cards → their whole text
+	live      map[string]uint64   // while a reconcile runs: live reaction events by post
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)
@@ -107,6 +119,9 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.RosterEvery <= 0 {
+		cfg.RosterEvery = 5 * time.Minute
+	}
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
@@ -118,9 +133,10 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 	// GUILDS brings THREAD_DELETE; GUILD_MESSAGES brings MESSAGE_DELETE and
 	// MESSAGE_DELETE_BULK (and every MESSAGE_CREATE, without content: the
 	// privileged MESSAGE_CONTENT intent is not asked for); the reaction
-	// intents bring votes, in the server and in DMs.
-	s.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentGuildMessageReactions |
-		discordgo.IntentDirectMessages | discordgo.IntentDirectMessageReactions
+	// intents bring votes, in the server and in DMs. The privileged
+	// GUILD_MEMBERS intent (role changes and departures) is added in Run
+	// when the bot has it.
+	s.Identify.Intents = baseIntents
 	s.MaxRestRetries = 2
 	s.Client = &http.Client{Timeout: 20 * time.Second}
 	if cfg.APIURL != "" {
@@ -131,17 +147,24 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
-		cfg:   cfg,
-		svc:   svc,
-		cat:   cfg.Catalog,
-		log:   cfg.Logger,
-		s:     s,
-		queue: make(chan gatewayEvent, 4096),
-		known: map[string]bool{},
-		keys:  map[string]string{},
-		whole: map[string][]string{},
+		backlog:  backlog{log: cfg.Logger},
+		cfg:      cfg,
+		svc:      svc,
+		cat:      cfg.Catalog,
+		log:      cfg.Logger,
+		s:        s,
+		queue:    make(chan gatewayEvent, 4096),
+		known:    map[string]bool{},
+		told:     map[string]bot.Member{},
+		memberAt: map[string]uint64{},
+		keys:     map[string]string{},
+		whole:    map[string][]string{},
 	}, nil
 }
+
+// baseIntents are the gateway intents the adapter always asks for.
+const baseIntents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentGuildMessageReactions |
+	discordgo.IntentDirectMessages | discordgo.IntentDirectMessageReactions
 
 // redirect sends the requests meant for discord.com to another address:
 // discordgo's endpoints are package variables fixed at start-up.
@@ -217,6 +240,23 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}
 			a.enqueue(ctx, gatewayEvent{gone: refs})
 		}),
+		// GUILD_MEMBERS: a member's roles changed, a member joined, left
+		// or was removed. Roles are what the core counts a committee by.
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberUpdate) {
+			if e.Member != nil && e.User != nil && e.GuildID == a.cfg.GuildID {
+				a.enqueue(ctx, gatewayEvent{member: &memberEvent{m: e.Member}})
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
+			if e.Member != nil && e.User != nil && e.GuildID == a.cfg.GuildID {
+				a.enqueue(ctx, gatewayEvent{member: &memberEvent{m: e.Member}})
+			}
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberRemove) {
+			if e.Member != nil && e.User != nil && e.GuildID == a.cfg.GuildID {
+				a.enqueue(ctx, gatewayEvent{member: &memberEvent{m: e.Member, left: true}})
+			}
+		}),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.ThreadDelete) {
 			if e.Channel != nil && e.ID != "" && a.ourGuild(e.GuildID) {
 				a.enqueue(ctx, gatewayEvent{thread: e.ID})
@@ -253,11 +293,24 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	}()
 	// The committee is known before the first interaction or vote: a
-	// majority is counted against all of it.
+	// majority is counted against all of it. The member list and the
+	// member events need the same privileged intent (Server Members): a bot
+	// that may list the members asks for the events too; one that may not
+	// would be refused the connection (close code 4014) for asking.
+	listed := false
 	if a.cfg.GuildID != "" {
-		if err := a.loadRoster(ctx); err != nil {
+		var err error
+		if listed, err = a.loadRoster(ctx); err != nil {
 			return err
 		}
+		// A channel the bot cannot see or post in would fail every post
+		// there, case by case, long after start: refuse to start instead.
+		if err := a.checkAccess(ctx); err != nil {
+			return err
+		}
+	}
+	if listed {
+		a.s.Identify.Intents |= discordgo.IntentGuildMembers
 	}
 	if err := a.s.Open(); err != nil {
 		return fmt.Errorf("discord: connect: %w", mapErr("connect", err))
@@ -266,6 +319,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 	go func() {
 		defer close(done)
 		a.work(ctx)
+	}()
+	rostered := make(chan struct{})
+	go func() {
+		defer close(rostered)
+		if listed {
+			a.refreshRoster(ctx)
+		}
 	}()
 	registered := make(chan struct{})
 	go func() {
@@ -286,6 +346,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	<-done
 	a.reconciles.Wait()
 	<-registered
+	<-rostered
 	// No interaction starts once Run has stopped waiting for them.
 	a.mu.Lock()
 	a.stopped = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -21,6 +22,8 @@ type gatewayEvent struct {
 	gone      []string // messages deleted ("CHANNEL/MESSAGE")
 	thread    string   // a thread (or forum post) deleted
 	held      *heldRead
+	member    *memberEvent
+	roster    *heldRoster
 }
 
 // heldRead is what a reconcile read on one post, for the worker to hand
@@ -34,72 +37,122 @@ type heldRead struct {
 // work applies gateway events one at a time, in the order the gateway sent
 // them, until ctx ends: a remove right after its add must never be applied
 // first, or a vote would stay that nobody holds. A reconnect starts a
-// reconcile beside it: live events go on while it reads.
+// reconcile beside it: live events go on while it reads. An event the core
+// could not take for a passing reason (the database locked by another
+// process longer than the store waits) is kept in the backlog and tried
+// again, and the events after it wait behind it (see backlog).
 func (a *Adapter) work(ctx context.Context) {
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	defer func() {
+		if n := len(a.backlog.queue); n > 0 {
+			a.log.Warn("discord: events not applied at shutdown; the next start reads the posts again", "events", n)
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-retry.C:
+			if a.backlog.drain(ctx) > 0 {
+				retry.Reset(a.backlog.delay())
+			}
 		case e := <-a.queue:
-			switch {
-			case e.add != nil:
-				a.touched(ref(e.add.ChannelID, e.add.MessageID))
-				a.reactionAdded(ctx, e.add)
-			case e.remove != nil:
-				a.touched(ref(e.remove.ChannelID, e.remove.MessageID))
-				a.reactionRemoved(ctx, e.remove)
-			case e.reconnect:
-				a.startReconcile(ctx)
-			case e.held != nil:
-				a.applyHeld(ctx, e.held)
-			case e.gone != nil:
-				a.postsGone(ctx, e.gone)
-			case e.thread != "":
-				a.threadGone(ctx, e.thread)
+			for _, h := range a.handlings(ctx, e) {
+				if a.backlog.handle(ctx, h) {
+					retry.Reset(a.backlog.delay())
+				}
 			}
 		}
 	}
 }
 
+// handlings turns a gateway event into the core's work, in order; the
+// worker's own steps (a reconcile started or handed over, a roster read
+// applied) are done here and give none.
+func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*handling {
+	switch {
+	case e.add != nil && a.own(e.add.UserID), e.remove != nil && a.own(e.remove.UserID):
+		// The helpdesk's own reactions are no votes, and no live change
+		// that a reconcile's read must be repeated for.
+	case e.add != nil:
+		post := ref(e.add.ChannelID, e.add.MessageID)
+		a.touched(post)
+		return []*handling{{what: "reaction added", post: post, do: func(ctx context.Context) error { return a.reactionAdded(ctx, e.add) }}}
+	case e.remove != nil:
+		post := ref(e.remove.ChannelID, e.remove.MessageID)
+		a.touched(post)
+		return []*handling{{what: "reaction removed", post: post, do: func(ctx context.Context) error { return a.reactionRemoved(ctx, e.remove) }}}
+	case e.reconnect:
+		a.startReconcile(ctx)
+	case e.held != nil:
+		a.applyHeld(ctx, e.held)
+	case e.gone != nil:
+		return a.goneHandlings(e.gone)
+	case e.thread != "":
+		return a.goneHandlings(a.threadRefs(ctx, e.thread))
+	case e.member != nil:
+		if u := e.member.m.User; u != nil {
+			// Noted when it comes, against a roster read under way.
+			a.mu.Lock()
+			a.memberSeq++
+			a.memberAt[u.ID] = a.memberSeq
+			a.mu.Unlock()
+		}
+		return []*handling{{what: "member", do: func(ctx context.Context) error { return a.memberChanged(ctx, e.member) }}}
+	case e.roster != nil:
+		a.applyRoster(ctx, e.roster)
+	}
+	return nil
+}
+
+// goneHandlings tells the core of deleted messages, one at a time.
+func (a *Adapter) goneHandlings(refs []string) []*handling {
+	hs := make([]*handling, len(refs))
+	for i, r := range refs {
+		hs[i] = &handling{what: "post deleted", post: r, do: func(ctx context.Context) error { return a.svc.PostGone(ctx, Platform, r) }}
+	}
+	return hs
+}
+
 // ref is the helpdesk's reference of a Discord message: "CHANNEL/MESSAGE".
 func ref(channel, message string) string { return channel + "/" + message }
 
-func (a *Adapter) reactionAdded(ctx context.Context, e *discordgo.MessageReactionAdd) {
+func (a *Adapter) reactionAdded(ctx context.Context, e *discordgo.MessageReactionAdd) error {
 	if a.own(e.UserID) || e.Emoji.ID != "" || !a.ourGuild(e.GuildID) {
-		return
+		return nil
 	}
 	if e.Member != nil && e.Member.User != nil && e.Member.User.Bot {
 		// Another bot's reaction is nobody's vote (a reconcile leaves
 		// bots out too); its remove then changes nothing.
-		return
+		return nil
 	}
 	name := ""
 	if e.Member != nil {
 		if e.Member.User == nil {
 			e.Member.User = &discordgo.User{ID: e.UserID}
 		}
-		a.memberSeen(ctx, e.Member)
+		if err := a.memberSeen(ctx, e.Member); err != nil {
+			return fmt.Errorf("record member %s: %w", e.UserID, err)
+		}
 		name = displayName(e.Member)
 	} else {
 		a.ensureKnown(ctx, e.UserID)
 	}
 	r := bot.Reaction{Post: ref(e.ChannelID, e.MessageID), User: userID(e.UserID), Name: name, Emoji: e.Emoji.Name}
-	if err := a.svc.ReactionAdded(ctx, r); err != nil && ctx.Err() == nil {
-		a.log.Error("discord: reaction added", "post", r.Post, "user", r.User, "err", err)
-	}
+	return a.svc.ReactionAdded(ctx, r)
 }
 
-func (a *Adapter) reactionRemoved(ctx context.Context, e *discordgo.MessageReactionRemove) {
+func (a *Adapter) reactionRemoved(ctx context.Context, e *discordgo.MessageReactionRemove) error {
 	if a.own(e.UserID) || e.Emoji.ID != "" || !a.ourGuild(e.GuildID) {
-		return
+		return nil
 	}
 	// A remove carries no member: the core uses the roles it has, which
 	// a miss fetches first.
 	a.ensureKnown(ctx, e.UserID)
 	r := bot.Reaction{Post: ref(e.ChannelID, e.MessageID), User: userID(e.UserID), Emoji: e.Emoji.Name}
-	if err := a.svc.ReactionRemoved(ctx, r); err != nil && ctx.Err() == nil {
-		a.log.Error("discord: reaction removed", "post", r.Post, "user", r.User, "err", err)
-	}
+	return a.svc.ReactionRemoved(ctx, r)
 }
 
 // own reports whether user is the helpdesk's bot.
@@ -151,18 +204,64 @@ func (a *Adapter) roles(ids []string) bot.Roles {
 }
 
 // memberSeen tells the core what Discord says of a member: name and roles.
-func (a *Adapter) memberSeen(ctx context.Context, m *discordgo.Member) {
+func (a *Adapter) memberSeen(ctx context.Context, m *discordgo.Member) error {
 	if m.User == nil || m.User.Bot {
-		return
+		return nil
 	}
-	err := a.svc.MemberSeen(ctx, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)})
-	if err != nil {
-		a.log.Error("discord: record member", "user", m.User.ID, "err", err)
-		return
+	return a.tell(ctx, m.User.ID, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)}, true)
+}
+
+// memberLeft tells the core that a user is no longer on the server: they
+// hold none of its roles (the core keeps the name it knows). Their votes
+// stop counting and the committee is counted without them.
+func (a *Adapter) memberLeft(ctx context.Context, user string) error {
+	return a.tell(ctx, user, bot.Member{ID: userID(user)}, true)
+}
+
+// tell records a member with the core, unless always is false and the
+// core was told the same already (a roster read again).
+func (a *Adapter) tell(ctx context.Context, user string, m bot.Member, always bool) error {
+	a.mu.Lock()
+	old, ok := a.told[user]
+	a.mu.Unlock()
+	if !always && ok && old.Name == m.Name && sameRoles(old.Roles, m.Roles) {
+		return nil
+	}
+	if err := a.svc.MemberSeen(ctx, m); err != nil {
+		return err
 	}
 	a.mu.Lock()
-	a.known[m.User.ID] = true
+	a.known[user] = true
+	if m.Name == "" {
+		m.Name = old.Name
+	}
+	a.told[user] = m
 	a.mu.Unlock()
+	return nil
+}
+
+func sameRoles(a, b bot.Roles) bool {
+	return a.Committee == b.Committee && a.Chair == b.Chair && a.Staff == b.Staff && slices.Equal(a.Groups, b.Groups)
+}
+
+// memberEvent is a member's roles changed (GUILD_MEMBER_UPDATE), a member
+// joined (GUILD_MEMBER_ADD) or left or was removed (GUILD_MEMBER_REMOVE).
+type memberEvent struct {
+	m    *discordgo.Member
+	left bool
+}
+
+// memberChanged applies a member event, in the worker (the worker noted
+// it against a roster read under way when it came; see applyRoster).
+func (a *Adapter) memberChanged(ctx context.Context, e *memberEvent) error {
+	u := e.m.User
+	if u == nil || u.ID == "" || u.Bot || a.own(u.ID) {
+		return nil
+	}
+	if e.left {
+		return a.memberLeft(ctx, u.ID)
+	}
+	return a.memberSeen(ctx, e.m)
 }
 
 // ensureKnown makes sure the core has a user's roles: a user this process
@@ -182,6 +281,10 @@ func (a *Adapter) ensureKnown(ctx context.Context, user string) {
 		return err
 	})
 	switch {
+	case codeOf(err) == codeUnknownMember || codeOf(err) == codeUnknownUser:
+		if err := a.memberLeft(ctx, user); err != nil {
+			a.log.Warn("discord: record a member who left", "user", user, "err", err)
+		}
 	case errors.Is(err, bot.ErrUnreachable) || errors.Is(err, bot.ErrGone):
 		a.mu.Lock()
 		a.known[user] = true
@@ -192,17 +295,25 @@ func (a *Adapter) ensureKnown(ctx context.Context, user string) {
 		if m.User == nil {
 			m.User = &discordgo.User{ID: user}
 		}
-		a.memberSeen(ctx, m)
+		if err := a.memberSeen(ctx, m); err != nil {
+			a.log.Warn("discord: record member", "user", user, "err", err)
+		}
 	}
 }
 
-// loadRoster lists the server's members (1000 a page) so that the core
-// knows the whole committee, which a majority is counted against. Without
-// the Server Members intent Discord refuses: the adapter then knows the
-// people it sees.
-func (a *Adapter) loadRoster(ctx context.Context) error {
+// errNoMemberList is a member list Discord refuses: the bot has not the
+// Server Members intent.
+var errNoMemberList = errors.New("discord: the server's members cannot be listed")
+
+// errTokenRefused is Discord's 401: the bot's token is wrong.
+var errTokenRefused = errors.New("discord: the token was refused")
+
+// readRoster lists the server's members (List Guild Members, 1000 a page,
+// after the last id of the page before). Discord requires the Server
+// Members intent for it: without, it is errNoMemberList.
+func (a *Adapter) readRoster(ctx context.Context) ([]*discordgo.Member, error) {
 	after := ""
-	n := 0
+	var all []*discordgo.Member
 	for {
 		var page []*discordgo.Member
 		err := a.call(ctx, "list members", func(opts ...discordgo.RequestOption) error {
@@ -212,23 +323,113 @@ func (a *Adapter) loadRoster(ctx context.Context) error {
 		})
 		var ae *apiError
 		if errors.As(err, &ae) && ae.status == 401 {
-			return fmt.Errorf("discord: the token was refused: %w", err)
+			return nil, fmt.Errorf("%w: %w", errTokenRefused, err)
+		}
+		if errors.Is(err, bot.ErrForbidden) {
+			return nil, fmt.Errorf("%w: %w", errNoMemberList, err)
 		}
 		if err != nil {
-			a.log.Warn("discord: cannot list the server's members; the committee is known as its members are seen. Enable the Server Members intent of the bot to count the whole committee.", "err", err)
-			return nil
+			return nil, err
 		}
 		for _, m := range page {
 			if m.User != nil {
-				a.memberSeen(ctx, m)
+				all = append(all, m)
 				after = m.User.ID
-				n++
 			}
 		}
 		if len(page) < 1000 {
-			a.log.Info("discord: members listed", "members", n)
-			return nil
+			return all, nil
 		}
+	}
+}
+
+// loadRoster lists the server's members so that the core knows the whole
+// committee, which a majority is counted against; it reports whether
+// Discord let it. Without the Server Members intent Discord refuses: the
+// adapter then knows the people it sees.
+func (a *Adapter) loadRoster(ctx context.Context) (bool, error) {
+	ms, err := a.readRoster(ctx)
+	if errors.Is(err, errTokenRefused) {
+		return false, err
+	}
+	if err != nil {
+		a.log.Warn("discord: cannot list the server's members; the committee is known as its members are seen. Enable the Server Members intent of the bot to count the whole committee.", "err", err)
+		return false, nil
+	}
+	a.applyRoster(ctx, &heldRoster{members: ms})
+	a.log.Info("discord: members listed", "members", len(ms))
+	return true, nil
+}
+
+// heldRoster is the server's member list as read, for the worker to hand
+// to the core; seq is the count of member events when the read began.
+type heldRoster struct {
+	members []*discordgo.Member
+	seq     uint64
+}
+
+// applyRoster tells the core what a roster read found, in the worker:
+// roles and names that changed, and the people it knew with roles who
+// are no longer listed (they left while no event said so). A member
+// whose event came after the read began is left to that event, which is
+// newer than the read.
+func (a *Adapter) applyRoster(ctx context.Context, r *heldRoster) {
+	listed := make(map[string]bool, len(r.members))
+	newer := func(id string) bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.memberAt[id] > r.seq
+	}
+	for _, m := range r.members {
+		listed[m.User.ID] = true
+		if m.User.Bot || newer(m.User.ID) {
+			continue
+		}
+		if err := a.tell(ctx, m.User.ID, bot.Member{ID: userID(m.User.ID), Name: displayName(m), Roles: a.roles(m.Roles)}, false); err != nil {
+			// The next read tries again.
+			a.log.Warn("discord: record member", "user", m.User.ID, "err", err)
+		}
+	}
+	a.mu.Lock()
+	var gone []string
+	for id, m := range a.told {
+		if !listed[id] && !sameRoles(m.Roles, bot.Roles{}) && a.memberAt[id] <= r.seq {
+			gone = append(gone, id)
+		}
+	}
+	a.mu.Unlock()
+	slices.Sort(gone)
+	for _, id := range gone {
+		if err := a.memberLeft(ctx, id); err != nil {
+			a.log.Warn("discord: record a member who left", "user", id, "err", err)
+		}
+	}
+}
+
+// refreshRoster reads the member list again every RosterEvery until ctx
+// ends, and has the worker apply it: a member event Discord sent while
+// the gateway was away (it replays none after a new session) is
+// corrected within that time.
+func (a *Adapter) refreshRoster(ctx context.Context) {
+	t := time.NewTicker(a.cfg.RosterEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.mu.Lock()
+		seq := a.memberSeq
+		a.mu.Unlock()
+		ms, err := a.readRoster(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("discord: read the server's members again", "err", err)
+			}
+			continue
+		}
+		a.enqueue(ctx, gatewayEvent{roster: &heldRoster{members: ms, seq: seq}})
 	}
 }
 
@@ -293,8 +494,20 @@ func (a *Adapter) applyHeld(ctx context.Context, h *heldRead) {
 		h.done <- false
 		return
 	}
-	if err := a.svc.Reconcile(ctx, Platform, h.held); err != nil && ctx.Err() == nil {
+	err := a.svc.Reconcile(ctx, Platform, h.held)
+	if errors.Is(err, bot.ErrBusy) && ctx.Err() == nil {
+		h.done <- false // read again
+		return
+	}
+	if err != nil && ctx.Err() == nil {
 		a.log.Warn("discord: reconcile reactions", "post", h.held.Post, "err", err)
+	}
+	if err == nil {
+		// What the post shows now stands for the events of it still
+		// waiting (they came before the read began: a later one would
+		// have made it read again): done after this, they would undo
+		// newer changes.
+		a.backlog.forget(h.held.Post)
 	}
 	h.done <- true
 }
@@ -401,26 +614,17 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) (bool, error) {
 	}
 }
 
-// postsGone tells the core of messages deleted on Discord (MESSAGE_DELETE,
-// MESSAGE_DELETE_BULK): a post of the helpdesk that still matters is
-// posted again at once, with the votes it held. Messages that are not the
-// helpdesk's are unknown to the core, which ignores them.
-func (a *Adapter) postsGone(ctx context.Context, refs []string) {
-	for _, r := range refs {
-		if err := a.svc.PostGone(ctx, Platform, r); err != nil && ctx.Err() == nil {
-			a.log.Error("discord: a deleted message", "post", r, "err", err)
-		}
-	}
-}
-
-// threadGone tells the core of a thread deleted on Discord (THREAD_DELETE;
-// Discord sends nothing for the messages in it). In a forum the post is
-// the case's card, its starter message has the thread's id, and it went
-// with the thread: the card goes first, so that the case's thread is then
-// started on the card posted again. Then the thread, by its reference,
-// and the posts in it whose reactions still matter (vote and routing
-// messages).
-func (a *Adapter) threadGone(ctx context.Context, thread string) {
+// threadRefs are what a thread deleted on Discord took with it
+// (THREAD_DELETE; Discord sends nothing for the messages in it), for the
+// core, in order. In a forum the post is the case's card, its starter
+// message has the thread's id, and it went with the thread: the card goes
+// first, so that the case's thread is then started on the card posted
+// again. Then the thread, by its reference, and the posts in it whose
+// reactions still matter (vote and routing messages). Deleted messages
+// (MESSAGE_DELETE, MESSAGE_DELETE_BULK) are told to the core by their
+// references alone: a post of the helpdesk that still matters is posted
+// again at once, with the votes it held; others the core ignores.
+func (a *Adapter) threadRefs(ctx context.Context, thread string) []string {
 	refs := []string{ref(thread, thread), thread}
 	watched, err := a.svc.Watched(ctx, Platform)
 	if err != nil {
@@ -431,5 +635,5 @@ func (a *Adapter) threadGone(ctx context.Context, thread string) {
 			refs = append(refs, r)
 		}
 	}
-	a.postsGone(ctx, refs)
+	return refs
 }

@@ -73,8 +73,10 @@ type harness struct {
 	svc    *bot.Service
 	a      *Adapter
 	log    *syncBuffer
-	forum  bool   // the committee channel is the forum channel 110
-	comm   string // the committee channel, when not committeeCh
+	forum  bool          // the committee channel is the forum channel 110
+	comm   string        // the committee channel, when not committeeCh
+	config func(*Config) // changes to the adapter's configuration
+	busy   time.Duration // the store's busy timeout, when not its default
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -141,7 +143,7 @@ func (h *harness) start() {
 	t := h.t
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.Open(ctx, h.db)
+	store, err := sqlite.OpenWith(ctx, h.db, sqlite.Options{BusyTimeout: h.busy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +156,9 @@ func (h *harness) start() {
 	}
 	if h.comm != "" {
 		cfg.CommitteeChannel = h.comm
+	}
+	if h.config != nil {
+		h.config(&cfg)
 	}
 	h.a, err = New(cfg, h.svc)
 	if err != nil {

@@ -180,6 +180,54 @@ func plain(s string) string {
 	}, s)
 }
 
+// isZeroWidth reports the invisible characters that make two names look
+// alike: zero-width space, non-joiner and joiner, word joiner, and the
+// zero-width no-break space (byte order mark).
+func isZeroWidth(r rune) bool {
+	return r >= 0x200b && r <= 0x200d || r == 0x2060 || r == 0xfeff
+}
+
+// nameText makes a person's words fit for a thread or forum post name,
+// which Discord shows without markdown but as it is otherwise: the
+// bidirectional controls go (an override would turn the rest of the name,
+// and the channel list beside it, around), as in message bodies, and so do
+// zero-width characters (two names that look the same) and controls.
+func nameText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return ' '
+		case isBidi(r), isZeroWidth(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// threadName is the name of a thread or forum post: t rendered with the
+// person's words made plain by nameText, on one line, spaces collapsed,
+// within Discord's 100 characters ("helpdesk" when nothing is left). The
+// isolates the catalog puts around a person's words in a right-to-left
+// language (U+2068 … U+2069, balanced) are the catalog's and stay: they
+// keep a left-to-right title from reordering the name around it.
+func (a *Adapter) threadName(lang string, t bot.Text) string {
+	name := a.cat.Text(lang, t, locales.Style{Escape: nameText})
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return ' '
+		case isZeroWidth(r), isBidi(r) && (r < 0x2066 || r > 0x2069):
+			return -1
+		}
+		return r
+	}, name)
+	name = cut(strings.Join(strings.Fields(name), " "), maxThreadName)
+	if name == "" {
+		return "helpdesk"
+	}
+	return name
+}
+
 // snowflake is the Discord id of a helpdesk user id ("discord:123" → "123").
 func snowflake(u bot.UserID) (string, bool) {
 	id, ok := strings.CutPrefix(string(u), Platform+":")
@@ -350,7 +398,7 @@ func shorten(lines []string, budget int, more string) string {
 }
 
 // cut shortens s to at most n characters, ending it with "…" when it had to
-// cut; it never leaves an escaping backslash dangling.
+// cut; it never leaves an escaping backslash dangling (see keepPairs).
 func cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -358,39 +406,75 @@ func cut(s string, n int) string {
 	if n <= 1 {
 		return "…"
 	}
-	r := []rune(s)[:n-1]
-	for len(r) > 0 && r[len(r)-1] == '\\' {
-		r = r[:len(r)-1]
-	}
-	return string(r) + "…"
+	r := []rune(s)
+	return string(r[:keepPairs(r, n-1)]) + "…"
 }
 
-// split cuts text into parts of at most n characters, at a line break or a
-// space where it can; parts after the first begin with cont.
+// keepPairs moves a cut of r before at back by one when it would fall
+// between an escaping backslash and what it escapes: Escape writes every
+// backslash a person typed as a pair ("\\"), so a run of backslashes
+// before the cut is whole pairs when it is even, and ends with an escape
+// that belongs to r[at] when it is odd. A long run of typed backslashes
+// thus costs a cut one character, never the run.
+func keepPairs(r []rune, at int) int {
+	run := 0
+	for i := at - 1; i >= 0 && r[i] == '\\'; i-- {
+		run++
+	}
+	if run%2 == 1 {
+		return at - 1
+	}
+	return at
+}
+
+// maxParts bounds the messages one text becomes: a text message is at
+// most maxParts messages, and a card at most one embed and maxParts
+// messages of its whole text in its thread. Each part but the last takes
+// more than half of a message less its continuation note (see split), so
+// maxParts messages hold more than 7,000 characters of any text: the
+// longest text the core takes (bot.MaxText, 3000 characters) escaped
+// whole (every character doubled) and the helpdesk's own lines around it.
+// What does not fit ends with "…" (cut). One person's text must not become
+// thousands of messages: the outbox delivers one item at a time per
+// platform, and everything else would wait behind them.
+const maxParts = 8
+
+// split cuts text into at most maxParts parts of at most n characters,
+// at a line break or a space where it can; parts after the first begin
+// with cont and a line break. Every part but the last takes more than half
+// of what a part may hold (a line break or a space is looked for in the
+// second half only), and a cut never falls between an escaping backslash
+// and what it escapes (keepPairs). The break a cut is made at ends its
+// part (Discord does not show it): the parts, less their cont lines, make
+// up text exactly, but for a text too long for maxParts parts, whose last
+// part is cut and ends with "…".
 func split(text string, n int, cont string) []string {
 	var parts []string
-	for first := true; ; first = false {
+	r := []rune(text)
+	for {
 		prefix := ""
-		if !first {
+		if len(parts) > 0 {
 			prefix = cont + "\n"
 		}
 		limit := n - utf8.RuneCountInString(prefix)
-		r := []rune(text)
+		if limit < 2 { // no room for the note: the part goes without it
+			prefix, limit = "", max(n, 2)
+		}
 		if len(r) <= limit {
-			return append(parts, prefix+text)
+			return append(parts, prefix+string(r))
+		}
+		if len(parts) == maxParts-1 {
+			return append(parts, prefix+cut(string(r), limit))
 		}
 		at := limit
-		for i := limit; i > limit/2; i-- {
+		for i := limit - 1; i > limit/2; i-- {
 			if r[i] == '\n' || r[i] == ' ' {
-				at = i
+				at = i + 1
 				break
 			}
 		}
-		// An escaping backslash stays with what it escapes.
-		for at > 1 && r[at-1] == '\\' {
-			at--
-		}
+		at = keepPairs(r, at)
 		parts = append(parts, prefix+string(r[:at]))
-		text = strings.TrimLeft(string(r[at:]), " \n")
+		r = r[at:]
 	}
 }

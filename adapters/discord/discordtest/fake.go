@@ -49,7 +49,42 @@ type Channel struct {
 	Members  []string
 	DMUser   string
 	Owner    string // who created a thread (the bot, for its own)
+	// Overwrites are the channel's permission overwrites.
+	Overwrites []Overwrite
 }
+
+// Overwrite is a channel's permission overwrite for a role (Member false;
+// the @everyone role's id is the guild's) or a member.
+type Overwrite struct {
+	ID          string
+	Member      bool
+	Allow, Deny int64
+}
+
+// Permission bits (Permissions, "Bitwise Permission Flags").
+const (
+	PermAdministrator         int64 = 1 << 3
+	PermAddReactions          int64 = 1 << 6
+	PermViewChannel           int64 = 1 << 10
+	PermSendMessages          int64 = 1 << 11
+	PermReadMessageHistory    int64 = 1 << 16
+	PermManageThreads         int64 = 1 << 34
+	PermCreatePublicThreads   int64 = 1 << 35
+	PermSendMessagesInThreads int64 = 1 << 38
+)
+
+// The fake guild's roles at start: @everyone (id Guild) may see, write,
+// react, read history, and start and write in public threads, as
+// Discord's default @everyone permissions allow; the bot's own role
+// (BotRole, the role Discord makes for a bot from the permissions of its
+// invite) adds MANAGE_THREADS. Owner owns the guild. The bot is a member
+// (with user.bot set), as on Discord.
+const (
+	BotRole             = "903"
+	Owner               = "904"
+	EveryonePermissions = PermViewChannel | PermSendMessages | PermAddReactions | PermReadMessageHistory | PermCreatePublicThreads | PermSendMessagesInThreads
+	BotRolePermissions  = PermManageThreads
+)
 
 // Message is a message as the bot posted and edited it, with the reactions
 // on it in the order they were added.
@@ -78,29 +113,32 @@ type Fake struct {
 	t   testing.TB
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	calls      []Call
-	next       int64
-	channels   map[string]*Channel
-	messages   map[string]*Message
-	nonces     map[string]nonceUse // author + "/" + nonce → the message it made
-	members    map[string]*member
-	noDM       map[string]bool // users who closed their DMs
-	membersErr int             // status for listing members (403: no intent)
-	fails      []*failRule
-	lost       []*failRule
-	dropped    []*failRule
-	holds      []*hold
-	buckets    map[string]*bucket // rate limit buckets: route and major parameter
-	limited    int
-	slow       []*failRule                  // requests answered only after a delay
-	responses  map[string][]json.RawMessage // interaction id → callbacks
-	acked      map[string]time.Time         // interaction id → first callback
-	sent       map[string]time.Time         // interaction id → dispatched
-	edits      map[string][]string          // interaction token → contents of @original
-	followups  map[string][]string
-	commands   []json.RawMessage // bulk overwrites
-	authSeen   []string
+	mu              sync.Mutex
+	calls           []Call
+	next            int64
+	channels        map[string]*Channel
+	messages        map[string]*Message
+	nonces          map[string]nonceUse // author + "/" + nonce → the message it made
+	members         map[string]*member
+	roles           map[string]int64 // role id → permissions
+	noDM            map[string]bool  // users who closed their DMs
+	membersErr      int              // status for listing members (403: no intent)
+	noMembersIntent bool             // the Server Members intent is not enabled for the bot
+	fails           []*failRule
+	lost            []*failRule
+	dropped         []*failRule
+	holds           []*hold
+	buckets         map[string]*bucket // rate limit buckets: route and major parameter
+	limited         int
+	slow            []*failRule                  // requests answered only after a delay
+	responses       map[string][]json.RawMessage // interaction id → callbacks
+	acked           map[string]time.Time         // interaction id → first callback
+	sent            map[string]time.Time         // interaction id → dispatched
+	edits           map[string][]string          // interaction token → contents of @original
+	followups       map[string][]string
+	commands        []json.RawMessage // bulk overwrites
+	authSeen        []string
+	later           []func() // gateway events of the request being handled
 
 	// gateway
 	gwMu       sync.Mutex
@@ -118,6 +156,7 @@ type Fake struct {
 type member struct {
 	ID, Name string
 	Roles    []string
+	Bot      bool
 }
 
 // hold is a rule for requests whose answer is held back until released.
@@ -166,8 +205,9 @@ func New(t testing.TB) *Fake {
 		t: t, next: 10000,
 		channels:  map[string]*Channel{},
 		messages:  map[string]*Message{},
+		members:   map[string]*member{Bot: {ID: Bot, Name: "helpdesk", Roles: []string{BotRole}, Bot: true}},
+		roles:     map[string]int64{Guild: EveryonePermissions, BotRole: BotRolePermissions},
 		nonces:    map[string]nonceUse{},
-		members:   map[string]*member{},
 		noDM:      map[string]bool{},
 		responses: map[string][]json.RawMessage{},
 		acked:     map[string]time.Time{},
@@ -195,6 +235,24 @@ func (f *Fake) AddChannel(id string, typ int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.channels[id] = &Channel{ID: id, Type: typ}
+}
+
+// SetRolePermissions sets the permissions of a role (Guild for
+// @everyone), adding the role if it is new.
+func (f *Fake) SetRolePermissions(role string, perms int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles[role] = perms
+}
+
+// SetOverwrite sets a permission overwrite of a channel, replacing one
+// for the same role or member.
+func (f *Fake) SetOverwrite(channel string, o Overwrite) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[channel]
+	c.Overwrites = slices.DeleteFunc(c.Overwrites, func(x Overwrite) bool { return x.ID == o.ID && x.Member == o.Member })
+	c.Overwrites = append(c.Overwrites, o)
 }
 
 // AddMember adds a guild member with roles.
@@ -401,7 +459,15 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	defer f.mu.Unlock()
+	defer func() {
+		// Gateway events a request caused go once the request is done.
+		later := f.later
+		f.later = nil
+		f.mu.Unlock()
+		for _, fn := range later {
+			fn()
+		}
+	}()
 	if r.Header.Get("Authorization") != "Bot "+Token && path != "/gateway" {
 		apiErr(w, 401, 0, "401: Unauthorized")
 		return
@@ -419,6 +485,25 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 		f.commands = append(f.commands, json.RawMessage(body))
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
+	case r.Method == "GET" && unescaped == "/users/@me":
+		writeJSON(w, 200, map[string]any{"id": Bot, "username": "helpdesk", "bot": true})
+	case r.Method == "GET" && len(seg) == 2 && seg[0] == "guilds":
+		// Get Guild: its owner and roles (a role's permissions are a
+		// string of the bit set).
+		if seg[1] != Guild {
+			apiErr(w, 404, 10004, "Unknown Guild")
+			return
+		}
+		ids := make([]string, 0, len(f.roles))
+		for id := range f.roles {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return less(ids[i], ids[j]) })
+		roles := []any{}
+		for _, id := range ids {
+			roles = append(roles, map[string]any{"id": id, "name": "r" + id, "permissions": strconv.FormatInt(f.roles[id], 10)})
+		}
+		writeJSON(w, 200, map[string]any{"id": Guild, "name": "fake guild", "owner_id": Owner, "roles": roles})
 	case r.Method == "GET" && len(seg) == 3 && seg[0] == "guilds" && seg[2] == "members":
 		if f.membersErr != 0 {
 			apiErr(w, f.membersErr, 50001, "Missing Access")
@@ -561,9 +646,14 @@ func less(a, b string) bool {
 	return a < b
 }
 
+// memberJSON is Discord's guild member object, as far as the bot reads it.
 func (f *Fake) memberJSON(id string) map[string]any {
 	m := f.members[id]
-	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name}, "roles": m.Roles}
+	roles := m.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return map[string]any{"user": map[string]any{"id": m.ID, "username": m.Name, "bot": m.Bot}, "roles": roles, "nick": nil, "joined_at": "2024-01-01T00:00:00.000000+00:00"}
 }
 
 func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string, in map[string]json.RawMessage, body []byte) {
@@ -684,8 +774,34 @@ func (f *Fake) messageRoute(w http.ResponseWriter, r *http.Request, c *Channel, 
 			apiErr(w, 400, 50083, "Thread is archived")
 			return
 		}
+		if !knownEmoji(seg[1]) {
+			apiErr(w, 400, 10014, "Unknown Emoji")
+			return
+		}
 		if !slices.Contains(m.Reactions, Reaction{seg[1], Bot}) {
 			m.Reactions = append(m.Reactions, Reaction{seg[1], Bot})
+		}
+		w.WriteHeader(204)
+	case len(seg) == 3 && seg[0] == "reactions" && seg[2] == "@me" && r.Method == "DELETE":
+		// Delete Own Reaction: 204, also when the bot held none; the
+		// emoji is encoded as for Create Reaction. A deleted message is
+		// 404 Unknown Message (10008), above. Discord then sends
+		// MESSAGE_REACTION_REMOVE {user_id, channel_id, message_id,
+		// guild_id, emoji} (Gateway Events, "Message Reaction Remove";
+		// GUILD_MESSAGE_REACTIONS), for the bot's own reaction too.
+		if c.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		if !knownEmoji(seg[1]) {
+			apiErr(w, 400, 10014, "Unknown Emoji")
+			return
+		}
+		held := slices.Contains(m.Reactions, Reaction{seg[1], Bot})
+		m.Reactions = slices.DeleteFunc(m.Reactions, func(x Reaction) bool { return x == Reaction{seg[1], Bot} })
+		if held {
+			d := f.reactionEvent(Bot, m, seg[1])
+			f.later = append(f.later, func() { f.Dispatch("MESSAGE_REACTION_REMOVE", d) })
 		}
 		w.WriteHeader(204)
 	case len(seg) == 2 && seg[0] == "reactions" && r.Method == "GET":
@@ -731,7 +847,23 @@ func (f *Fake) fill(m *Message, in map[string]json.RawMessage) {
 }
 
 func (f *Fake) channelJSON(c *Channel) map[string]any {
+	if c.DMUser != "" {
+		return map[string]any{"id": c.ID, "type": c.Type}
+	}
 	out := map[string]any{"id": c.ID, "type": c.Type, "guild_id": Guild, "name": c.Name}
+	if c.Parent == "" {
+		// A guild channel's overwrites: type 0 a role, 1 a member; allow
+		// and deny as strings of bit sets.
+		ows := []any{}
+		for _, o := range c.Overwrites {
+			typ := 0
+			if o.Member {
+				typ = 1
+			}
+			ows = append(ows, map[string]any{"id": o.ID, "type": typ, "allow": strconv.FormatInt(o.Allow, 10), "deny": strconv.FormatInt(o.Deny, 10)})
+		}
+		out["permission_overwrites"] = ows
+	}
 	if c.Parent != "" {
 		out["parent_id"] = c.Parent
 		out["owner_id"] = c.Owner
@@ -770,6 +902,7 @@ func (f *Fake) messageJSON(m *Message) map[string]any {
 // Intents the fake's dispatches need (Gateway, "List of Intents").
 const (
 	intentGuilds                 = 1 << 0
+	intentGuildMembers           = 1 << 1 // privileged
 	intentGuildMessages          = 1 << 9
 	intentGuildMessageReactions  = 1 << 10
 	intentDirectMessages         = 1 << 12
@@ -780,7 +913,8 @@ const (
 // an event, 0 when it needs none (Gateway, "List of Intents"): reactions
 // need GUILD_MESSAGE_REACTIONS (DIRECT_MESSAGE_REACTIONS in a DM), message
 // events GUILD_MESSAGES (DIRECT_MESSAGES), thread and channel events
-// GUILDS; READY, RESUMED and INTERACTION_CREATE come to every session.
+// GUILDS, member events the privileged GUILD_MEMBERS; READY, RESUMED and
+// INTERACTION_CREATE come to every session.
 func intentOf(typ string, d any) int {
 	dm := false
 	if m, ok := d.(map[string]any); ok {
@@ -800,6 +934,8 @@ func intentOf(typ string, d any) int {
 		return intentGuildMessages
 	case "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE":
 		return intentGuilds
+	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE":
+		return intentGuildMembers
 	}
 	return 0
 }
@@ -853,6 +989,7 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(msg.D, &id)
 			f.gwMu.Lock()
 			bad := f.badToken || id.Token != "Bot "+Token
+			disallowed := f.noMembersIntent && id.Intents&intentGuildMembers != 0
 			f.identifies++
 			f.nsessions++
 			sess.id, sess.seq, sess.intents = fmt.Sprintf("sess-%d", f.nsessions), 0, id.Intents
@@ -863,6 +1000,11 @@ func (f *Fake) gateway(w http.ResponseWriter, r *http.Request) {
 			f.gwMu.Unlock()
 			if bad {
 				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+				return
+			}
+			if disallowed {
+				// A privileged intent not enabled for the bot.
+				_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
 				return
 			}
 			f.dispatchOn(sess, "READY", map[string]any{
@@ -965,6 +1107,28 @@ func (f *Fake) WaitReady(t testing.TB) {
 	}
 }
 
+// reactionEvent is MESSAGE_REACTION_REMOVE's payload: no member (unlike
+// an add), guild_id outside DMs.
+func (f *Fake) reactionEvent(user string, m *Message, emoji string) map[string]any {
+	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
+	if ch := f.channels[m.Channel]; ch != nil && ch.DMUser == "" {
+		d["guild_id"] = Guild
+	}
+	return d
+}
+
+// knownEmoji is an emoji as Create Reaction takes it in its path (once
+// URL-decoded): a Unicode emoji, or a custom one as name:id. "The emoji
+// must be URL Encoded or the request will fail with 10014: Unknown
+// Emoji" (Create Reaction). The fake takes any text with a character past
+// ASCII for a Unicode emoji.
+func knownEmoji(e string) bool {
+	if name, id, ok := strings.Cut(e, ":"); ok {
+		return name != "" && id != "" && strings.Trim(id, "0123456789") == ""
+	}
+	return strings.ContainsFunc(e, func(r rune) bool { return r > 0x7f })
+}
+
 // --- users acting
 
 // React adds a user's reaction and, unless quiet, tells the bot.
@@ -1000,11 +1164,7 @@ func (f *Fake) Unreact(user, msgID, emoji string, quiet bool) {
 	f.mu.Lock()
 	m := f.messages[msgID]
 	m.Reactions = slices.DeleteFunc(m.Reactions, func(r Reaction) bool { return r == Reaction{emoji, user} })
-	ch := f.channels[m.Channel]
-	d := map[string]any{"user_id": user, "channel_id": m.Channel, "message_id": m.ID, "emoji": map[string]any{"id": nil, "name": emoji}}
-	if ch != nil && ch.DMUser == "" {
-		d["guild_id"] = Guild
-	}
+	d := f.reactionEvent(user, m, emoji)
 	f.mu.Unlock()
 	if !quiet {
 		f.Dispatch("MESSAGE_REACTION_REMOVE", d)
@@ -1111,7 +1271,7 @@ func (f *Fake) MessagesIn(channel string) []Message {
 	var out []Message
 	for _, m := range f.messages {
 		if m.Channel == channel {
-			out = append(out, *m)
+			out = append(out, m.copy())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return less(out[i].ID, out[j].ID) })
@@ -1123,9 +1283,16 @@ func (f *Fake) Message(id string) Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if m := f.messages[id]; m != nil {
-		return *m
+		return m.copy()
 	}
 	return Message{}
+}
+
+// copy is m as it is now, for a test to read while the bot changes m.
+func (m *Message) copy() Message {
+	c := *m
+	c.Reactions = slices.Clone(m.Reactions)
+	return c
 }
 
 // Channel returns a channel by id (zero if there is none).
@@ -1205,11 +1372,62 @@ func (f *Fake) RefuseDMs(user string) {
 }
 
 // RefuseMemberList makes listing the guild's members fail with status, as
-// without the Server Members intent.
+// without the Server Members intent. With 403 the intent is taken as not
+// enabled for the bot: List Guild Members "requires the GUILD_MEMBERS
+// privileged intent", and a gateway Identify asking for the intent is
+// closed with 4014 "Disallowed intent(s)" (Gateway, "Privileged Intents";
+// Opcodes and Status Codes, "Gateway Close Event Codes").
 func (f *Fake) RefuseMemberList(status int) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.membersErr = status
+	f.mu.Unlock()
+	f.gwMu.Lock()
+	f.noMembersIntent = status == 403
+	f.gwMu.Unlock()
+}
+
+// SetRoles gives a member new roles, as a moderator would, and unless
+// quiet tells the bots: GUILD_MEMBER_UPDATE {guild_id, roles, user, nick,
+// joined_at} (Gateway Events, "Guild Member Update": "Sent when a guild
+// member is updated"), only to sessions that identified with the
+// privileged GUILD_MEMBERS intent (Gateway, "List of Intents"). Quiet is
+// an event the bot missed (it was away: a new session replays nothing).
+// The member list and Get Guild Member show the new roles at once. It
+// reports whether a session got the event.
+func (f *Fake) SetRoles(user string, quiet bool, roles ...string) bool {
+	f.mu.Lock()
+	m, ok := f.members[user]
+	if !ok {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: set the roles of unknown member %s", user)
+		return false
+	}
+	m.Roles = append([]string{}, roles...)
+	d := f.memberJSON(user)
+	d["guild_id"] = Guild
+	f.mu.Unlock()
+	return !quiet && f.Dispatch("GUILD_MEMBER_UPDATE", d)
+}
+
+// RemoveMember removes a member from the guild (they left, or were kicked
+// or banned) and unless quiet tells the bots: GUILD_MEMBER_REMOVE
+// {guild_id, user} (Gateway Events, "Guild Member Remove"; GUILD_MEMBERS
+// intent). They are then missing from List Guild Members, and Get Guild
+// Member answers 404 Unknown Member (10007).
+func (f *Fake) RemoveMember(user string, quiet bool) {
+	f.mu.Lock()
+	m, ok := f.members[user]
+	if !ok {
+		f.mu.Unlock()
+		f.t.Errorf("fake discord: remove unknown member %s", user)
+		return
+	}
+	delete(f.members, user)
+	d := map[string]any{"guild_id": Guild, "user": map[string]any{"id": m.ID, "username": m.Name}}
+	f.mu.Unlock()
+	if !quiet {
+		f.Dispatch("GUILD_MEMBER_REMOVE", d)
+	}
 }
 
 // DeleteMessage deletes a message of channel as a moderator would, and

@@ -62,3 +62,38 @@ func TestReactionReadsRateLimited(t *testing.T) {
 		t.Errorf("reading the message: HTTP %d", r.StatusCode)
 	}
 }
+
+// Delete Own Reaction takes the bot's reaction off (204 also when it held
+// none), refuses an emoji that is not encoded as Discord wants (10014),
+// and answers 404 Unknown Message (10008) for a deleted message.
+func TestDeleteOwnReaction(t *testing.T) {
+	f := New(t)
+	f.AddChannel("1", 0)
+	resp := f.do(t, "POST", "/channels/1/messages", `{"content":"x"}`)
+	var m struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m.ID == "" {
+		t.Fatalf("post: %v %+v", err, m)
+	}
+	path := "/channels/1/messages/" + m.ID + "/reactions/%E2%9C%85/@me"
+	if r := f.do(t, "PUT", path, ""); r.StatusCode != 204 {
+		t.Fatalf("react: HTTP %d", r.StatusCode)
+	}
+	for i := range 2 {
+		if r := f.do(t, "DELETE", path, ""); r.StatusCode != 204 {
+			t.Fatalf("unreact %d: HTTP %d", i, r.StatusCode)
+		}
+	}
+	if rs := f.Message(m.ID).Reactions; len(rs) != 0 {
+		t.Errorf("reactions left: %v", rs)
+	}
+	if r := f.do(t, "DELETE", "/channels/1/messages/"+m.ID+"/reactions/white_check_mark/@me", ""); r.StatusCode != 400 {
+		t.Errorf("an emoji by name: HTTP %d, want 400 Unknown Emoji", r.StatusCode)
+	}
+	f.DeleteMessage("1", m.ID)
+	r := f.do(t, "DELETE", path, "")
+	var body struct{ Code int }
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	if r.StatusCode != 404 || body.Code != 10008 {
+		t.Errorf("unreact on a deleted message: HTTP %d code %d", r.StatusCode, body.Code)
+	}
+}
