@@ -1413,3 +1413,33 @@ func TestLateRemindersAndExpertsWithoutATopic(t *testing.T) {
 	h.wantNotPosted(m, "dm.reminder")
 	h.wantReply(h.cmd("rita", "experts"), "experts.none.any")
 }
+
+// A member who leaves the committee no longer counts in the majority's
+// denominator, at once: the card shows the new tally, and a vote that now
+// has a majority is decided.
+func TestLeavingTheCommitteeIsWeighedAtOnce(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.react(c, "ana", "✅")
+	h.react(c, "bo", "✅")
+	m := h.chat.mark()
+	if err := h.svc.MemberSeen(h.ctx, bot.Member{ID: id("dina"), Name: "dina"}); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver()
+	var shown string
+	for _, s := range h.chat.sentSince(m) {
+		if s.Op == bot.OpEdit {
+			shown = h.render(&s.Msg)
+		}
+	}
+	if !strings.Contains(shown, "2 of 4") {
+		t.Fatalf("the card after dina left: %q", shown)
+	}
+	h.wantStage(c, bot.InitialReview)
+	if err := h.svc.MemberSeen(h.ctx, bot.Member{ID: id("eli"), Name: "eli"}); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver()
+	h.wantStage(c, bot.Routing) // ana and bo of three
+}

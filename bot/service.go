@@ -507,6 +507,31 @@ func (w *work) seen(m Member) error {
 		return fmt.Errorf("record member %s: %w", m.ID, err)
 	}
 	w.committees, w.ballots, w.membersChanged = nil, nil, true
+	if old.Roles.Committee == m.Roles.Committee && old.Roles.Chair == m.Roles.Chair {
+		return nil
+	}
+	// The committee changed: every vote in progress on the platform is
+	// weighed again (the majority's denominator moved, and a vote may be
+	// decided now) and its tally shown again.
+	open, err := w.tx.Cases(CaseFilter{OpenOnly: true})
+	if err != nil {
+		return fmt.Errorf("list open cases: %w", err)
+	}
+	for _, c := range open {
+		if c.Platform != m.ID.Platform() || c.Stage != InitialReview && c.Stage != FinalReview {
+			continue
+		}
+		r, err := w.tx.Round(c.ID, c.Round)
+		if err != nil {
+			return fmt.Errorf("read round %d of case %d: %w", c.Round, c.ID, err)
+		}
+		if r.Closed {
+			continue
+		}
+		if err := w.weigh(c, r, false); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

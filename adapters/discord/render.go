@@ -222,7 +222,13 @@ func (a *Adapter) threadName(lang string, t bot.Text) string {
 		return r
 	}, name)
 	name = cut(strings.Join(strings.Fields(name), " "), maxThreadName)
-	if name == "" {
+	visible := strings.Map(func(r rune) rune {
+		if r >= 0x2066 && r <= 0x2069 {
+			return -1
+		}
+		return r
+	}, name)
+	if strings.TrimSpace(visible) == "" {
 		return "helpdesk"
 	}
 	return name
