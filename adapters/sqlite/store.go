@@ -55,6 +55,7 @@ type Store struct {
 	wStmts *stmtCache
 	rStmts *stmtCache
 	now    func() time.Time
+	path   string
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -79,7 +80,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, path: path}
 	if opt.Clock != nil {
 		s.now = opt.Clock.Now
 	}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1269,4 +1270,84 @@ func TestOpenRefusesADatabaseItCannotRunOn(t *testing.T) {
 			t.Errorf("%s: %v, want it to say %q", filepath.Base(tc.path), err, tc.want)
 		}
 	}
+}
+
+// A backup taken in the middle of a vote storm restores: the copy opens,
+// passes the integrity check, holds every case and reaction committed
+// before the backup began, and has an installation id of its own.
+func TestBackupDuringAVoteStormRestores(t *testing.T) {
+	ctx := context.Background()
+	s, path := MustOpen(t)
+	for i := range 50 {
+		MustUpdate(t, s, func(tx bot.Tx) error {
+			return tx.CreateCase(&bot.Case{Platform: "shell", Type: bot.Guidance, Title: fmt.Sprintf("case %d", i), Requester: "shell:a", Stage: bot.InitialReview})
+		})
+	}
+	var committed atomic.Int64 // reactions committed so far
+	stop := make(chan struct{})
+	storm := make(chan error, 1)
+	go func() {
+		for n := int64(0); ; n++ {
+			select {
+			case <-stop:
+				storm <- nil
+				return
+			default:
+			}
+			err := s.Update(ctx, func(tx bot.Tx) error {
+				_, err := tx.AddReaction("shell", fmt.Sprintf("m%d", n%50), bot.UserID(fmt.Sprintf("shell:u%d", n)), "✅")
+				return err
+			})
+			if err != nil {
+				storm <- err
+				return
+			}
+			committed.Store(n + 1)
+		}
+	}()
+	for committed.Load() < 200 {
+		time.Sleep(time.Millisecond)
+	}
+	before := committed.Load()
+	to := filepath.Join(t.TempDir(), "backup.db")
+	info, err := s.Backup(ctx, to)
+	close(stop)
+	if err := <-storm; err != nil {
+		t.Fatalf("the storm failed during the backup: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Cases != 50 || info.Bytes == 0 {
+		t.Fatalf("backup %+v", info)
+	}
+	restored := MustOpenPath(t, to, sqlite.Options{})
+	var reactions int64
+	var inst string
+	MustView(t, restored, func(tx bot.Tx) error {
+		for i := range 50 {
+			rs, err := tx.Reactions("shell", fmt.Sprintf("m%d", i))
+			if err != nil {
+				return err
+			}
+			reactions += int64(len(rs))
+		}
+		inst, err = tx.Installation()
+		return err
+	})
+	if reactions < before {
+		t.Fatalf("the backup holds %d reactions, but %d were committed before it began", reactions, before)
+	}
+	var orig string
+	MustView(t, s, func(tx bot.Tx) error { orig, err = tx.Installation(); return err })
+	if inst == orig || inst != info.Installation {
+		t.Fatalf("the backup's installation id %q (said %q) is the original's %q", inst, info.Installation, orig)
+	}
+	if st, err := os.Stat(to); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file %v %v", st.Mode(), err)
+	}
+	if _, err := s.Backup(ctx, to); err == nil {
+		t.Fatal("a backup over an existing file")
+	}
+	_ = path
 }

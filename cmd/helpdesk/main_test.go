@@ -335,3 +335,27 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// helpdesk backup writes a checked copy that the program then runs on,
+// with the cases of the original and an installation id of its own.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	db, to := filepath.Join(dir, "helpdesk.db"), filepath.Join(dir, "backup.db")
+	if r := MustRunBinary(t, script, "en_US.UTF-8", "-db", db); r.code != 0 {
+		t.Fatalf("the shell: %d\n%s", r.code, r.stderr)
+	}
+	r := MustRunBinary(t, "", "en_US.UTF-8", "backup", "-db", db, "-to", to)
+	if r.code != 0 || !strings.Contains(r.stdout, "backup written: "+to) || !strings.Contains(r.stdout, "1 cases") {
+		t.Fatalf("backup: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	exp := MustRunBinary(t, "", "en_US.UTF-8", "export", "-db", to)
+	if exp.code != 0 || !strings.Contains(exp.stdout, "Paintings of the National Museum") {
+		t.Fatalf("the backup does not hold the case: %d %s", exp.code, exp.stderr)
+	}
+	if r := MustRunBinary(t, "", "en_US.UTF-8", "backup", "-db", db, "-to", to); r.code != exitError || !strings.Contains(r.stderr, "exists") {
+		t.Fatalf("a backup over an existing file: %d %q", r.code, r.stderr)
+	}
+	if r := MustRunBinary(t, "", "en_US.UTF-8", "backup", "-db", db); r.code != exitUsage {
+		t.Fatalf("backup without -to: %d", r.code)
+	}
+}
