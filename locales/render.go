@@ -249,9 +249,10 @@ func (l *locale) isolate(s string) string {
 // status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web
 // address. A command's words may be arguments already isolated (the "#12"
 // of "/helpdesk status {{.id}}"), and a command may be an argument followed
-// by literal words ("{{.cmd}} none"): the whole run is one literal.
+// by literal words ("{{.cmd}} none"), and an argument in brackets may be a
+// translated word ("[الموضوع]"): the whole run is one literal.
 var literalRE = regexp.MustCompile(
-	`(?:/[a-z][a-z-]*|\x{2066}/[^\x{2069}]*\x{2069})(?: (?:[A-Za-z0-9#@:_.,|…\-\[\]]+|\x{2066}[^\x{2069}]*\x{2069}))*` +
+	`(?:/[a-z][a-z-]*|\x{2066}/[^\x{2069}]*\x{2069})(?: (?:\[[^\]\s]+\]|[A-Za-z0-9#@:_.,|…\-\[\]]+|\x{2066}[^\x{2069}]*\x{2069}))*` +
 		`|#(?:\d+|N)\b|https?://[^\s\x{2066}-\x{2069}]+`)
 
 // isolateLiterals wraps, in a right-to-left message, each literal command,
