@@ -42,10 +42,17 @@ func fakeGuild(t *testing.T) *discordtest.Fake {
 	return f
 }
 
-// startDiscordBinary starts the helpdesk on the fake with env.
+// startDiscordBinary starts the helpdesk on the fake with env, on a new
+// database.
 func startDiscordBinary(t *testing.T, f *discordtest.Fake, env ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	dir := t.TempDir()
+	return startDiscordBinaryIn(t, t.TempDir(), f, env...)
+}
+
+// startDiscordBinaryIn starts the helpdesk on the fake with env, with its
+// configuration and database in dir (the same dir again is a restart).
+func startDiscordBinaryIn(t *testing.T, dir string, f *discordtest.Fake, env ...string) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
 	cfg := filepath.Join(dir, "helpdesk.toml")
 	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(discordConfig, "%URL%", f.URL())), 0o600); err != nil {
 		t.Fatal(err)
@@ -131,6 +138,121 @@ func TestDiscordBinary(t *testing.T) {
 	if strings.Contains(out.String(), discordtest.Token) {
 		t.Errorf("the token is in the output:\n%s", out)
 	}
+}
+
+// stopDiscordBinary ends the program with SIGTERM and waits for it.
+func stopDiscordBinary(t *testing.T, cmd *exec.Cmd, out *lockedBuffer) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the helpdesk did not stop on SIGTERM\n%s", out)
+	}
+}
+
+// TestDiscordBinaryPostsADeletedCardAgain plays a case in which the card
+// is deleted by hand twice: while the program runs (it follows
+// MESSAGE_DELETE) and while it is stopped (it finds the card gone when it
+// reads the ballot again at start). Each time the card comes back with the
+// vote held, in the same thread, and the case goes on to the final go.
+func TestDiscordBinaryPostsADeletedCardAgain(t *testing.T) {
+	f := fakeGuild(t)
+	dir := t.TempDir()
+	env := "HELPDESK_DISCORD_TOKEN=" + discordtest.Token
+	cmd, out := startDiscordBinaryIn(t, dir, f, env)
+	f.WaitReady(t)
+	id, _ := f.Command("1008", "103", "request", "type", "guidance")
+	waitFor(t, "the modal", func() bool { return len(f.ResponsesTo(id)) == 1 }, out)
+	_, token := f.Submit("1008", "103", "en-GB", "helpdesk:request:guidance", map[string]string{"title": "Rights of old photos", "description": "Which licence?"})
+	waitFor(t, "the reply", func() bool { return len(f.EditsOf(token)) == 1 }, out)
+	card := func(not ...string) string {
+		t.Helper()
+		var got string
+		waitFor(t, "a card with the vote held", func() bool {
+			for _, m := range f.MessagesIn("100") {
+				_, desc := m.Embed()
+				if len(m.Reactions) >= 3 && strings.Contains(desc, "1 of 3") && !slicesContain(not, m.ID) {
+					got = m.ID
+					return true
+				}
+			}
+			return false
+		}, out)
+		return got
+	}
+	var first string
+	waitFor(t, "the card", func() bool {
+		ms := f.MessagesIn("100")
+		if len(ms) == 1 && len(ms[0].Reactions) == 3 {
+			first = ms[0].ID
+			return true
+		}
+		return false
+	}, out)
+	thread := first // a thread started on a message has its id
+	f.React("1001", first, "✅", false)
+	card()
+	f.DeleteMessage("100", first) // while the program runs
+	second := card(first)
+	stopDiscordBinary(t, cmd, out)
+	f.DeleteMessage("100", second) // while it is stopped
+	cmd, out = startDiscordBinaryIn(t, dir, f, env)
+	f.WaitReady(t)
+	third := card(first, second)
+	f.React("1002", third, "✅", false) // ana's vote, carried twice, and bo's: a majority
+	var routing string
+	waitFor(t, "the routing message in the case's thread", func() bool {
+		for _, m := range f.MessagesIn(thread) {
+			if len(m.Reactions) == 7 {
+				routing = m.ID
+				return true
+			}
+		}
+		return false
+	}, out)
+	f.React("1001", routing, "⏩", false)
+	var vote string
+	waitFor(t, "the final vote", func() bool {
+		for _, m := range f.MessagesIn(thread) {
+			if title, _ := m.Embed(); strings.Contains(title, "final go") && len(m.Reactions) == 3 {
+				vote = m.ID
+				return true
+			}
+		}
+		return false
+	}, out)
+	for _, u := range []string{"1001", "1002"} {
+		f.React(u, vote, "✅", false)
+	}
+	waitFor(t, "the final go", func() bool {
+		for _, m := range f.MessagesIn(thread) {
+			if strings.Contains(m.Content, "Final go") {
+				return true
+			}
+		}
+		return false
+	}, out)
+	stopDiscordBinary(t, cmd, out)
+	if strings.Contains(out.String(), "given up") {
+		t.Errorf("work was given up:\n%s", out)
+	}
+}
+
+func slicesContain(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func TestDiscordTokenNeverPrinted(t *testing.T) {
