@@ -429,7 +429,7 @@ func (s *Service) volunteerForm(lang string) *Form {
 	return &Form{Kind: VolunteerForm, Lang: lang, Title: T("form.volunteer.title"), Fields: []FormField{
 		{Name: "languages", Label: T("form.field.languages"), Help: T("form.help.languages"), Required: true, MaxLen: 200},
 		{Name: "skills", Label: T("form.field.skills"), Help: T("form.help.skills"), Required: true, MaxLen: 1000, Long: true},
-		{Name: "groups", Label: T("form.field.groups"), Help: T("form.help.groups", "groups", C(strings.Join(ids, ", "))), MaxLen: 200},
+		{Name: "groups", Label: T("form.field.groups"), Help: T("form.help.groups", "groups", C(strings.Join(ids[:min(2, len(ids))], ", "))), MaxLen: 200}, // two for example: the whole list does not fit a placeholder; a wrong id is answered with every one
 	}}
 }
 
