@@ -327,7 +327,13 @@ func (s *Service) Run(ctx context.Context, poll, tick time.Duration) error {
 			t := time.NewTicker(poll)
 			defer t.Stop()
 			for {
-				if _, err := s.Deliver(ctx, p); err != nil && ctx.Err() == nil {
+				switch _, err := s.Deliver(ctx, p); {
+				case err == nil || ctx.Err() != nil:
+				case errors.Is(err, ErrBusy):
+					// Another process holds the database (a backup, an
+					// operator's sqlite3): passing, and the work waits.
+					s.log.Warn("outbox: the database is busy; trying again", "platform", p, "err", err)
+				default:
 					s.log.Error("outbox", "platform", p, "err", err)
 				}
 				select {
