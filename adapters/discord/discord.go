@@ -82,6 +82,9 @@ type Adapter struct {
 	log   *slog.Logger
 	s     *discordgo.Session
 	calls atomic.Int64 // REST calls made, for the benchmarks
+	// connected is whether the gateway is connected and the reactions
+	// read again since (see Readiness).
+	connected atomic.Bool
 
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
 	backlog  backlog           // the worker's: events the core could not take yet
@@ -279,6 +282,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}()
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			a.connected.Store(false)
 			if ctx.Err() == nil {
 				a.log.Warn("discord: gateway disconnected; reconnecting")
 			}
@@ -373,4 +377,13 @@ func (a *Adapter) ids() (botUser, app string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.botID, a.appID
+}
+
+// Readiness is nil when the adapter is ready: its gateway connected and the
+// ballots read again since the connection; else what is not.
+func (a *Adapter) Readiness() error {
+	if !a.connected.Load() {
+		return errors.New("the gateway is not connected, or its reconcile has not finished")
+	}
+	return nil
 }

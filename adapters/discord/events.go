@@ -463,6 +463,9 @@ func (a *Adapter) startReconcile(ctx context.Context) {
 		a.mu.Lock()
 		a.live = nil
 		a.mu.Unlock()
+		if rctx.Err() == nil {
+			a.connected.Store(true)
+		}
 	}()
 }
 

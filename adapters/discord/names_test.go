@@ -70,3 +70,17 @@ func TestThreadNameRightToLeft(t *testing.T) {
 		t.Errorf("a name of nothing visible is %q", got)
 	}
 }
+
+// Readiness follows the gateway: ready once connected and reconciled, not
+// while Discord cannot be reached, ready again after.
+func TestReadinessFollowsTheGateway(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	h.eventually("ready", func() bool { return h.a.Readiness() == nil })
+	f.RefuseGateway(true)
+	f.DropGateway()
+	h.eventually("not ready while the gateway is down", func() bool { return h.a.Readiness() != nil })
+	f.RefuseGateway(false)
+	h.eventually("ready again", func() bool { return h.a.Readiness() == nil })
+}

@@ -110,6 +110,8 @@ type Adapter struct {
 	secret []byte
 
 	apiCalls atomic.Int64 // REST requests made, for the benchmark
+	// live is whether the WebSocket is connected and its reconcile done.
+	live atomic.Bool
 	// followForbidden is set once Mattermost refused to make someone
 	// follow a thread: invitations mention them instead.
 	followForbidden atomic.Bool
@@ -304,6 +306,20 @@ func (a *Adapter) EditInterval() time.Duration { return time.Second }
 // channels, the command is in place, the listener accepts callbacks and
 // the WebSocket has connected once.
 func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+
+// Readiness is nil when the adapter is ready: started, its WebSocket
+// connected and the reactions read again since; else what is not.
+func (a *Adapter) Readiness() error {
+	select {
+	case <-a.ready:
+	default:
+		return errors.New("not started yet (finding the team and channels, or connecting)")
+	}
+	if !a.live.Load() {
+		return errors.New("the WebSocket is not connected; reconnecting")
+	}
+	return nil
+}
 
 // APICalls counts the REST requests the adapter has made.
 func (a *Adapter) APICalls() int64 { return a.apiCalls.Load() }

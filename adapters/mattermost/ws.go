@@ -51,8 +51,10 @@ func (a *Adapter) follow(ctx context.Context) {
 			a.log.Warn("reconcile reactions", "err", err)
 		}
 		once.Do(func() { close(a.ready) })
+		a.live.Store(true)
 		started := time.Now()
 		a.listen(ctx, wsc)
+		a.live.Store(false)
 		// Not wsc.Close: it closes the writer's channel while the reader's
 		// ping handler may be sending a pong on it, and the panic would
 		// take the whole helpdesk down. Closing the connection ends the

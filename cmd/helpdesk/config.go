@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"bytes"
 	_ "embed"
 	"fmt"
@@ -36,6 +37,7 @@ type file struct {
 	Groups       []groupEntry    `toml:"groups"`
 	Guides       []guideEntry    `toml:"guides"`
 	Shell        shellSection    `toml:"shell"`
+	HTTP         httpSection     `toml:"http"`
 	// The platforms' sections are defined in their files (discord.go,
 	// mattermost.go); nil when the file has none.
 	Discord    *discordSection    `toml:"discord"`
@@ -64,6 +66,12 @@ type groupEntry struct {
 	Emoji    string `toml:"emoji"`
 	Language string `toml:"language"`
 	Name     string `toml:"name"`
+}
+
+// httpSection is the helpdesk's own HTTP server for operators (/healthz,
+// /readyz); without listen there is none.
+type httpSection struct {
+	Listen string `toml:"listen"`
 }
 
 type guideEntry struct {
@@ -229,6 +237,12 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 			bad("helpdesk.commands_per_minute: must be at least 1, not %d", *n)
 		}
 		c.Bot.CommandsPerMinute = *n
+	}
+
+	if l := f.HTTP.Listen; l != "" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			bad("http.listen: %q is not an address like 127.0.0.1:8081 or :8081", l)
+		}
 	}
 
 	c.Bot.Rule = bot.DefaultRule

@@ -136,3 +136,6 @@ func newDiscord(ps platformSetup) (platform, error) {
 type discordPlatform struct{ a *discord.Adapter }
 
 func (p discordPlatform) Run(ctx context.Context) error { return p.a.Run(ctx) }
+
+// Readiness is the adapter's, for /readyz.
+func (p discordPlatform) Readiness() error { return p.a.Readiness() }

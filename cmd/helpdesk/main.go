@@ -165,6 +165,14 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
 		return exitError
 	}
+	if addr := cfg.File.HTTP.Listen; addr != "" {
+		stopWeb, err := serveOps(ctx, addr, store, plats, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "helpdesk: http.listen: %v\n", err)
+			return exitError
+		}
+		defer stopWeb()
+	}
 	if len(plats) > 0 {
 		log.Info("helpdesk started", "db", c.db, "platforms", len(plats))
 		if err := runPlatforms(ctx, svc, plats, log); err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -379,4 +381,52 @@ callback_url = "http://%s"
 	if strings.Contains(p.stderr.String(), "given up") {
 		t.Errorf("work was given up:\n%s", p.stderr.String())
 	}
+}
+
+// The operators' server: /healthz answers, /readyz is 200 once the database
+// answers and Mattermost is connected, and 503 naming Mattermost while its
+// WebSocket is down.
+func TestOpsServerSaysWhatIsReady(t *testing.T) {
+	const token = "mm-secret-token-4242424242"
+	fake := mmtest.New(token, "wmse")
+	defer fake.Close()
+	bea := fake.AddUser("bea", "en")
+	fake.AddChannel("expert-committee", true, bea)
+	groups := groupChannels(fake)
+	addr, ops := freeAddr(t), freeAddr(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "helpdesk.toml")
+	conf := fmt.Sprintf("[http]\nlisten = %q\n[mattermost]\nteam = \"wmse\"\ncommittee_channel = \"expert-committee\"\ncommittee = [\"bea\"]\nlisten = %q\ncallback_url = \"http://%s\"\n[mattermost.groups]\n%s", ops, addr, addr, groups)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startMM(t, fake, token, cfg, filepath.Join(dir, "helpdesk.db"))
+	readyz := func() (int, string) {
+		resp, err := http.Get("http://" + ops + "/readyz")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	p.wait("ready", func() bool { code, _ := readyz(); return code == 200 })
+	if code, body := readyz(); !strings.Contains(body, `"store":"ok"`) || !strings.Contains(body, `"mattermost":"ok"`) {
+		t.Fatalf("/readyz %d %s", code, body)
+	}
+	if resp, err := http.Get("http://" + ops + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %v", err)
+	}
+	fake.DropWebSockets(true)
+	p.wait("not ready while the WebSocket is down", func() bool {
+		code, body := readyz()
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "WebSocket is not connected")
+	})
+	fake.AllowWebSockets()
+	p.wait("ready again", func() bool { code, _ := readyz(); return code == 200 })
+	_, body := readyz()
+	if strings.Contains(body, token) {
+		t.Fatal("/readyz shows the token")
+	}
+	p.stop()
 }
