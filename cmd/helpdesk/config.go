@@ -1,10 +1,10 @@
 package main
 
 import (
-	"net"
 	"bytes"
 	_ "embed"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
