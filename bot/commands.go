@@ -38,7 +38,9 @@ func (s *Service) Command(ctx context.Context, inv Invocation, line string) Resp
 	if !s.allow(inv.User) {
 		return s.reply(a.lang, T("error.rate_limited"))
 	}
-	line = strings.TrimSpace(line)
+	// Whatever a platform delivered, the text is UTF-8 from here on: it
+	// is echoed in replies and stored.
+	line = strings.ToValidUTF8(strings.TrimSpace(line), "\uFFFD")
 	line = strings.TrimSpace(strings.TrimPrefix(line, "/helpdesk"))
 	name, rest, _ := strings.Cut(line, " ")
 	name = strings.ToLower(name)
@@ -472,6 +474,13 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 	if err != nil {
 		return s.failure(inv, a.lang, "submit", err)
 	}
+	// A form's words are UTF-8 from here on (see Command).
+	sub.Type = RequestType(strings.ToValidUTF8(string(sub.Type), "\uFFFD"))
+	clean := make(map[string]string, len(sub.Values))
+	for k, v := range sub.Values {
+		clean[k] = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	sub.Values = clean
 	if sub.Kind == RequestForm && !validType(sub.Type) {
 		return s.reply(a.lang, T("request.unknown_type", "given", S(string(sub.Type)), "types", s.typesList()))
 	}
