@@ -1092,13 +1092,13 @@ func TestAnotherProcessHoldingTheLockIsBusy(t *testing.T) {
 			s := MustOpenPath(t, path, sqlite.Options{BusyTimeout: tc.busy})
 			release := holdWriteLock(t, path)
 
+			start := time.Now() // before the deadline is set: it counts from its making
 			ctx := context.Background()
 			if tc.ctxWait > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, tc.ctxWait)
 				defer cancel()
 			}
-			start := time.Now()
 			err := s.Update(ctx, func(tx bot.Tx) error {
 				return tx.CreateCase(newCase("shell:ana", bot.InitialReview))
 			})
