@@ -99,7 +99,8 @@ func (s *Service) status(ctx context.Context, a asker, args string) (Response, e
 	})
 }
 
-func (s *Service) mine(ctx context.Context, a asker, _ string) (Response, error) {
+func (s *Service) mine(ctx context.Context, a asker, args string) (Response, error) {
+	page, _ := pageArg(args)
 	var cs []Case
 	err := s.view(ctx, func(w *work) error {
 		var err error
@@ -112,13 +113,15 @@ func (s *Service) mine(ctx context.Context, a asker, _ string) (Response, error)
 	if len(cs) == 0 {
 		return s.reply(a.lang, T("mine.none", "cmd", command("request"))), nil
 	}
-	return s.reply(a.lang, T("mine.title").Plural(len(cs)), T("list", "items", caseList(cs))), nil
+	waitingFirst(cs)
+	return s.paged(a.lang, T("mine.title").Plural(len(cs)), caseLines(cs), casesPerPage, page, false, "mine", Arg{}), nil
 }
 
 func (s *Service) list(ctx context.Context, a asker, args string) (Response, error) {
 	if !a.committee() && !a.Roles.Staff {
 		return Response{}, refuse("error.committee_or_staff")
 	}
+	page, args := pageArg(args)
 	f := CaseFilter{OpenOnly: true}
 	if st := strings.ToLower(strings.TrimSpace(args)); st != "" {
 		f = CaseFilter{Stage: Stage(strings.ReplaceAll(st, "-", "_"))}
@@ -146,7 +149,12 @@ func (s *Service) list(ctx context.Context, a asker, args string) (Response, err
 	if len(cs) == 0 {
 		return s.reply(a.lang, T("list.none")), nil
 	}
-	return s.reply(a.lang, T("list.title").Plural(len(cs)), T("list", "items", caseList(cs))), nil
+	waitingFirst(cs)
+	cmd, narrow := "list", command("list STAGE")
+	if f.Stage != "" {
+		cmd, narrow = cmd+" "+string(f.Stage), Arg{}
+	}
+	return s.paged(a.lang, T("list.title").Plural(len(cs)), caseLines(cs), casesPerPage, page, false, cmd, narrow), nil
 }
 
 func validStage(st Stage) bool {
@@ -159,15 +167,19 @@ func validStage(st Stage) bool {
 }
 
 func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
-	return s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
+	page, args := pageArg(args) // no page: the latest events
+	var resp Response
+	_, err := s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
 		// Who voted what is for the committee and staff; the requester
 		// and the groups read the rounds and their outcomes.
 		lines, err := w.historyLines(c, 0, a.committee() || a.Roles.Staff)
 		if err != nil {
 			return nil, err
 		}
-		return append([]Text{T("history.title", "id", caseRef(c.ID), "title", S(c.Title))}, lines...), nil
+		resp = s.paged(a.lang, T("history.title", "id", caseRef(c.ID), "title", S(c.Title)), lines, eventsPerPage, page, true, fmt.Sprintf("history #%d", c.ID), Arg{})
+		return nil, nil // the reply is resp, paged
 	})
+	return resp, err
 }
 
 // movedHistory is how many of the latest events the summary of a thread
@@ -245,6 +257,7 @@ func matches(topic string, fields ...string) bool {
 }
 
 func (s *Service) experts(ctx context.Context, a asker, args string) (Response, error) {
+	page, args := pageArg(args)
 	topic := strings.ToLower(strings.TrimSpace(args))
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
@@ -282,7 +295,7 @@ func (s *Service) experts(ctx context.Context, a asker, args string) (Response, 
 		}
 		return s.reply(a.lang, T("experts.none", "topic", S(topic), "cmd", command("volunteer"))), nil
 	}
-	return s.reply(a.lang, append([]Text{T("experts.title").Plural(len(lines))}, lines...)...), nil
+	return s.paged(a.lang, T("experts.title").Plural(len(lines)), lines, expertsPerPage, page, false, strings.TrimSpace("experts "+topic), Arg{}), nil
 }
 
 func (s *Service) guides(_ context.Context, a asker, args string) (Response, error) {

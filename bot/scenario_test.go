@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
 )
 
 func TestMediaUploadGoesFromRequestToRating(t *testing.T) {
@@ -1442,4 +1444,57 @@ func TestLeavingTheCommitteeIsWeighedAtOnce(t *testing.T) {
 	}
 	h.deliver()
 	h.wantStage(c, bot.Routing) // ana and bo of three
+}
+
+// With 2,000 cases every listing reply stays within one platform message
+// (Discord's 2,000 characters, the smallest), in every language: a page of
+// lines, oldest waiting first, and how to see the rest.
+func TestListingRepliesStayWithinOneMessage(t *testing.T) {
+	h := newHarness(t)
+	title := strings.Repeat("Ł", 100) // the longest title a form takes
+	err := h.store.Update(h.ctx, func(tx bot.Tx) error {
+		for i := range 2000 {
+			c := bot.Case{Platform: "shell", Type: bot.Guidance, Title: title, Requester: id("rita"), Lang: "en",
+				Stage: bot.InitialReview, CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now().Add(time.Duration(2000-i) * time.Minute)}
+			if err := tx.CreateCase(&c); err != nil {
+				return err
+			}
+			if i == 0 {
+				for range 400 {
+					if err := tx.AppendEvent(bot.Event{CaseID: c.ID, At: h.clock.Now(), Actor: id("ana"), Type: bot.EvVoteCast, Detail: map[string]string{"round": "1", "choice": "accept"}}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ who, line string }{
+		{"ana", "list"}, {"ana", "list initial_review"}, {"ana", "list page 2"}, {"ana", "list page 999"},
+		{"rita", "mine"}, {"rita", "mine page 3"}, {"ana", "history #1"}, {"ana", "history #1 page 1"},
+	} {
+		r := h.svc.Command(h.ctx, h.inv(tc.who), tc.line)
+		if r.Reply == nil {
+			t.Fatalf("%s: no reply", tc.line)
+		}
+		for _, lang := range h.cat.Supported() {
+			var b strings.Builder
+			for _, l := range r.Reply.Lines {
+				b.WriteString(h.cat.Text(lang, l, locales.Style{}) + "\n")
+			}
+			if n := utf8.RuneCountInString(b.String()); n > 2000 {
+				t.Errorf("%s in %s: %d characters, over one Discord message", tc.line, lang, n)
+			}
+		}
+		if !has(*r.Reply, "page.footer") {
+			t.Errorf("%s: no word of the other pages: %s", tc.line, h.render(r.Reply))
+		}
+	}
+	// Oldest waiting first: case 2000 was updated first.
+	if got := h.render(h.svc.Command(h.ctx, h.inv("ana"), "list").Reply); !strings.Contains(got, "#2000 ") || strings.Index(got, "#2000 ") > strings.Index(got, "#1999 ") {
+		t.Errorf("not oldest waiting first: %.300s", got)
+	}
 }
