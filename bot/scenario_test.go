@@ -1498,3 +1498,22 @@ func TestListingRepliesStayWithinOneMessage(t *testing.T) {
 		t.Errorf("not oldest waiting first: %.300s", got)
 	}
 }
+
+// What operators must know (a failed backup) reaches each staff member
+// privately, in their language, once for its key.
+func TestStaffAreToldOnceOfAnIncident(t *testing.T) {
+	h := newHarness(t)
+	h.langs["sam"] = "fi"
+	h.cmd("sam", "help") // sam is known, in Finnish
+	m := h.chat.mark()
+	for range 2 {
+		if err := h.svc.TellStaff(h.ctx, "backup.failed/2026-12-03", bot.T("notice.backup_failed")); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+	}
+	told := h.wantPosted(m, "notice.backup_failed", bot.InDirect, "sam")
+	if told.Msg.Lang != "fi" {
+		t.Fatalf("told in %q, want fi", told.Msg.Lang)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 )
@@ -472,6 +473,36 @@ func (w *work) committee(platform string) ([]Member, error) {
 	}
 	w.committees[platform] = out
 	return out, nil
+}
+
+// TellStaff writes t privately to every staff member the helpdesk knows,
+// on every attached platform, each in their language, once for key (a
+// key per incident: "backup.failed/2026-12-03"). It is for what the
+// people who run the helpdesk must know and may not read in a log.
+func (s *Service) TellStaff(ctx context.Context, key string, t Text) error {
+	s.mu.Lock()
+	platforms := make([]string, 0, len(s.chats))
+	for p := range s.chats {
+		platforms = append(platforms, p)
+	}
+	s.mu.Unlock()
+	sort.Strings(platforms)
+	return s.update(ctx, func(w *work) error {
+		for _, p := range platforms {
+			all, err := w.tx.Members(p)
+			if err != nil {
+				return fmt.Errorf("list members: %w", err)
+			}
+			for _, m := range all {
+				if m.Roles.Staff {
+					if err := w.noticeOnce(Case{Platform: p}, m.ID, key, t); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // MemberSeen records what a platform tells of a person: their name, locale

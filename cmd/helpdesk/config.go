@@ -38,6 +38,7 @@ type file struct {
 	Guides       []guideEntry    `toml:"guides"`
 	Shell        shellSection    `toml:"shell"`
 	HTTP         httpSection     `toml:"http"`
+	Backup       backupSection   `toml:"backup"`
 	// The platforms' sections are defined in their files (discord.go,
 	// mattermost.go); nil when the file has none.
 	Discord    *discordSection    `toml:"discord"`
@@ -74,6 +75,14 @@ type httpSection struct {
 	Listen string `toml:"listen"`
 }
 
+// backupSection schedules backups inside the running bot: every so often
+// a checked copy in dir, the newest keep of them kept.
+type backupSection struct {
+	Every string `toml:"every"`
+	Dir   string `toml:"dir"`
+	Keep  *int   `toml:"keep"`
+}
+
 type guideEntry struct {
 	Title  string   `toml:"title"`
 	URL    string   `toml:"url"`
@@ -97,6 +106,11 @@ type config struct {
 	Location *time.Location
 	Roster   shell.Roster
 	File     file // as written: each platform reads its own section
+
+	// Scheduled backups: none when BackupEvery is zero.
+	BackupEvery time.Duration
+	BackupDir   string
+	BackupKeep  int
 }
 
 // platformsWanted reports whether the configuration or the environment
@@ -242,6 +256,25 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 	if l := f.HTTP.Listen; l != "" {
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			bad("http.listen: %q is not an address like 127.0.0.1:8081 or :8081", l)
+		}
+	}
+
+	if f.Backup.Every != "" || f.Backup.Dir != "" {
+		c.BackupEvery = duration("backup.every", f.Backup.Every)
+		switch {
+		case c.BackupEvery == 0:
+			bad("backup.every: how often to back up is needed with backup.dir (like 6h)")
+		case c.BackupEvery < time.Minute:
+			bad("backup.every: %s is too often; at least 1m", c.BackupEvery)
+		case f.Backup.Dir == "":
+			bad("backup.dir: the directory for the backups is needed with backup.every")
+		}
+		c.BackupDir, c.BackupKeep = f.Backup.Dir, 28
+		if k := f.Backup.Keep; k != nil {
+			if *k < 1 {
+				bad("backup.keep: must be at least 1, not %d", *k)
+			}
+			c.BackupKeep = *k
 		}
 	}
 

@@ -165,6 +165,15 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
 		return exitError
 	}
+	if cfg.BackupEvery > 0 {
+		bctx, stopBackups := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			scheduleBackups(bctx, store, svc, cfg.BackupDir, cfg.BackupEvery, cfg.BackupKeep, log)
+		}()
+		defer func() { stopBackups(); <-done }()
+	}
 	if addr := cfg.File.HTTP.Listen; addr != "" {
 		stopWeb, err := serveOps(ctx, addr, store, plats, log)
 		if err != nil {
