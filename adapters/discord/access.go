@@ -182,3 +182,8 @@ func channelPermissions(g *discordgo.Guild, ch *discordgo.Channel, user string, 
 	}
 	return p
 }
+
+// Check verifies, changing nothing, what the helpdesk needs of Discord: the
+// token, the server, and every configured channel with the bot's
+// permissions there (see checkAccess). For helpdesk check.
+func (a *Adapter) Check(ctx context.Context) error { return a.checkAccess(ctx) }

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -446,6 +447,79 @@ func (a *Adapter) learn(ctx context.Context) error {
 	}
 	if err := a.readRoles(ctx); err != nil {
 		return fmt.Errorf("read roles: %w", err)
+	}
+	return nil
+}
+
+// Check verifies, changing nothing, what the helpdesk needs of Mattermost:
+// the token, the team, every channel it posts in (the bot a member), every
+// person and ~channel the roles name, and the right to put the /helpdesk
+// command in place (unless command_token is given). Each problem names the
+// key to fix. For helpdesk check.
+func (a *Adapter) Check(ctx context.Context) error {
+	var problems []string
+	bad := func(err error) { problems = append(problems, err.Error()) }
+	err := a.do(ctx, "who am I", callOpts{}, func() (r *model.Response, err error) {
+		a.me, r, err = a.client.GetMe(ctx, "")
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("token: the bot's token was not accepted (users/me): %w", err)
+	}
+	var team *model.Team
+	err = a.do(ctx, "find team", callOpts{}, func() (r *model.Response, err error) {
+		team, r, err = a.client.GetTeamByName(ctx, a.opt.Team, "")
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("team: team %q (is the bot a member?): %w", a.opt.Team, err)
+	}
+	a.teamID = team.Id
+	if _, err := a.postingChannel(ctx, a.opt.CommitteeChannel); err != nil {
+		bad(fmt.Errorf("committee_channel: %w", err))
+	}
+	groups := make([]string, 0, len(a.opt.GroupChannels))
+	for g := range a.opt.GroupChannels {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g := range groups {
+		if _, err := a.postingChannel(ctx, a.opt.GroupChannels[g]); err != nil {
+			bad(fmt.Errorf("groups.%s: %w", g, err))
+		}
+	}
+	roleKeys := []struct {
+		key     string
+		entries []string
+	}{{"committee", a.opt.Committee}, {"chairs", a.opt.Chairs}, {"staff", a.opt.Staff}}
+	for _, g := range a.svc.Config().Groups {
+		roleKeys = append(roleKeys, struct {
+			key     string
+			entries []string
+		}{"group_members." + g.ID, a.opt.Groups[g.ID]})
+	}
+	for _, rk := range roleKeys {
+		for _, e := range rk.entries {
+			us, err := a.resolve(ctx, e)
+			switch {
+			case err != nil:
+				bad(fmt.Errorf("%s: %w", rk.key, err))
+			case len(us) == 0:
+				bad(fmt.Errorf("%s: %q is nobody Mattermost knows", rk.key, e))
+			}
+		}
+	}
+	if a.opt.CommandToken == "" {
+		err := a.do(ctx, "list commands", callOpts{}, func() (r *model.Response, err error) {
+			_, r, err = a.client.ListCommands(ctx, a.teamID, true)
+			return r, err
+		})
+		if err != nil {
+			bad(fmt.Errorf("command_token: the bot may not manage slash commands in team %q (%w): make it a team admin, or create /%s by hand and give its token", a.opt.Team, err, Trigger))
+		}
+	}
+	if problems != nil {
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }

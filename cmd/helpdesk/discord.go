@@ -137,5 +137,8 @@ type discordPlatform struct{ a *discord.Adapter }
 
 func (p discordPlatform) Run(ctx context.Context) error { return p.a.Run(ctx) }
 
+// Check is the adapter's, for helpdesk check.
+func (p discordPlatform) Check(ctx context.Context) error { return p.a.Check(ctx) }
+
 // Readiness is the adapter's, for /readyz.
 func (p discordPlatform) Readiness() error { return p.a.Readiness() }

@@ -430,3 +430,51 @@ func TestOpsServerSaysWhatIsReady(t *testing.T) {
 	}
 	p.stop()
 }
+
+// helpdesk check asks Mattermost, changing nothing, and names each key to
+// fix; exit 0 when all is well.
+func TestCheckAsksMattermost(t *testing.T) {
+	const token = "mm-secret-token-4242424242"
+	fake := mmtest.New(token, "wmse")
+	defer fake.Close()
+	bea := fake.AddUser("bea", "en")
+	fake.AddChannel("expert-committee", true, bea)
+	groups := groupChannels(fake)
+	addr := freeAddr(t)
+	write := func(extra string) string {
+		cfg := filepath.Join(t.TempDir(), "helpdesk.toml")
+		conf := fmt.Sprintf("[mattermost]\nteam = \"wmse\"\ncommittee_channel = \"expert-committee\"\ncommittee = [\"bea\"%s]\nlisten = %q\ncallback_url = \"http://%s\"\n[mattermost.groups]\n%s", extra, addr, addr, groups)
+		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	run := func(cfg string) (int, string) {
+		cmd := exec.Command(binary, "check", "-config", cfg)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=" + fake.URL, "HELPDESK_MATTERMOST_TOKEN=" + token}
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), token) {
+			t.Fatal("the token is in the output")
+		}
+		return code, string(out)
+	}
+	if code, out := run(write("")); code != 0 || !strings.Contains(out, "mattermost: ok") {
+		t.Fatalf("a good configuration: %d\n%s", code, out)
+	}
+	fake.AddChannel("open-committee", true)
+	code, out := run(write(", \"nobody-here\", \"~open-committee\""))
+	if code != exitError || !strings.Contains(out, "committee: \"nobody-here\" is nobody") || !strings.Contains(out, "public channel") {
+		t.Fatalf("a bad configuration: %d\n%s", code, out)
+	}
+	for _, c := range fake.Calls() {
+		if c.Method != "GET" {
+			t.Errorf("check changed something: %s %s", c.Method, c.Path)
+		}
+	}
+}
