@@ -27,6 +27,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"github.com/wmse/helpdesk/adapters/backlog"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -87,7 +88,7 @@ type Adapter struct {
 	connected atomic.Bool
 
 	queue    chan gatewayEvent // reaction events and reconnects, in gateway order
-	backlog  backlog           // the worker's: events the core could not take yet
+	backlog  backlog.Backlog   // the worker's: events the core could not take yet
 	inflight sync.WaitGroup    // interactions being answered
 
 	// The reconcile under way (the worker's only), and every one started.
@@ -150,7 +151,7 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 		s.Client.Transport = redirect{to: u, next: http.DefaultTransport}
 	}
 	return &Adapter{
-		backlog:  backlog{log: cfg.Logger},
+		backlog:  backlog.Backlog{Log: cfg.Logger, Prefix: "discord: "},
 		cfg:      cfg,
 		svc:      svc,
 		cat:      cfg.Catalog,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/wmse/helpdesk/adapters/backlog"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -46,7 +47,7 @@ func (a *Adapter) work(ctx context.Context) {
 	retry.Stop()
 	defer retry.Stop()
 	defer func() {
-		if n := len(a.backlog.queue); n > 0 {
+		if n := a.backlog.Len(); n > 0 {
 			a.log.Warn("discord: events not applied at shutdown; the next start reads the posts again", "events", n)
 		}
 	}()
@@ -55,13 +56,13 @@ func (a *Adapter) work(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-retry.C:
-			if a.backlog.drain(ctx) > 0 {
-				retry.Reset(a.backlog.delay())
+			if a.backlog.Drain(ctx) > 0 {
+				retry.Reset(a.backlog.Delay())
 			}
 		case e := <-a.queue:
 			for _, h := range a.handlings(ctx, e) {
-				if a.backlog.handle(ctx, h) {
-					retry.Reset(a.backlog.delay())
+				if a.backlog.Handle(ctx, h) {
+					retry.Reset(a.backlog.Delay())
 				}
 			}
 		}
@@ -71,7 +72,7 @@ func (a *Adapter) work(ctx context.Context) {
 // handlings turns a gateway event into the core's work, in order; the
 // worker's own steps (a reconcile started or handed over, a roster read
 // applied) are done here and give none.
-func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*handling {
+func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*backlog.Event {
 	switch {
 	case e.add != nil && a.own(e.add.UserID), e.remove != nil && a.own(e.remove.UserID):
 		// The helpdesk's own reactions are no votes, and no live change
@@ -79,11 +80,11 @@ func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*handling {
 	case e.add != nil:
 		post := ref(e.add.ChannelID, e.add.MessageID)
 		a.touched(post)
-		return []*handling{{what: "reaction added", post: post, do: func(ctx context.Context) error { return a.reactionAdded(ctx, e.add) }}}
+		return []*backlog.Event{{What: "reaction added", Post: post, Do: func(ctx context.Context) error { return a.reactionAdded(ctx, e.add) }}}
 	case e.remove != nil:
 		post := ref(e.remove.ChannelID, e.remove.MessageID)
 		a.touched(post)
-		return []*handling{{what: "reaction removed", post: post, do: func(ctx context.Context) error { return a.reactionRemoved(ctx, e.remove) }}}
+		return []*backlog.Event{{What: "reaction removed", Post: post, Do: func(ctx context.Context) error { return a.reactionRemoved(ctx, e.remove) }}}
 	case e.reconnect:
 		a.startReconcile(ctx)
 	case e.held != nil:
@@ -100,7 +101,7 @@ func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*handling {
 			a.memberAt[u.ID] = a.memberSeq
 			a.mu.Unlock()
 		}
-		return []*handling{{what: "member", do: func(ctx context.Context) error { return a.memberChanged(ctx, e.member) }}}
+		return []*backlog.Event{{What: "member", Do: func(ctx context.Context) error { return a.memberChanged(ctx, e.member) }}}
 	case e.roster != nil:
 		a.applyRoster(ctx, e.roster)
 	}
@@ -108,10 +109,10 @@ func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*handling {
 }
 
 // goneHandlings tells the core of deleted messages, one at a time.
-func (a *Adapter) goneHandlings(refs []string) []*handling {
-	hs := make([]*handling, len(refs))
+func (a *Adapter) goneHandlings(refs []string) []*backlog.Event {
+	hs := make([]*backlog.Event, len(refs))
 	for i, r := range refs {
-		hs[i] = &handling{what: "post deleted", post: r, do: func(ctx context.Context) error { return a.svc.PostGone(ctx, Platform, r) }}
+		hs[i] = &backlog.Event{What: "post deleted", Post: r, Do: func(ctx context.Context) error { return a.svc.PostGone(ctx, Platform, r) }}
 	}
 	return hs
 }
@@ -510,7 +511,7 @@ func (a *Adapter) applyHeld(ctx context.Context, h *heldRead) {
 		// waiting (they came before the read began: a later one would
 		// have made it read again): done after this, they would undo
 		// newer changes.
-		a.backlog.forget(h.held.Post)
+		a.backlog.Forget(h.held.Post)
 	}
 	h.done <- true
 }

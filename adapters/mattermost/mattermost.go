@@ -24,6 +24,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/wmse/helpdesk/adapters/backlog"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -145,7 +146,7 @@ type Adapter struct {
 	// refusals bounds the log lines refused callbacks cost.
 	refusals refusalLog
 	// backlog keeps the WebSocket events the core could not take yet.
-	backlog backlog
+	backlog backlog.Backlog
 	// usedStates are dialog states already submitted successfully, until
 	// they expire.
 	usedStates map[string]time.Time
@@ -234,7 +235,7 @@ func New(opt Options) (*Adapter, error) {
 		groupCh:    map[string]string{},
 		refusals:   refusalLog{burst: refusalBurst},
 	}
-	a.backlog.log = a.log
+	a.backlog.Log = a.log
 	a.client = model.NewAPIv4Client(a.url)
 	a.client.SetToken(opt.Token)
 	if opt.DialogSecret != "" {

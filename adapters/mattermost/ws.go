@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
 
+	"github.com/wmse/helpdesk/adapters/backlog"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -123,8 +124,8 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
-	if a.backlog.len() > 0 {
-		retry.Reset(a.backlog.delay())
+	if a.backlog.Len() > 0 {
+		retry.Reset(a.backlog.Delay())
 	}
 	for {
 		select {
@@ -134,15 +135,15 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 			a.log.Warn("websocket: no ping from the server")
 			return
 		case <-retry.C:
-			if a.backlog.drain(ctx) > 0 {
-				retry.Reset(a.backlog.delay())
+			if a.backlog.Drain(ctx) > 0 {
+				retry.Reset(a.backlog.Delay())
 			}
 		case ev, ok := <-wsc.EventChannel:
 			if !ok {
 				return
 			}
-			if h := a.event(ev); h != nil && a.backlog.handle(ctx, h) {
-				retry.Reset(a.backlog.delay())
+			if h := a.event(ev); h != nil && a.backlog.Handle(ctx, h) {
+				retry.Reset(a.backlog.Delay())
 			}
 		}
 	}
@@ -151,7 +152,7 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 // event turns a WebSocket event into the core's work: a reaction (the
 // bot's own are left out), or a post of the bot's that was deleted; nil
 // for an event that means nothing to the helpdesk.
-func (a *Adapter) event(ev *model.WebSocketEvent) *handling {
+func (a *Adapter) event(ev *model.WebSocketEvent) *backlog.Event {
 	var added bool
 	switch ev.EventType() {
 	case model.WebsocketEventReactionAdded:
@@ -176,7 +177,7 @@ func (a *Adapter) event(ev *model.WebSocketEvent) *handling {
 	if u := a.cachedUser(r.UserId); u != nil {
 		rr.Name = u.Username
 	}
-	return &handling{what: "reaction", post: r.PostId, do: func(ctx context.Context) error {
+	return &backlog.Event{What: "reaction", Post: r.PostId, Do: func(ctx context.Context) error {
 		if added {
 			return a.svc.ReactionAdded(ctx, rr)
 		}
@@ -188,7 +189,7 @@ func (a *Adapter) event(ev *model.WebSocketEvent) *handling {
 // (Mattermost sends post_deleted once, for the post itself: a card's
 // replies go with it unannounced). The core posts it again if it still
 // matters; the bot's other posts it does not know change nothing.
-func (a *Adapter) postDeleted(ev *model.WebSocketEvent) *handling {
+func (a *Adapter) postDeleted(ev *model.WebSocketEvent) *backlog.Event {
 	raw, _ := ev.GetData()["post"].(string)
 	var p model.Post
 	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Id == "" {
@@ -202,7 +203,7 @@ func (a *Adapter) postDeleted(ev *model.WebSocketEvent) *handling {
 	delete(a.channelOf, p.Id)
 	a.mu.Unlock()
 	a.log.Info("a post of the bot was deleted", "post", p.Id)
-	return &handling{what: "post a deleted post again", post: p.Id, do: func(ctx context.Context) error {
+	return &backlog.Event{What: "post a deleted post again", Post: p.Id, Do: func(ctx context.Context) error {
 		return a.svc.PostGone(ctx, Platform, p.Id)
 	}}
 }
@@ -272,7 +273,7 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 		}
 		// What the post shows now stands for the events of it still
 		// waiting: done after this, they would undo newer changes.
-		a.backlog.forget(ref)
+		a.backlog.Forget(ref)
 	}
 	return nil
 }
