@@ -413,35 +413,8 @@ func (a *Adapter) start(ctx context.Context) error {
 }
 
 func (a *Adapter) learn(ctx context.Context) error {
-	var me *model.User
-	err := a.do(ctx, "who am I", callOpts{}, func() (r *model.Response, err error) {
-		me, r, err = a.client.GetMe(ctx, "")
-		return r, err
-	})
-	if err != nil {
-		return fmt.Errorf("check the token (users/me): %w", err)
-	}
-	a.me = me
-	var team *model.Team
-	err = a.do(ctx, "find team", callOpts{}, func() (r *model.Response, err error) {
-		team, r, err = a.client.GetTeamByName(ctx, a.opt.Team, "")
-		return r, err
-	})
-	if err != nil {
-		return fmt.Errorf("team %q (is the bot a member?): %w", a.opt.Team, err)
-	}
-	a.teamID = team.Id
-	comm, err := a.postingChannel(ctx, a.opt.CommitteeChannel)
-	if err != nil {
-		return fmt.Errorf("committee_channel: %w", err)
-	}
-	a.committeeCh, a.committeePublic = comm.Id, comm.Type == model.ChannelTypeOpen
-	for g, name := range a.opt.GroupChannels {
-		ch, err := a.postingChannel(ctx, name)
-		if err != nil {
-			return fmt.Errorf("groups.%s: %w", g, err)
-		}
-		a.groupCh[g] = ch.Id
+	if err := a.places(ctx); err != nil {
+		return err
 	}
 	if err := a.ensureCommand(ctx); err != nil {
 		return err
@@ -452,14 +425,10 @@ func (a *Adapter) learn(ctx context.Context) error {
 	return nil
 }
 
-// Check verifies, changing nothing, what the helpdesk needs of Mattermost:
-// the token, the team, every channel it posts in (the bot a member), every
-// person and ~channel the roles name, and the right to put the /helpdesk
-// command in place (unless command_token is given). Each problem names the
-// key to fix. For helpdesk check.
-func (a *Adapter) Check(ctx context.Context) error {
-	var problems []string
-	bad := func(err error) { problems = append(problems, err.Error()) }
+// places learns who the bot is, its team, and the channels it posts in,
+// each checked (see postingChannel). A refused token or an unknown team
+// ends it; every channel problem is reported, each naming its key.
+func (a *Adapter) places(ctx context.Context) error {
 	err := a.do(ctx, "who am I", callOpts{}, func() (r *model.Response, err error) {
 		a.me, r, err = a.client.GetMe(ctx, "")
 		return r, err
@@ -476,8 +445,11 @@ func (a *Adapter) Check(ctx context.Context) error {
 		return fmt.Errorf("team: team %q (is the bot a member?): %w", a.opt.Team, err)
 	}
 	a.teamID = team.Id
-	if _, err := a.postingChannel(ctx, a.opt.CommitteeChannel); err != nil {
-		bad(fmt.Errorf("committee_channel: %w", err))
+	var errs []error
+	if comm, err := a.postingChannel(ctx, a.opt.CommitteeChannel); err != nil {
+		errs = append(errs, fmt.Errorf("committee_channel: %w", err))
+	} else {
+		a.committeeCh, a.committeePublic = comm.Id, comm.Type == model.ChannelTypeOpen
 	}
 	groups := make([]string, 0, len(a.opt.GroupChannels))
 	for g := range a.opt.GroupChannels {
@@ -485,9 +457,28 @@ func (a *Adapter) Check(ctx context.Context) error {
 	}
 	slices.Sort(groups)
 	for _, g := range groups {
-		if _, err := a.postingChannel(ctx, a.opt.GroupChannels[g]); err != nil {
-			bad(fmt.Errorf("groups.%s: %w", g, err))
+		if ch, err := a.postingChannel(ctx, a.opt.GroupChannels[g]); err != nil {
+			errs = append(errs, fmt.Errorf("groups.%s: %w", g, err))
+		} else {
+			a.groupCh[g] = ch.Id
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// Check verifies, changing nothing, what the helpdesk needs of Mattermost:
+// the token, the team, every channel it posts in (the bot a member), every
+// person and ~channel the roles name, and the right to put the /helpdesk
+// command in place (unless command_token is given). Each problem names the
+// key to fix. For helpdesk check.
+func (a *Adapter) Check(ctx context.Context) error {
+	var problems []string
+	bad := func(err error) { problems = append(problems, err.Error()) }
+	if err := a.places(ctx); err != nil {
+		if a.teamID == "" {
+			return err // no token or no team: nothing more can be asked
+		}
+		bad(err)
 	}
 	roleKeys := []struct {
 		key     string
