@@ -379,7 +379,7 @@ func (h *harness) render(m *bot.Message) string {
 	}
 	// The words, for the tests that read them: the direction isolates
 	// around user text are the renderer's, tested in locales.
-	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(b.String())
+	return locales.StripIsolates(b.String())
 }
 
 // request files a case as name and returns its number.

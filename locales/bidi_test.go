@@ -91,7 +91,7 @@ func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
 			txt = txt.Plural(3)
 		}
 		for _, line := range strings.Split(c.Text("ar", txt, locales.Style{}), "\n") {
-			if regexp.MustCompile(`[\x{0600}-\x{06ff}]`).MatchString(line) && literal.MatchString(stripIsolates(line)) {
+			if regexp.MustCompile(`[\x{0600}-\x{06ff}]`).MatchString(line) && literal.MatchString(locales.StripIsolates(line)) {
 				lines = append(lines, line)
 			}
 		}
@@ -100,10 +100,10 @@ func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
 		t.Fatalf("only %d Arabic lines with commands: the probe is broken", len(lines))
 	}
 	for i, v := range visual(t, lines...) {
-		for _, m := range literal.FindAllString(stripIsolates(lines[i]), -1) {
+		for _, m := range literal.FindAllString(locales.StripIsolates(lines[i]), -1) {
 			m = strings.TrimRight(m, ".,…")
 			if !strings.Contains(v, m) {
-				t.Errorf("%q does not read whole:\n  logical %q\n  visual  %q", m, stripIsolates(lines[i]), v)
+				t.Errorf("%q does not read whole:\n  logical %q\n  visual  %q", m, locales.StripIsolates(lines[i]), v)
 			}
 		}
 	}
@@ -119,10 +119,6 @@ func TestUserTextKeepsItsOrderInALeftToRightLine(t *testing.T) {
 	if !strings.Contains(v[0], v[1]) {
 		t.Errorf("the title is laid out differently inside the card:\n  card  %q\n  alone %q", v[0], v[1])
 	}
-}
-
-func stripIsolates(s string) string {
-	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
 }
 
 func slicesContains(xs []string, x string) bool {

@@ -244,6 +244,18 @@ func (l *locale) isolate(s string) string {
 	return fsi + s + pdi
 }
 
+// StripIsolates removes the direction isolates (U+2066 … U+2069) the
+// catalog puts around arguments: for a display that lays out no
+// bidirectional text (most terminals), and for tests that read the words.
+func StripIsolates(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0x2066 && r <= 0x2069 {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // literalRE finds what a translation writes literally and must read left
 // to right in a right-to-left line: a command with its arguments ("/helpdesk
 // status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web

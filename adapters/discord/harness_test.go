@@ -290,5 +290,5 @@ func (h *harness) tally(accept, decline, info, voted, of int) string {
 // words is text as read, without the direction isolates the renderer puts
 // around user text (tested in locales).
 func words(s string) string {
-	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
+	return locales.StripIsolates(s)
 }

@@ -176,12 +176,7 @@ func (s *Shell) text(lang string, t bot.Text, st locales.Style) string {
 	if s.cat.RightToLeft(lang) {
 		return out
 	}
-	return strings.Map(func(r rune) rune {
-		if r >= 0x2066 && r <= 0x2069 {
-			return -1
-		}
-		return r
-	}, out)
+	return locales.StripIsolates(out)
 }
 
 // isPostID reports whether ref looks like an id the shell gave a post.

@@ -175,7 +175,7 @@ func (h *harness) render(lang string, t bot.Text) string {
 	if h.cat.RightToLeft(lang) {
 		return out
 	}
-	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(out) // as the shell prints it
+	return locales.StripIsolates(out) // as the shell prints it
 }
 
 // block is one message of the transcript: its header ("[m3] thread t1",

@@ -315,7 +315,7 @@ func enText(tb testing.TB, t bot.Text) string {
 	}
 	// As the shell prints an English line: without the isolates (see
 	// shell's text).
-	return strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(cat.Text("en", t, locales.Style{Escape: shell.Escape}))
+	return locales.StripIsolates(cat.Text("en", t, locales.Style{Escape: shell.Escape}))
 }
 
 // lockedBuffer is a buffer a test may read while a process writes to it.
