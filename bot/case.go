@@ -114,6 +114,13 @@ const (
 	EvDeliveryLost EventType = "delivery.failed"
 )
 
+// EventTypes lists every EventType, in the order of a case's life.
+var EventTypes = []EventType{
+	EvOpened, EvVoteCast, EvVoteRemoved, EvRoundOpened, EvRoundDecided, EvEscalated, EvReminded,
+	EvAsked, EvAnswered, EvRouted, EvClaimed, EvRecommended, EvResolved, EvRated, EvWithdrawn,
+	EvClosed, EvDeliveryLost,
+}
+
 // Event is one line of a case's audit trail: who did what, when. Detail holds
 // the specifics (the choice, the group, the new stage) as plain strings.
 type Event struct {

@@ -76,7 +76,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 	}
 	ref, target, err := s.call(ctx, chat, it)
 	if err == nil {
-		return true, s.update(ctx, func(w *work) error {
+		return true, s.delivered(it, Delivered, s.update(ctx, func(w *work) error {
 			switch {
 			case it.Op == OpPost && it.Name != "":
 				// A post made again (the first was deleted on the
@@ -100,7 +100,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 				}
 			}
 			return w.tx.Done(it.ID)
-		})
+		}))
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -120,6 +120,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 			return false, uerr
 		}
 		if again {
+			s.cfg.Meter.Delivery(it.Platform, it.Op, DeliveryRedone)
 			s.log.Info("a post of the case is gone from the platform; posting it again", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "target", target)
 			return true, nil
 		}
@@ -134,15 +135,24 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 			delay = ra.RetryAfter() // the platform said when (a 429's Retry-After)
 		}
 		s.log.Warn("platform call failed; will retry", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "in", delay, "err", err)
-		return false, s.update(ctx, func(w *work) error { return w.tx.Retry(it.ID, w.now.Add(delay), err.Error()) })
+		return false, s.delivered(it, DeliveryRetry, s.update(ctx, func(w *work) error { return w.tx.Retry(it.ID, w.now.Add(delay), err.Error()) }))
 	}
 	s.log.Error("platform call given up", "platform", it.Platform, "op", it.Op, "case", it.CaseID, "item", it.ID, "target", target, "err", err)
-	return true, s.update(ctx, func(w *work) error {
+	return true, s.delivered(it, DeliveryGaveUp, s.update(ctx, func(w *work) error {
 		if err := w.tx.Fail(it.ID, err.Error()); err != nil {
 			return err
 		}
 		return w.failed(it, err)
-	})
+	}))
+}
+
+// delivered counts an attempt at it once its result is recorded (err, the
+// store's answer, is nil) and returns err.
+func (s *Service) delivered(it Item, r DeliveryResult, err error) error {
+	if err == nil {
+		s.cfg.Meter.Delivery(it.Platform, it.Op, r)
+	}
+	return err
 }
 
 // key is the idempotency key of outbox item id, "helpdesk-INSTALL-ID":

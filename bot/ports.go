@@ -263,3 +263,56 @@ type Item struct {
 	Created  time.Time
 	Due      time.Time // when to do it; zero means at once (Created)
 }
+
+// Meter counts what the helpdesk does, for the people who run it (the
+// Prometheus metrics of the operators' HTTP server). The core calls it once
+// what it counts has been committed, outside any transaction: a change
+// rolled back and tried again is counted once. Its methods must be cheap
+// and must not block; a nil Config.Meter counts nothing.
+type Meter interface {
+	// Event counts an event appended to a case's log.
+	Event(t EventType)
+	// Vote counts a vote reaction: counted, or refused and why.
+	Vote(r VoteResult)
+	// Delivery counts one attempt at outbox work and how it ended.
+	Delivery(platform string, op Op, r DeliveryResult)
+}
+
+// VoteResult is what became of a vote reaction.
+type VoteResult string
+
+// The results of a vote reaction. Each but VoteCounted is a refusal.
+const (
+	VoteCounted      VoteResult = "counted"       // added to or taken off the tally
+	VoteNotCommittee VoteResult = "not_committee" // the person is not on the committee
+	VoteRequester    VoteResult = "requester"     // the requester may not vote on their own case
+	VoteOldRound     VoteResult = "old_round"     // on the ballot of a round that is over
+	VoteNoReview     VoteResult = "not_in_review" // the case is not under review
+)
+
+// VoteResults lists every VoteResult, counted first.
+var VoteResults = []VoteResult{VoteCounted, VoteNotCommittee, VoteRequester, VoteOldRound, VoteNoReview}
+
+// DeliveryResult is how one attempt at outbox work ended.
+type DeliveryResult string
+
+// The results of a delivery attempt.
+const (
+	Delivered      DeliveryResult = "done"     // the platform did it
+	DeliveryRedone DeliveryResult = "redone"   // its post was gone: made again
+	DeliveryRetry  DeliveryResult = "retried"  // a passing failure: tried again later
+	DeliveryGaveUp DeliveryResult = "given_up" // failed for good, or too often
+)
+
+// DeliveryResults lists every DeliveryResult.
+var DeliveryResults = []DeliveryResult{Delivered, DeliveryRedone, DeliveryRetry, DeliveryGaveUp}
+
+// Ops lists every Op.
+var Ops = []Op{OpPost, OpThread, OpEdit, OpReact, OpUnreact, OpInvite, OpArchive}
+
+// noMeter counts nothing.
+type noMeter struct{}
+
+func (noMeter) Event(EventType)                     {}
+func (noMeter) Vote(VoteResult)                     {}
+func (noMeter) Delivery(string, Op, DeliveryResult) {}

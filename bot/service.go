@@ -61,6 +61,8 @@ type Config struct {
 	MaxAttempts int
 	// Logger receives what operators should know; nil discards.
 	Logger *slog.Logger
+	// Meter counts what the helpdesk does; nil counts nothing.
+	Meter Meter
 }
 
 // Defaults of Config.
@@ -117,6 +119,9 @@ func (c *Config) fill() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Meter == nil {
+		c.Meter = noMeter{}
 	}
 }
 
@@ -198,6 +203,9 @@ type work struct {
 	// membersChanged is set when the transaction wrote a person's roles:
 	// the service's cache of committees is then stale.
 	membersChanged bool
+	// What the transaction did, for the Meter once it is committed.
+	events []EventType
+	votes  []VoteResult
 }
 
 // busyRetries is how often a transaction is tried again when another
@@ -234,6 +242,12 @@ func (s *Service) update(ctx context.Context, fn func(w *work) error) error {
 		}
 		for p := range w.woken {
 			s.wakeOutlet(p)
+		}
+		for _, t := range w.events {
+			s.cfg.Meter.Event(t)
+		}
+		for _, v := range w.votes {
+			s.cfg.Meter.Vote(v)
 		}
 	}
 	return err
@@ -302,6 +316,7 @@ func (w *work) event(c Case, actor UserID, typ EventType, kv ...string) error {
 	if err := w.tx.AppendEvent(Event{CaseID: c.ID, At: w.now, Actor: actor, Type: typ, Detail: d}); err != nil {
 		return fmt.Errorf("log %s on case %d: %w", typ, c.ID, err)
 	}
+	w.events = append(w.events, typ)
 	return nil
 }
 

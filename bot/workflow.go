@@ -190,7 +190,12 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 		n, _ = strconv.Atoi(strings.TrimPrefix(p.Name, "vote/"))
 	}
 	if c.Stage != InitialReview && c.Stage != FinalReview {
-		return nil // no vote in progress: the reaction means nothing
+		// No vote in progress: the reaction means nothing.
+		_, initial := choiceFor(InitialRound, emoji)
+		if _, final := choiceFor(FinalRound, emoji); added && (initial || final) {
+			w.votes = append(w.votes, VoteNoReview)
+		}
+		return nil
 	}
 	if n != c.Round {
 		// An old round: its reactions no longer count. A member who
@@ -223,15 +228,18 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	switch {
 	case !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }):
 		if added {
+			w.votes = append(w.votes, VoteNotCommittee)
 			return w.noticeOnce(c, user, "vote.not_member", T("notice.not_member", "id", caseRef(c.ID)))
 		}
 		return nil
 	case user == c.Requester:
 		if added {
+			w.votes = append(w.votes, VoteRequester)
 			return w.noticeOnce(c, user, fmt.Sprintf("vote.recused/%d", c.ID), T("notice.recused", "id", caseRef(c.ID)))
 		}
 		return nil
 	}
+	w.votes = append(w.votes, VoteCounted)
 	ev := EvVoteCast
 	if !added {
 		ev = EvVoteRemoved
@@ -253,6 +261,7 @@ func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) err
 	if _, ok := choiceFor(kind, emoji); !ok || !added || user == c.Requester {
 		return nil
 	}
+	w.votes = append(w.votes, VoteOldRound)
 	committee, err := w.committee(c.Platform)
 	if err != nil || !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }) {
 		return err

@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wmse/helpdesk/adapters/backlog"
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -72,6 +73,9 @@ type Config struct {
 
 	Catalog *locales.Catalog
 	Logger  *slog.Logger
+	// Metrics counts 429s, acknowledgements and reconciles; nil counts
+	// nothing.
+	Metrics *metrics.Platform
 }
 
 // Adapter is the helpdesk on Discord: the core's bot.Chat, and the bridge
@@ -277,9 +281,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 				return
 			}
 			a.inflight.Add(1)
+			received := time.Now()
 			go func() {
 				defer a.inflight.Done()
-				a.interaction(ictx, i.Interaction)
+				a.interaction(context.WithValue(ictx, receivedKey{}, received), i.Interaction)
 			}()
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {

@@ -147,6 +147,7 @@ func (a *Adapter) call(ctx context.Context, op string, fn func(opts ...discordgo
 		if wait <= 0 {
 			wait = 100 * time.Millisecond
 		}
+		a.cfg.Metrics.RateLimited(wait)
 		if waited+wait > maxRateWait {
 			a.log.Warn("discord rate limit: giving the call back to the outbox", "op", op, "retry_after", wait)
 			return &rateLimited{op: op, wait: wait}

@@ -521,6 +521,7 @@ func (a *Adapter) applyHeld(ctx context.Context, h *heldRead) {
 // which applies the difference (votes cast while the bot was away count,
 // none twice). It runs beside the worker.
 func (a *Adapter) reconnected(ctx context.Context) {
+	start, read := time.Now(), 0
 	refs, err := a.svc.Watched(ctx, Platform)
 	if err != nil {
 		a.log.Error("discord: list watched posts", "err", err)
@@ -528,7 +529,7 @@ func (a *Adapter) reconnected(ctx context.Context) {
 	}
 	for _, r := range refs {
 		for n := 1; ctx.Err() == nil; n++ {
-			applied, err := a.reconcile(ctx, r)
+			applied, err := a.reconcile(ctx, r, &read)
 			if err != nil {
 				a.log.Warn("discord: reconcile reactions", "post", r, "err", err)
 				break
@@ -543,6 +544,7 @@ func (a *Adapter) reconnected(ctx context.Context) {
 		}
 	}
 	if ctx.Err() == nil {
+		a.cfg.Metrics.Reconciled(time.Since(start), read)
 		a.log.Info("discord: reactions reconciled", "posts", len(refs))
 	}
 }
@@ -551,8 +553,9 @@ func (a *Adapter) reconnected(ctx context.Context) {
 // worker hand the set to the core; false when live events on the post came
 // meanwhile and it must be read again. Only emoji that someone other than
 // the bot holds are listed (the message tells the count, and whether the
-// bot is one): Discord limits reading them to a few a second.
-func (a *Adapter) reconcile(ctx context.Context, postRef string) (bool, error) {
+// bot is one): Discord limits reading them to a few a second. The
+// reactions read are added to *read.
+func (a *Adapter) reconcile(ctx context.Context, postRef string, read *int) (bool, error) {
 	ch, msg, ok := cutRef(postRef)
 	if !ok {
 		return true, nil
@@ -595,6 +598,7 @@ func (a *Adapter) reconcile(ctx context.Context, postRef string) (bool, error) {
 			if err != nil {
 				return false, err
 			}
+			*read += len(users)
 			for _, u := range users {
 				if a.own(u.ID) || u.Bot {
 					continue

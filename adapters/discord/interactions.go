@@ -224,19 +224,23 @@ func (a *Adapter) modal(f *bot.Form) *discordgo.InteractionResponseData {
 	return d
 }
 
-// respond sends an interaction's first response.
+// receivedKey marks the context of an interaction with the time its event
+// came from the gateway, from which its acknowledgement is measured.
+type receivedKey struct{}
+
+// respond sends an interaction's first response: its acknowledgement.
 func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, r *discordgo.InteractionResponse) bool {
 	err := a.call(ctx, "respond", func(opts ...discordgo.RequestOption) error {
 		return a.s.InteractionRespond(i, r, opts...)
 	})
-	if codeOf(err) == codeAlreadyAcknowledged {
-		// An earlier try (whose answer was lost, and which discordgo
-		// sent again) got through: the interaction is acknowledged.
-		return true
-	}
-	if err != nil {
+	if err != nil && codeOf(err) != codeAlreadyAcknowledged {
 		a.log.Error("discord: answer an interaction", "err", err)
 		return false
+	}
+	// An "already acknowledged" means an earlier try (whose answer was
+	// lost, and which discordgo sent again) got through.
+	if at, ok := ctx.Value(receivedKey{}).(time.Time); ok {
+		a.cfg.Metrics.Acked(time.Since(at))
 	}
 	return true
 }

@@ -94,6 +94,7 @@ func (a *Adapter) do(ctx context.Context, what string, o callOpts, fn func() (*m
 			return fmt.Errorf("%s: %s: %w", what, apiMessage(err), bot.ErrForbidden)
 		case status == http.StatusTooManyRequests:
 			wait := retryAfter(resp.Header)
+			a.opt.Metrics.RateLimited(wait)
 			if rated >= rateRetries || wait > maxRateWait {
 				return fmt.Errorf("%s: %w", what, &rateLimited{wait: wait})
 			}

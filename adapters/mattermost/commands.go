@@ -51,6 +51,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
+	start := time.Now()
 	ctx := r.Context()
 	uid := r.PostForm.Get("user_id")
 	if !model.IsValidId(uid) {
@@ -77,6 +78,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		text = a.render(*resp.Reply)
 	}
 	writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: clip(text)})
+	a.opt.Metrics.Acked(time.Since(start))
 }
 
 // refused logs a refused callback, unless too many were logged in the last
@@ -264,6 +266,7 @@ func (a *Adapter) buildDialog(f *bot.Form) (model.Dialog, []string) {
 // forged, expired, already used, or for someone else is refused (logged)
 // with form.expired; bad fields come back as errors on those fields.
 func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	var req model.SubmitDialogRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -292,6 +295,11 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("expired")
 	case !a.claim(st):
 		err = errors.New("already submitted")
+	}
+	if err == nil {
+		// A verified submission's answer is an acknowledgement like a
+		// command's.
+		defer func() { a.opt.Metrics.Acked(time.Since(start)) }()
 	}
 	if err != nil {
 		a.refused("dialog submission refused", "user", req.UserId, "callback", logValue(req.CallbackId), "remote", r.RemoteAddr, "why", err)

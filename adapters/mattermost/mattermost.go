@@ -25,6 +25,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/wmse/helpdesk/adapters/backlog"
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -77,6 +78,9 @@ type Options struct {
 	Service *bot.Service
 	Catalog *locales.Catalog
 	Logger  *slog.Logger
+	// Metrics counts 429s, acknowledgements and reconciles; nil counts
+	// nothing.
+	Metrics *metrics.Platform
 }
 
 // The limits of the bot's listener. Mattermost sends a small request at

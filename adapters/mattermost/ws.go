@@ -214,10 +214,16 @@ func (a *Adapter) postDeleted(ev *model.WebSocketEvent) *backlog.Event {
 // that it is gone, and the core then posts it again. An unreadable post is
 // skipped.
 func (a *Adapter) reconcile(ctx context.Context) error {
+	start, read := time.Now(), 0
 	refs, err := a.svc.Watched(ctx, Platform)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if ctx.Err() == nil {
+			a.opt.Metrics.Reconciled(time.Since(start), read)
+		}
+	}()
 	for _, ref := range refs {
 		var p *model.Post
 		err := a.do(ctx, "read post", callOpts{}, func() (r *model.Response, err error) {
@@ -254,6 +260,7 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			a.log.Warn("read reactions", "post", ref, "err", err)
 			continue
 		}
+		read += len(rs)
 		h := bot.HeldReactions{Post: ref, Users: map[bot.UserID][]string{}}
 		for _, r := range rs {
 			if r.UserId == a.me.Id || r.DeleteAt != 0 {

@@ -45,6 +45,11 @@ type Options struct {
 	// Clock stamps the bookkeeping times the Tx methods are not given
 	// (when a timer fired, an item was done); nil means the system clock.
 	Clock bot.Clock
+	// Observe, when set, is told of every transaction once it ended: a
+	// write (Update) or not (View), how long it took from asking for a
+	// connection to the commit or rollback, and whether SQLite said the
+	// database was locked (the error wraps bot.ErrBusy). It must be cheap.
+	Observe func(write bool, took time.Duration, busy bool)
 }
 
 // Store is the helpdesk's state in one SQLite file. It is safe for
@@ -56,6 +61,7 @@ type Store struct {
 	rStmts *stmtCache
 	now    func() time.Time
 	path   string
+	obs    func(write bool, took time.Duration, busy bool)
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -84,6 +90,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Clock != nil {
 		s.now = opt.Clock.Now
 	}
+	s.obs = opt.Observe
 
 	// busy_timeout comes first so that the pragmas after it wait for a lock
 	// rather than fail. _txlock=immediate makes every read-write
@@ -165,7 +172,15 @@ func (s *Store) View(ctx context.Context, fn func(bot.Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(bot.Tx) error) error {
+	var start time.Time
+	if s.obs != nil {
+		start = time.Now()
+	}
 	err := s.runTx(ctx, db, stmts, opts, fn)
+	if s.obs != nil {
+		// Measured on the wall clock, whatever clock the store stamps with.
+		s.obs(opts == nil, time.Since(start), err != nil && errors.Is(err, bot.ErrBusy))
+	}
 	// The connection is back in the pool: prepare what the transaction
 	// ran unprepared, for the next ones.
 	stmts.prepareWanted(context.WithoutCancel(ctx))

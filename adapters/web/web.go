@@ -1,6 +1,7 @@
 // Package web is the helpdesk's own HTTP server, for the people who run
 // it: /healthz says the process answers, /readyz whether each part it
-// needs (the database, every platform) is ready. It shows no secret and
+// needs (the database, every platform) is ready, /metrics what it did (in
+// Prometheus's format, see adapters/metrics). It shows no secret and
 // nobody's data; the texts are for operators and monitors, in English,
 // like the log.
 //
@@ -32,9 +33,13 @@ type Check struct {
 // time is not ready.
 var checkTimeout = 2 * time.Second
 
-// Handler serves /healthz and /readyz.
-func Handler(checks []Check) http.Handler {
+// Handler serves /healthz and /readyz, and metrics, when not nil, at
+// /metrics.
+func Handler(checks []Check, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

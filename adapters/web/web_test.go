@@ -33,7 +33,7 @@ func TestReadiness(t *testing.T) {
 	srv := httptest.NewServer(web.Handler([]web.Check{
 		{Name: "store", Ready: func(context.Context) error { return nil }},
 		{Name: "mattermost", Ready: func(context.Context) error { return mattermost }},
-	}))
+	}, nil))
 	defer srv.Close()
 	if code, body := get(t, srv, "/healthz"); code != 200 || body["status"] != "ok" {
 		t.Fatalf("/healthz %d %v", code, body)
@@ -58,7 +58,7 @@ func TestReadinessTimesOut(t *testing.T) {
 	defer web.SetCheckTimeout(50 * time.Millisecond)()
 	srv := httptest.NewServer(web.Handler([]web.Check{
 		{Name: "store", Ready: func(ctx context.Context) error { <-ctx.Done(); return nil }},
-	}))
+	}, nil))
 	defer srv.Close()
 	code, body := get(t, srv, "/readyz")
 	if checks, _ := body["checks"].(map[string]any); code != http.StatusServiceUnavailable || checks["store"] != "no answer in 50ms" {

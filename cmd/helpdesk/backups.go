@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
@@ -21,7 +22,8 @@ const backupPrefix = "helpdesk-"
 // scheduleBackups takes a checked backup into dir every so often until ctx
 // ends, keeping the newest keep. A failed one is logged and told to staff
 // once a day (they may not read the log); the next is tried as planned.
-func scheduleBackups(ctx context.Context, store *sqlite.Store, svc *bot.Service, dir string, every time.Duration, keep int, log *slog.Logger) {
+// Each is counted in the metrics (m may be nil).
+func scheduleBackups(ctx context.Context, store *sqlite.Store, svc *bot.Service, dir string, every time.Duration, keep int, m *metrics.Metrics, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -33,6 +35,7 @@ func scheduleBackups(ctx context.Context, store *sqlite.Store, svc *bot.Service,
 			if ctx.Err() != nil {
 				return
 			}
+			m.Backup(err == nil, time.Now())
 			if err != nil {
 				log.Error("scheduled backup failed", "dir", dir, "err", err)
 				key := "backup.failed/" + now.UTC().Format("2006-01-02")

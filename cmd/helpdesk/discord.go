@@ -124,6 +124,7 @@ func newDiscord(ps platformSetup) (platform, error) {
 		APIURL:           sec.APIURL,
 		Catalog:          ps.Catalog,
 		Logger:           ps.Log,
+		Metrics:          ps.Metrics.Platform(discord.Platform),
 	}, ps.Service)
 	if err != nil {
 		return nil, fmt.Errorf("[discord]: %w", err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -71,7 +72,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "helpdesk export: %v\n", err)
 		return exitError
 	}
-	store, closeStore, err := openStore(ctx, log, c.db, wallClock{})
+	store, closeStore, err := openStore(ctx, log, c.db, sqlite.Options{Clock: wallClock{}})
 	if err != nil {
 		return exitError
 	}

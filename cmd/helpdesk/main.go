@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/adapters/shell"
 	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
@@ -156,14 +157,23 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		// people send commands protects nothing there.
 		cfg.Bot.CommandsPerMinute = math.MaxInt32
 	}
-	store, closeStore, err := openStore(ctx, log, c.db, clock)
+	// The metrics are kept when the operators' HTTP server shows them.
+	var m *metrics.Metrics
+	opt := sqlite.Options{Clock: clock}
+	if cfg.File.HTTP.Listen != "" {
+		m = metrics.New()
+		cfg.Bot.Meter = m
+		opt.Observe = m.Transaction
+	}
+	store, closeStore, err := openStore(ctx, log, c.db, opt)
 	if err != nil {
 		return exitError
 	}
 	defer closeStore()
+	m.Watch(store)
 
 	svc := bot.New(store, clock, cat, cfg.Bot)
-	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log})
+	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
 	if err != nil {
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
 		return exitError
@@ -173,12 +183,12 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			scheduleBackups(bctx, store, svc, cfg.BackupDir, cfg.BackupEvery, cfg.BackupKeep, log)
+			scheduleBackups(bctx, store, svc, cfg.BackupDir, cfg.BackupEvery, cfg.BackupKeep, m, log)
 		}()
 		defer func() { stopBackups(); <-done }()
 	}
 	if addr := cfg.File.HTTP.Listen; addr != "" {
-		stopWeb, err := serveOps(ctx, addr, store, plats, log)
+		stopWeb, err := serveOps(ctx, addr, store, plats, m, log)
 		if err != nil {
 			fmt.Fprintf(stderr, "helpdesk: http.listen: %v\n", err)
 			return exitError
@@ -215,8 +225,8 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 // openStore opens the database at path and returns it with the function
 // that closes it; failures are logged.
-func openStore(ctx context.Context, log *slog.Logger, path string, clock bot.Clock) (*sqlite.Store, func(), error) {
-	store, err := sqlite.OpenWith(ctx, path, sqlite.Options{Clock: clock})
+func openStore(ctx context.Context, log *slog.Logger, path string, opt sqlite.Options) (*sqlite.Store, func(), error) {
+	store, err := sqlite.OpenWith(ctx, path, opt)
 	if err != nil {
 		log.Error("open database", "path", path, "err", err)
 		return nil, nil, err

@@ -152,6 +152,7 @@ func newMattermost(ps platformSetup) (platform, error) {
 		Listen: sec.Listen, CallbackURL: strings.TrimRight(sec.CallbackURL, "/"),
 		CommandToken: commandToken, DialogSecret: secret,
 		Service: ps.Service, Catalog: ps.Catalog, Logger: ps.Log,
+		Metrics: ps.Metrics.Platform(mattermost.Platform),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("[mattermost]: %w", err)

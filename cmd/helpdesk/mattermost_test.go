@@ -18,6 +18,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/wmse/helpdesk/adapters/mattermost/mmtest"
+	"github.com/wmse/helpdesk/adapters/metrics/metricstest"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -427,6 +428,32 @@ func TestOpsServerSaysWhatIsReady(t *testing.T) {
 	_, body := readyz()
 	if strings.Contains(body, token) {
 		t.Fatal("/readyz shows the token")
+	}
+
+	// /metrics, as Prometheus reads it: the database's figures, and the
+	// reconcile of each of the two connections.
+	p.wait("the second reconcile counted", func() bool {
+		return metricstest.Get(t, "http://"+ops+"/metrics").Value(t, "helpdesk_reconcile_seconds", "platform", "mattermost") == 2
+	})
+	fams := metricstest.Get(t, "http://"+ops+"/metrics")
+	if n := fams.Value(t, "helpdesk_cases", "stage", "initial_review"); n != 0 {
+		t.Errorf("cases in initial review: %v", n)
+	}
+	if n := fams.Value(t, "helpdesk_store_transaction_seconds", "kind", "read"); n == 0 {
+		t.Error("no read transaction counted")
+	}
+	if n := fams.Value(t, "helpdesk_outbox_due_items", "platform", "mattermost"); n != 0 {
+		t.Errorf("work due: %v", n)
+	}
+	fams.Value(t, "helpdesk_build_info")
+	resp, err := http.Get("http://" + ops + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), token) || strings.Contains(string(raw), bea) {
+		t.Fatal("/metrics shows the token or a user id")
 	}
 	p.stop()
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sort"
 
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/adapters/web"
 	"github.com/wmse/helpdesk/bot"
@@ -20,8 +21,8 @@ type readiness interface {
 
 // serveOps starts the operators' HTTP server on addr (/healthz, /readyz:
 // the database answers, and each platform is connected and has read its
-// ballots again) and returns the function that stops it.
-func serveOps(ctx context.Context, addr string, store *sqlite.Store, plats map[string]platform, log *slog.Logger) (stop func(), err error) {
+// ballots again; /metrics) and returns the function that stops it.
+func serveOps(ctx context.Context, addr string, store *sqlite.Store, plats map[string]platform, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -49,10 +50,10 @@ func serveOps(ctx context.Context, addr string, store *sqlite.Store, plats map[s
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := web.Serve(ctx, ln, web.Handler(checks), log); err != nil {
+		if err := web.Serve(ctx, ln, web.Handler(checks, m.Handler()), log); err != nil {
 			log.Error("http server", "err", err)
 		}
 	}()
-	log.Info("http server for operators", "addr", ln.Addr().String(), "paths", fmt.Sprint([]string{"/healthz", "/readyz"}))
+	log.Info("http server for operators", "addr", ln.Addr().String(), "paths", fmt.Sprint([]string{"/healthz", "/readyz", "/metrics"}))
 	return func() { cancel(); <-done }, nil
 }

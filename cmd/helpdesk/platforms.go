@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -29,6 +30,7 @@ type platformSetup struct {
 	Catalog  *locales.Catalog
 	Location *time.Location
 	Log      *slog.Logger
+	Metrics  *metrics.Metrics // nil: metrics off
 }
 
 // platformFactory builds a platform when the configuration or the
