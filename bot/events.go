@@ -226,7 +226,9 @@ func (s *Service) Watched(ctx context.Context, platform string) ([]string, error
 		if err != nil {
 			return err
 		}
-		closed, err := w.tx.Cases(CaseFilter{Stage: Closed})
+		// Only the recently closed: years of closed cases are not read
+		// at every reconnect.
+		closed, err := w.tx.Cases(CaseFilter{Stage: Closed, UpdatedSince: w.now.Add(-ratingWatch)})
 		if err != nil {
 			return err
 		}

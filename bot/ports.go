@@ -105,6 +105,8 @@ type CaseFilter struct {
 	Requester UserID
 	Stage     Stage
 	OpenOnly  bool
+	// UpdatedSince keeps the cases last changed at or after it.
+	UpdatedSince time.Time
 }
 
 // HeldReaction is a reaction a person holds on a post. Seq orders reactions

@@ -83,8 +83,20 @@ func (t *tx) Cases(f bot.CaseFilter) ([]bot.Case, error) {
 		args = append(args, f.Stage)
 	}
 	if f.OpenOnly {
-		where = append(where, "c.stage <> ?")
-		args = append(args, bot.Closed)
+		// The open stages by name, not "<> closed": the index on stage
+		// then reads the open cases alone, however many are closed.
+		var open []string
+		for _, st := range bot.Stages {
+			if st != bot.Closed {
+				open = append(open, "?")
+				args = append(args, st)
+			}
+		}
+		where = append(where, "c.stage IN ("+strings.Join(open, ", ")+")")
+	}
+	if !f.UpdatedSince.IsZero() {
+		where = append(where, "c.updated_at >= ?")
+		args = append(args, encTime(f.UpdatedSince))
 	}
 	q := `SELECT ` + caseCols + ` FROM cases c`
 	if len(where) > 0 {

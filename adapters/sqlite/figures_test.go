@@ -105,7 +105,7 @@ func TestFiguresCountCasesFromBeforeTheMigration(t *testing.T) {
 	}
 	for _, q := range []string{
 		`DROP TRIGGER stage_counts_insert`, `DROP TRIGGER stage_counts_update`, `DROP TRIGGER stage_counts_delete`,
-		`DROP TABLE stage_counts`, `DELETE FROM schema_migrations WHERE name = 'migrations/0005_stage_counts.sql'`,
+		`DROP TABLE stage_counts`, `DROP INDEX cases_stage_updated`, `DELETE FROM schema_migrations WHERE name = 'migrations/0005_stage_counts.sql'`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(q, err)

@@ -295,6 +295,12 @@ func TestCasesFilter(t *testing.T) {
 	b1 := MustCase(t, s, "shell:bea", bot.Routing)
 	a2 := MustCase(t, s, "shell:ana", bot.Closed)
 	a3 := MustCase(t, s, "shell:ana", bot.Routing)
+	// a3 changed an hour later than the others.
+	a3.UpdatedAt = at(time.Hour)
+	a3.Stage = bot.Closed
+	MustUpdate(t, s, func(tx bot.Tx) error { return tx.UpdateCase(a3, bot.Routing) })
+	a3.Stage = bot.Routing
+	MustUpdate(t, s, func(tx bot.Tx) error { return tx.UpdateCase(a3, bot.Closed) })
 	for _, tc := range []struct {
 		name string
 		f    bot.CaseFilter
@@ -307,6 +313,9 @@ func TestCasesFilter(t *testing.T) {
 		{"open of requester", bot.CaseFilter{Requester: "shell:ana", OpenOnly: true}, []bot.Case{a1, a3}},
 		{"requester and stage", bot.CaseFilter{Requester: "shell:ana", Stage: bot.Routing}, []bot.Case{a3}},
 		{"nobody", bot.CaseFilter{Requester: "shell:zed"}, nil},
+		{"updated since", bot.CaseFilter{UpdatedSince: at(time.Hour)}, []bot.Case{a3}},
+		{"updated since, to the nanosecond", bot.CaseFilter{UpdatedSince: at(time.Hour + 1)}, nil},
+		{"stage updated since", bot.CaseFilter{Stage: bot.Closed, UpdatedSince: at(-time.Hour)}, []bot.Case{a2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			MustView(t, s, func(tx bot.Tx) error {

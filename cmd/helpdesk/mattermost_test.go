@@ -38,7 +38,7 @@ func groupChannels(fake *mmtest.Server) string {
 }
 
 // freeAddr is a loopback address no one listens on, for the bot's listener.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -201,7 +201,7 @@ func (l *mmStderr) String() string {
 
 // mmProgram is the built program running against a fake Mattermost.
 type mmProgram struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *mmStderr
 	exited chan error
@@ -209,7 +209,7 @@ type mmProgram struct {
 
 // startMM starts the program with the configuration at cfg and the
 // database at db, and waits for its WebSocket.
-func startMM(t *testing.T, fake *mmtest.Server, token, cfg, db string) *mmProgram {
+func startMM(t testing.TB, fake *mmtest.Server, token, cfg, db string) *mmProgram {
 	t.Helper()
 	p := &mmProgram{t: t, stderr: &mmStderr{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(binary, "-v", "-db", db, "-config", cfg)

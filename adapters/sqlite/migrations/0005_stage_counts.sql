@@ -26,3 +26,7 @@ CREATE TRIGGER stage_counts_delete AFTER DELETE ON cases
 BEGIN
 	UPDATE stage_counts SET n = n - 1 WHERE stage = old.stage;
 END;
+
+-- The cases of a stage by when they last changed: the recently closed
+-- ones (whose rating request is still watched) without reading them all.
+CREATE INDEX cases_stage_updated ON cases (stage, updated_at);
