@@ -79,6 +79,7 @@ func init() {
 		"experts":   (*Service).experts,
 		"guides":    (*Service).guides,
 		"stats":     (*Service).stats,
+		"dashboard": (*Service).dashboard,
 		"ask":       (*Service).ask,
 		"answer":    (*Service).answer,
 		"route":     (*Service).routeCmd,

@@ -228,6 +228,10 @@ type Tx interface {
 	SetReachable(user UserID, reachable bool, at time.Time) error
 	Reachable(user UserID) (bool, error)
 
+	// AddSignIn records a one-time link to the dashboard for user, known
+	// by the hash of its secret (SecretHash), valid until expires.
+	AddSignIn(hash string, user UserID, at, expires time.Time) error
+
 	// Installation is the database's own random id, made with it: no two
 	// databases share one, so keys made of it and a row id are unique
 	// across databases and instances.

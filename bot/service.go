@@ -63,6 +63,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Meter counts what the helpdesk does; nil counts nothing.
 	Meter Meter
+	// DashboardURL is the web address of the dashboard, where the links
+	// of /helpdesk dashboard lead; empty when there is none.
+	DashboardURL string
 }
 
 // Defaults of Config.

@@ -323,3 +323,14 @@ func isOneIsolate(s string) bool {
 	}
 	return true
 }
+
+// Date writes t as the language writes a date and time, in the catalog's
+// time zone, without markup (the web dashboard's cells).
+func (c *Catalog) Date(lang string, t time.Time) string {
+	return c.date(c.resolve(lang), t, Style{Escape: func(s string) string { return s }}, 0)
+}
+
+// Number writes n in the language's digits.
+func (c *Catalog) Number(lang string, n int) string {
+	return c.resolve(lang).printer.Sprintf("%d", n)
+}

@@ -38,6 +38,7 @@ type file struct {
 	Guides       []guideEntry    `toml:"guides"`
 	Shell        shellSection    `toml:"shell"`
 	HTTP         httpSection     `toml:"http"`
+	Dashboard    dashSection     `toml:"dashboard"`
 	Backup       backupSection   `toml:"backup"`
 	// The platforms' sections are defined in their files (discord.go,
 	// mattermost.go); nil when the file has none.
@@ -73,6 +74,16 @@ type groupEntry struct {
 // /readyz); without listen there is none.
 type httpSection struct {
 	Listen string `toml:"listen"`
+}
+
+// dashSection is the web dashboard: its own listener (people reach it,
+// unlike the operators' server) and the address people open, which the
+// links of /helpdesk dashboard lead to. On a platform there is none
+// without listen; in the shell it is on at 127.0.0.1:8090 unless listen
+// says otherwise ("off" turns it off).
+type dashSection struct {
+	Listen string `toml:"listen"`
+	URL    string `toml:"url"`
 }
 
 // backupSection schedules backups inside the running bot: every so often
@@ -257,6 +268,20 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			bad("http.listen: %q is not an address like 127.0.0.1:8081 or :8081", l)
 		}
+	}
+
+	if l := f.Dashboard.Listen; l != "" && l != "off" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			bad("dashboard.listen: %q is not an address like 127.0.0.1:8090 or :8090 (or \"off\")", l)
+		}
+	}
+	if u := f.Dashboard.URL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" {
+			bad("dashboard.url: %q is not a web address like https://helpdesk.example.org", u)
+		}
+	}
+	if f.Dashboard.URL != "" && (f.Dashboard.Listen == "" || f.Dashboard.Listen == "off") {
+		bad("dashboard.url: set dashboard.listen too, the address the dashboard listens on")
 	}
 
 	if f.Backup.Every != "" || f.Backup.Dir != "" {

@@ -172,7 +172,25 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer closeStore()
 	m.Watch(store)
 
+	shellMode := !cfg.platformsWanted(os.Getenv)
+	dashLn, dashURL, err := dashboardListener(cfg.File.Dashboard, shellMode)
+	if err != nil {
+		fmt.Fprintf(stderr, "helpdesk: dashboard.listen: %v\n", err)
+		return exitError
+	}
+	if dashLn != nil {
+		cfg.Bot.DashboardURL = dashURL
+	}
 	svc := bot.New(store, clock, cat, cfg.Bot)
+	if dashLn != nil {
+		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, store, cat, clock, log)
+		if err != nil {
+			dashLn.Close()
+			fmt.Fprintf(stderr, "helpdesk: dashboard: %v\n", err)
+			return exitError
+		}
+		defer stopDash()
+	}
 	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
 	if err != nil {
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)

@@ -1,0 +1,315 @@
+// Package dashboard is the helpdesk's web dashboard: every case, its
+// timeline and its votes, the statistics with charts, and exports, for the
+// committee, staff and requesters, in the reader's language.
+//
+// Sign-in needs no password. /helpdesk dashboard answers privately with a
+// one-time link (a random 256-bit secret, of which the store keeps only
+// the SHA-256, valid 15 minutes, spent once). Opening the link shows a
+// button; pressing it (a POST) spends the link and starts a session, held
+// in an HttpOnly, SameSite=Lax cookie (Secure when the dashboard's address
+// is https). The GET does not spend it: chat platforms fetch links to
+// preview them, and a preview must not use up the link. A session lasts
+// SessionValid and can be ended by its owner (sign out) or by staff.
+//
+// The person's roles are read from the roster at each request: who leaves
+// the committee sees at once what a requester sees (their own cases and
+// those of their working groups).
+//
+// Pages are rendered on the server with html/template (every value
+// escaped; user text in <bdi>), need no JavaScript, and are served with a
+// Content-Security-Policy that allows no script at all. Charts are inline
+// SVG drawn on the server, each with a table of the same figures beside
+// it. POSTs are accepted from the dashboard's own pages only (Origin, or
+// Sec-Fetch-Site, must say so).
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// SessionValid is how long a session lasts after sign-in.
+const SessionValid = 12 * time.Hour
+
+// cookieName names the session cookie.
+const cookieName = "helpdesk_session"
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Options configure the dashboard.
+type Options struct {
+	Service *bot.Service
+	Store   *sqlite.Store
+	Catalog *locales.Catalog
+	Clock   bot.Clock
+	// URL is the dashboard's address as people open it (the links of
+	// /helpdesk dashboard lead there): its scheme decides Secure cookies,
+	// its origin the POSTs accepted.
+	URL string
+	// Export writes every case as JSON (what helpdesk export prints).
+	Export func(ctx context.Context, w io.Writer) error
+	// ThreadURL, when set, gives the web address of a case's thread on
+	// its platform ("" when it has none).
+	ThreadURL func(platform, ref string) string
+	Logger    *slog.Logger
+}
+
+// Dashboard serves the pages.
+type Dashboard struct {
+	opt    Options
+	origin string // scheme://host of opt.URL
+	secure bool
+	pages  map[string]*template.Template
+	log    *slog.Logger
+}
+
+// New makes the dashboard.
+func New(opt Options) (*Dashboard, error) {
+	u, err := url.Parse(opt.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("dashboard: %q is not an http(s) address", opt.URL)
+	}
+	if opt.Service == nil || opt.Store == nil || opt.Catalog == nil || opt.Clock == nil {
+		return nil, errors.New("dashboard: service, store, catalog and clock are needed")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dashboard{opt: opt, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", log: opt.Logger}
+	if d.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Handler routes the dashboard's pages.
+func (d *Dashboard) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/style.css", d.style)
+	mux.HandleFunc("GET "+bot.SignInPath, d.signInPage)
+	mux.HandleFunc("POST "+bot.SignInPath, d.signIn)
+	mux.HandleFunc("POST /signout", d.signOut)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/cases", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /cases", d.member(d.cases))
+	mux.HandleFunc("GET /cases.csv", d.member(d.casesCSV))
+	mux.HandleFunc("GET /cases/{id}", d.member(d.casePage))
+	mux.HandleFunc("GET /stats", d.member(d.stats))
+	mux.HandleFunc("GET /export.json", d.member(d.exportJSON))
+	mux.HandleFunc("GET /sessions", d.member(d.sessions))
+	mux.HandleFunc("POST /sessions/end", d.member(d.endSession))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		d.fail(w, r, nil, http.StatusNotFound, bot.T("web.error.not_found"))
+	})
+	return headers(mux)
+}
+
+// headers sets what every answer carries: no script may run, no other
+// site may frame the pages, no address (a sign-in link's secret) leaks in
+// a Referer, and pages are not cached.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (d *Dashboard) style(w http.ResponseWriter, r *http.Request) {
+	b, err := files.ReadFile("static/style.css")
+	if err != nil {
+		http.Error(w, "no style", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	_, _ = w.Write(b)
+}
+
+// sameOrigin reports whether a POST comes from the dashboard's own pages.
+func (d *Dashboard) sameOrigin(r *http.Request) bool {
+	// Under Referrer-Policy: no-referrer, browsers send "Origin: null"
+	// with a form's POST, even from the same origin: Sec-Fetch-Site says.
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		return o == d.origin
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+		// Neither header: an old browser or a script; the session cookie
+		// is SameSite=Lax, so another site's form cannot carry it.
+		return true
+	}
+	return false
+}
+
+// langFor is the language of a page for someone not signed in: what
+// their browser asks for.
+func (d *Dashboard) langFor(r *http.Request) string {
+	if tag, ok := d.opt.Catalog.Match(r.Header.Get("Accept-Language")); ok {
+		return tag
+	}
+	return d.opt.Service.Config().DefaultLang
+}
+
+func (d *Dashboard) now() time.Time { return d.opt.Clock.Now() }
+
+// signInPage shows the button that spends a link; it spends nothing.
+func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
+	lang := d.langFor(r)
+	secret := r.URL.Query().Get("t")
+	if secret == "" {
+		d.fail(w, r, nil, http.StatusBadRequest, bot.T("web.signin.needed", "cmd", bot.C("/helpdesk dashboard")))
+		return
+	}
+	d.render(w, r, http.StatusOK, "signin", d.newPage(lang, nil, bot.T("web.signin.title")), struct{ Secret string }{secret})
+}
+
+// signIn spends a link and starts a session.
+func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
+	if !d.sameOrigin(r) {
+		d.fail(w, r, nil, http.StatusForbidden, bot.T("web.signin.unknown", "cmd", bot.C("/helpdesk dashboard")))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	secret := r.PostFormValue("t")
+	now := d.now()
+	user, err := d.opt.Store.UseSignIn(r.Context(), bot.SecretHash(secret), now)
+	if err != nil {
+		why := "web.signin.unknown"
+		switch {
+		case errors.Is(err, sqlite.ErrLinkUsed):
+			why = "web.signin.used"
+		case errors.Is(err, sqlite.ErrLinkExpired):
+			why = "web.signin.expired"
+		case !errors.Is(err, bot.ErrNotFound):
+			d.log.Error("dashboard: sign in", "err", err)
+			d.fail(w, r, nil, http.StatusInternalServerError, bot.T("web.error.failed"))
+			return
+		}
+		d.log.Info("dashboard: sign-in refused", "why", why, "remote", r.RemoteAddr)
+		d.fail(w, r, nil, http.StatusForbidden, bot.T(why, "cmd", bot.C("/helpdesk dashboard")))
+		return
+	}
+	session := bot.NewSecret()
+	if err := d.opt.Store.StartSession(r.Context(), bot.SecretHash(session), user, now, now.Add(SessionValid)); err != nil {
+		d.log.Error("dashboard: start a session", "err", err)
+		d.fail(w, r, nil, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	d.log.Info("dashboard: signed in", "user", string(user))
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: session, Path: "/", Expires: now.Add(SessionValid),
+		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, "/cases", http.StatusSeeOther)
+}
+
+// session returns the viewer of the request's session, if any.
+func (d *Dashboard) session(r *http.Request) (bot.Viewer, string, bool) {
+	c, err := r.Cookie(cookieName)
+	if err != nil || c.Value == "" {
+		return bot.Viewer{}, "", false
+	}
+	hash := bot.SecretHash(c.Value)
+	user, err := d.opt.Store.Session(r.Context(), hash, d.now())
+	if err != nil {
+		if !errors.Is(err, bot.ErrNotFound) {
+			d.log.Error("dashboard: read a session", "err", err)
+		}
+		return bot.Viewer{}, "", false
+	}
+	v, err := d.opt.Service.Viewer(r.Context(), user)
+	if err != nil {
+		if !errors.Is(err, bot.ErrNotFound) {
+			d.log.Error("dashboard: read the viewer", "err", err)
+		}
+		return bot.Viewer{}, "", false
+	}
+	return v, hash, true
+}
+
+func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
+	if !d.sameOrigin(r) {
+		d.fail(w, r, nil, http.StatusForbidden, bot.T("web.error.not_found"))
+		return
+	}
+	v, hash, ok := d.session(r)
+	if ok {
+		if _, err := d.opt.Store.EndSession(r.Context(), hash, v.ID, d.now()); err != nil {
+			d.log.Error("dashboard: end a session", "err", err)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
+	lang := d.langFor(r)
+	if ok {
+		lang = v.Lang
+	}
+	d.render(w, r, http.StatusOK, "message", d.newPage(lang, nil, bot.T("web.signed_out")), d.text(lang, bot.T("web.signed_out")))
+}
+
+// member wraps a page that needs a session.
+func (d *Dashboard) member(h func(w http.ResponseWriter, r *http.Request, v bot.Viewer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, _, ok := d.session(r)
+		if !ok {
+			d.fail(w, r, nil, http.StatusUnauthorized, bot.T("web.signin.needed", "cmd", bot.C("/helpdesk dashboard")))
+			return
+		}
+		if r.Method == http.MethodPost && !d.sameOrigin(r) {
+			d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.not_found"))
+			return
+		}
+		h(w, r, v)
+	}
+}
+
+// fail answers with a page that says what went wrong, in the reader's
+// language; it never shows an error's text (which might hold anything).
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, v *bot.Viewer, status int, msg bot.Text) {
+	lang := d.langFor(r)
+	if v != nil {
+		lang = v.Lang
+	}
+	d.render(w, r, status, "message", d.newPage(lang, v, bot.T("web.error.title")), d.text(lang, msg))
+}
+
+// text renders a core text for a page, without markup: the template
+// escapes it.
+func (d *Dashboard) text(lang string, t bot.Text) string {
+	return d.opt.Catalog.Text(lang, t, plain)
+}
+
+var plain = locales.Style{
+	Escape: func(s string) string { return s },
+	Person: func(p bot.Person) string { return p.Name },
+}
+
+// trimmed keeps at most n runes of s, for values read from a query.
+func trimmed(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

@@ -1,0 +1,516 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+)
+
+// perPage is the number of rows of a page of the cases table.
+const perPage = 50
+
+// page is what every template gets: the reader's language and direction,
+// who they are, and the page's own data.
+type page struct {
+	d      *Dashboard
+	Lang   string
+	Dir    string
+	Title  string
+	Viewer *viewerInfo
+	Nav    string
+	Data   any
+}
+
+type viewerInfo struct {
+	Name      string
+	SeesAll   bool
+	Staff     bool
+	Committee bool
+}
+
+// T renders message id in the page's language (the templates' labels).
+func (p *page) T(id string) string { return p.d.text(p.Lang, bot.T(id)) }
+
+// Date writes a time in the page's language; the zero time is "".
+func (p *page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return p.d.opt.Catalog.Date(p.Lang, t)
+}
+
+// Num writes a number in the page's digits.
+func (p *page) Num(n int) string { return p.d.opt.Catalog.Number(p.Lang, n) }
+
+func (d *Dashboard) newPage(lang string, v *bot.Viewer, title bot.Text) *page {
+	p := &page{d: d, Lang: lang, Dir: "ltr", Title: d.text(lang, title)}
+	if d.opt.Catalog.RightToLeft(lang) {
+		p.Dir = "rtl"
+	}
+	if v != nil {
+		p.Viewer = &viewerInfo{Name: v.Name, SeesAll: v.SeesAll(), Staff: v.Roles.Staff, Committee: v.Roles.Committee || v.Roles.Chair}
+		if p.Viewer.Name == "" {
+			p.Viewer.Name = v.ID.Local()
+		}
+	}
+	return p
+}
+
+// render executes a page's template into a buffer first, so that a
+// failure half-way shows an error page rather than half a page.
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page, data any) {
+	p.Data = data
+	var buf bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&buf, "base", p); err != nil {
+		d.log.Error("dashboard: render a page", "page", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.Write(nil)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// option is one choice of a filter.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// casesData is the cases table page.
+type casesData struct {
+	Heading  string
+	Note     string
+	Count    string
+	Rows     []caseRow
+	Stages   []option
+	Types    []option
+	Groups   []option
+	Sorts    []option
+	Search   string
+	Desc     bool
+	Waiting  bool
+	PageText string
+	Prev     string // the address of the previous page, if any
+	Next     string
+	CSV      string // the address of this table as CSV, for staff
+}
+
+type caseRow struct {
+	ID       int64
+	Link     string
+	Title    string
+	Type     string
+	Stage    string
+	Lang     string
+	Opened   string
+	Waiting  string
+	Deadline string
+}
+
+// query reads the cases table's filters from the request, within what v
+// may see.
+func (d *Dashboard) query(r *http.Request, v bot.Viewer) (sqlite.CaseQuery, int, bool) {
+	f := r.URL.Query()
+	q := sqlite.CaseQuery{
+		Stage:  bot.Stage(trimmed(f.Get("stage"), 40)),
+		Type:   bot.RequestType(trimmed(f.Get("type"), 40)),
+		Group:  trimmed(f.Get("group"), 80),
+		Search: trimmed(f.Get("q"), 200),
+		Sort:   trimmed(f.Get("sort"), 20),
+		Desc:   f.Get("desc") == "1",
+		Limit:  perPage,
+	}
+	if !slices.Contains(bot.Stages, q.Stage) {
+		q.Stage = ""
+	}
+	if !slices.Contains(bot.RequestTypes, q.Type) {
+		q.Type = ""
+	}
+	if _, ok := d.group(q.Group); !ok {
+		q.Group = ""
+	}
+	waiting := f.Get("view") == "waiting"
+	if waiting {
+		switch {
+		case v.Roles.Committee || v.Roles.Chair:
+			q.VoteAwaits = v.ID
+		case v.Roles.Staff:
+			q.Stage = bot.Support
+		default:
+			waiting = false
+		}
+	}
+	if !v.SeesAll() {
+		q.Visible = &sqlite.Visibility{User: v.ID, Groups: v.Roles.Groups}
+	} else {
+		q.Platform = v.ID.Platform()
+	}
+	pageNo, _ := strconv.Atoi(f.Get("page"))
+	pageNo = max(pageNo, 1)
+	q.Offset = (pageNo - 1) * perPage
+	return q, pageNo, waiting
+}
+
+func (d *Dashboard) group(id string) (bot.Group, bool) {
+	for _, g := range d.opt.Service.Config().Groups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return bot.Group{}, false
+}
+
+func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	q, pageNo, waiting := d.query(r, v)
+	rows, total, err := d.opt.Store.CasePage(r.Context(), q)
+	if err != nil {
+		d.log.Error("dashboard: cases table", "err", err)
+		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	lang := v.Lang
+	p := d.newPage(lang, &v, bot.T("web.cases.title"))
+	p.Nav = "cases"
+	data := casesData{Heading: p.Title, Search: q.Search, Desc: q.Desc, Waiting: waiting,
+		Count: d.text(lang, bot.T("web.cases.count").Plural(total))}
+	if waiting {
+		p.Nav = "waiting"
+		if q.VoteAwaits != "" {
+			data.Heading = d.text(lang, bot.T("web.waiting.committee"))
+		} else {
+			data.Heading = d.text(lang, bot.T("web.waiting.staff"))
+		}
+	}
+	if !v.SeesAll() {
+		data.Note = d.text(lang, bot.T("web.own_only"))
+	}
+	for _, c := range rows {
+		data.Rows = append(data.Rows, caseRow{
+			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: c.Title,
+			Type: d.text(lang, bot.TypeText(c.Type)), Stage: d.text(lang, stageOf(c.Case)),
+			Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), Waiting: p.Date(c.UpdatedAt),
+			Deadline: p.Date(c.NextDeadline),
+		})
+	}
+	anyOpt := d.text(lang, bot.T("web.filter.any"))
+	data.Stages = append(data.Stages, option{"", anyOpt, q.Stage == ""})
+	for _, st := range bot.Stages {
+		data.Stages = append(data.Stages, option{string(st), d.text(lang, bot.StageText(st)), q.Stage == st})
+	}
+	data.Types = append(data.Types, option{"", anyOpt, q.Type == ""})
+	for _, t := range bot.RequestTypes {
+		data.Types = append(data.Types, option{string(t), d.text(lang, bot.TypeText(t)), q.Type == t})
+	}
+	data.Groups = append(data.Groups, option{"", anyOpt, q.Group == ""})
+	for _, g := range d.opt.Service.Config().Groups {
+		data.Groups = append(data.Groups, option{g.ID, d.text(lang, d.opt.Service.GroupText(g.ID)), q.Group == g.ID})
+	}
+	for _, s := range sqlite.SortBy {
+		data.Sorts = append(data.Sorts, option{s, d.text(lang, bot.T("web.sort."+s)), q.Sort == s || q.Sort == "" && s == sqlite.SortWaiting})
+	}
+	pages := max((total+perPage-1)/perPage, 1)
+	data.PageText = d.text(lang, bot.T("web.page", "n", bot.N(pageNo), "of", bot.N(pages)))
+	link := func(n int) string {
+		f := r.URL.Query()
+		f.Set("page", strconv.Itoa(n))
+		return "/cases?" + f.Encode()
+	}
+	if pageNo > 1 {
+		data.Prev = link(pageNo - 1)
+	}
+	if pageNo < pages {
+		data.Next = link(pageNo + 1)
+	}
+	if v.Roles.Staff {
+		f := r.URL.Query()
+		f.Del("page")
+		data.CSV = "/cases.csv?" + f.Encode()
+	}
+	d.render(w, r, http.StatusOK, "cases", p, data)
+}
+
+// stageOf is where a case stands, as a table cell says it.
+func stageOf(c bot.Case) bot.Text {
+	if c.Stage == bot.Closed && c.Outcome != "" {
+		return bot.OutcomeText(c.Outcome)
+	}
+	return bot.StageText(c.Stage)
+}
+
+// langName is a language's name in the reader's language.
+func (d *Dashboard) langName(lang, tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return d.text(lang, bot.T("web.lang.name", "lang", bot.Lang(tag)))
+}
+
+// casesCSV is the cases table, every page, as CSV, for staff.
+func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	if !v.Roles.Staff {
+		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
+		return
+	}
+	q, _, _ := d.query(r, v)
+	lang := v.Lang
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	head := []string{"web.col.number", "web.col.title", "web.col.type", "web.col.stage", "web.col.lang", "web.col.opened", "web.col.waiting", "web.col.deadline"}
+	for i, id := range head {
+		head[i] = d.text(lang, bot.T(id))
+	}
+	_ = cw.Write(head)
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for q.Offset = 0; ; q.Offset += 500 {
+		q.Limit = 500
+		rows, _, err := d.opt.Store.CasePage(r.Context(), q)
+		if err != nil {
+			d.log.Error("dashboard: cases CSV", "err", err)
+			d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+			return
+		}
+		for _, c := range rows {
+			// A cell a spreadsheet would take for a formula is quoted as text.
+			_ = cw.Write([]string{strconv.FormatInt(c.ID, 10), cell(c.Title), string(c.Type), string(c.Stage), c.Lang,
+				stamp(c.CreatedAt), stamp(c.UpdatedAt), stamp(c.NextDeadline)})
+		}
+		if len(rows) < q.Limit {
+			break
+		}
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="helpdesk-cases.csv"`)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// cell keeps a spreadsheet from reading user text as a formula.
+func cell(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+		return "'" + s
+	}
+	return s
+}
+
+// exportJSON is helpdesk export, for staff.
+func (d *Dashboard) exportJSON(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	if !v.Roles.Staff || d.opt.Export == nil {
+		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
+		return
+	}
+	var buf bytes.Buffer
+	if err := d.opt.Export(r.Context(), &buf); err != nil {
+		d.log.Error("dashboard: export", "err", err)
+		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="helpdesk-export.json"`)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// caseData is the case page.
+type caseData struct {
+	Heading   string
+	Case      bot.Case
+	Requester string
+	Type      string
+	Status    string
+	Lang      string
+	Opened    string
+	Rating    string
+	Rounds    []roundData
+	Groups    []groupData
+	NoGroups  string
+	Log       []logEntry
+	Thread    string
+}
+
+type roundData struct {
+	Title   string
+	State   string
+	Tally   string
+	Votes   []voteData
+	Voters  bool // who voted what is shown
+	NoVotes string
+}
+
+type voteData struct{ Voter, Choice string }
+
+type groupData struct {
+	Name           string
+	Routed         string
+	Claimed        string
+	Recommendation string
+	RecommendedBy  string
+}
+
+type logEntry struct{ At, Who, What string }
+
+func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
+		return
+	}
+	cv, err := d.opt.Service.CaseView(r.Context(), v, id)
+	if err != nil {
+		if ref, ok := bot.AsRefusal(err); ok {
+			status := http.StatusForbidden
+			if ref.Text.ID == "error.no_case" {
+				status = http.StatusNotFound
+			}
+			d.fail(w, r, &v, status, ref.Text)
+			return
+		}
+		d.log.Error("dashboard: case page", "case", id, "err", err)
+		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	lang := v.Lang
+	t := func(x bot.Text) string { return d.text(lang, x) }
+	c := cv.Case
+	p := d.newPage(lang, &v, bot.T("web.case.title", "id", bot.C("#"+strconv.FormatInt(c.ID, 10)), "title", bot.S(c.Title)))
+	p.Nav = "cases"
+	data := caseData{Heading: p.Title, Case: c, Requester: cv.Requester.Name, Type: t(cv.Type), Status: t(cv.Status),
+		Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), NoGroups: t(bot.T("web.case.no_groups"))}
+	if c.Rating > 0 {
+		data.Rating = t(bot.T("web.case.rating", "n", bot.N(c.Rating)))
+	}
+	for _, rv := range cv.Rounds {
+		rd := roundData{Title: t(bot.T("web.case.round", "n", bot.N(rv.N), "kind", bot.X(rv.Kind))), Voters: rv.ShowsWhoVotedWhat,
+			NoVotes: t(bot.T("web.case.no_votes"))}
+		if !rv.Closed {
+			// The tally of a round in progress, of those who may vote; a
+			// closed round shows its result (and, to the committee and
+			// staff, its votes).
+			rd.Tally = t(rv.Tally)
+		}
+		switch {
+		case rv.Result.ID != "":
+			rd.State = t(bot.T("web.case.round.decided", "result", bot.X(rv.Result)))
+		case rv.Escalated && !rv.Closed:
+			rd.State = t(bot.T("web.case.round.escalated"))
+		case rv.Closed:
+			rd.State = t(bot.T("web.case.round.closed"))
+		default:
+			rd.State = t(bot.T("web.case.round.open", "at", bot.At(rv.Deadline)))
+		}
+		for _, vv := range rv.Votes {
+			rd.Votes = append(rd.Votes, voteData{Voter: vv.Voter.Name, Choice: t(vv.Choice)})
+		}
+		data.Rounds = append(data.Rounds, rd)
+	}
+	for _, g := range cv.Groups {
+		gd := groupData{Name: t(g.Group), Routed: t(bot.T("web.case.routed", "at", bot.At(g.RoutedAt))), Recommendation: g.Recommendation}
+		if len(g.Claimers) == 0 {
+			gd.Claimed = t(bot.T("web.case.unclaimed"))
+		} else {
+			names := make([]bot.Text, len(g.Claimers))
+			for i, who := range g.Claimers {
+				names[i] = bot.T("person", "who", bot.P(who))
+			}
+			gd.Claimed = t(bot.T("web.case.claimed_by", "who", bot.L(names)))
+		}
+		if g.Recommendation != "" {
+			gd.RecommendedBy = t(bot.T("web.case.recommendation", "who", bot.P(g.RecommendedBy)))
+		}
+		data.Groups = append(data.Groups, gd)
+	}
+	for _, e := range cv.Timeline {
+		data.Log = append(data.Log, logEntry{At: p.Date(e.At), Who: t(e.Who), What: t(e.What)})
+	}
+	if cv.Thread != "" && d.opt.ThreadURL != nil {
+		if u := d.opt.ThreadURL(cv.Platform, cv.Thread); safeLink(u) {
+			data.Thread = u
+		}
+	}
+	d.render(w, r, http.StatusOK, "case", p, data)
+}
+
+// safeLink reports whether u is a web address a page may link to.
+func safeLink(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != ""
+}
+
+func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	if !v.Roles.Staff {
+		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
+		return
+	}
+	list, err := d.opt.Store.Sessions(r.Context(), d.now())
+	if err != nil {
+		d.log.Error("dashboard: sessions", "err", err)
+		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	p := d.newPage(v.Lang, &v, bot.T("web.sessions.title"))
+	p.Nav = "sessions"
+	type row struct{ ID, Who, Since, Until string }
+	var rows []row
+	for _, s := range list {
+		who := s.User.Local()
+		if m, err := d.opt.Service.Viewer(r.Context(), s.User); err == nil && m.Name != "" {
+			who = m.Name
+		}
+		rows = append(rows, row{s.ID, who, p.Date(s.Created), p.Date(s.Expires)})
+	}
+	d.render(w, r, http.StatusOK, "sessions", p, struct {
+		Rows  []row
+		Ended bool
+	}{rows, r.URL.Query().Get("ended") == "1"})
+}
+
+func (d *Dashboard) endSession(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	if !v.Roles.Staff {
+		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	id := trimmed(r.PostFormValue("id"), 64)
+	ok, err := d.opt.Store.EndSession(r.Context(), id, v.ID, d.now())
+	if err != nil {
+		d.log.Error("dashboard: end a session", "err", err)
+		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		return
+	}
+	if ok {
+		d.log.Info("dashboard: a session ended by staff", "by", string(v.ID))
+	}
+	http.Redirect(w, r, "/sessions?ended=1", http.StatusSeeOther)
+}
+
+var errNoTemplate = errors.New("dashboard: a page has no template")
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"signin", "message", "cases", "case", "stats", "sessions"} {
+		t, err := template.New(name).Funcs(template.FuncMap{"add": func(a, b float64) float64 { return a + b }}).
+			ParseFS(files, "templates/base.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		if t.Lookup("base") == nil {
+			return nil, errNoTemplate
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}

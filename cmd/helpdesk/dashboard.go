@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/wmse/helpdesk/adapters/dashboard"
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/adapters/web"
+	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
+)
+
+// shellDashboard is where the dashboard listens in the shell when the
+// configuration does not say: a newcomer types /helpdesk dashboard and
+// opens the link on the same machine.
+const shellDashboard = "127.0.0.1:8090"
+
+// dashboardListener opens the dashboard's listener and returns the address
+// people open; nil when there is no dashboard. In the shell the default
+// address falls back to any free port when 8090 is taken.
+func dashboardListener(f dashSection, shell bool) (net.Listener, string, error) {
+	addr := f.Listen
+	switch {
+	case addr == "off", addr == "" && !shell:
+		return nil, "", nil
+	case addr == "":
+		addr = shellDashboard
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && f.Listen == "" && errors.Is(err, syscall.EADDRINUSE) {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	u := strings.TrimRight(f.URL, "/")
+	if u == "" {
+		host := ln.Addr().String()
+		if h, port, err := net.SplitHostPort(host); err == nil && (h == "::" || h == "0.0.0.0") {
+			host = net.JoinHostPort("localhost", port)
+		}
+		u = "http://" + host
+	}
+	return ln, u, nil
+}
+
+// serveDashboard serves the dashboard on ln until ctx ends and returns the
+// function that stops it.
+func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.Service, store *sqlite.Store, cat *locales.Catalog, clock bot.Clock, log *slog.Logger) (func(), error) {
+	d, err := dashboard.New(dashboard.Options{
+		Service: svc, Store: store, Catalog: cat, Clock: clock, URL: url, Logger: log,
+		Export: func(ctx context.Context, w io.Writer) error {
+			recs, err := svc.Export(ctx)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(exportCases(recs))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := web.Serve(ctx, ln, d.Handler(), log); err != nil {
+			log.Error("dashboard server", "err", err)
+		}
+	}()
+	log.Info("dashboard", "url", url)
+	return func() { cancel(); <-done }, nil
+}
