@@ -144,8 +144,8 @@ func (s *Store) Sessions(ctx context.Context, now time.Time) ([]SessionInfo, err
 type CaseQuery struct {
 	Stage     bot.Stage
 	Type      bot.RequestType
-	Group     string    // routed to this working group
-	Search    string    // in the title, any case
+	Group     string     // routed to this working group
+	Search    string     // in the title, any case
 	Requester bot.UserID // filed by this person (what a requester sees)
 	// VoteAwaits: under review, in a round this committee member has not
 	// voted in (and not their own request).
