@@ -151,7 +151,17 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 			return err
 		}
 		votes := viewer.SeesAll()
-		cv = CaseView{Case: c, Requester: w.person(c.Requester), Status: statusLine(c), Type: typeText(c.Type), Platform: c.Platform}
+		// The same few people act on every line of the log: read each once.
+		people := map[UserID]Person{}
+		person := func(id UserID) Person {
+			p, ok := people[id]
+			if !ok {
+				p = w.person(id)
+				people[id] = p
+			}
+			return p
+		}
+		cv = CaseView{Case: c, Requester: person(c.Requester), Status: statusLine(c), Type: typeText(c.Type), Platform: c.Platform}
 		if p, err := w.tx.Post(c.ID, "thread"); err == nil {
 			cv.Thread = p.Ref
 		}
@@ -189,7 +199,7 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 				}
 				slices.Sort(voters)
 				for _, u := range voters {
-					rv.Votes = append(rv.Votes, VoteView{Voter: w.person(u), Choice: choiceText(b.Votes[u])})
+					rv.Votes = append(rv.Votes, VoteView{Voter: person(u), Choice: choiceText(b.Votes[u])})
 				}
 			}
 			cv.Rounds = append(cv.Rounds, rv)
@@ -201,10 +211,10 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 		for _, x := range as {
 			g := GroupView{Group: s.groupText(x.Group), RoutedAt: x.RoutedAt, Recommendation: x.Recommendation}
 			for _, u := range x.Claimers {
-				g.Claimers = append(g.Claimers, w.person(u))
+				g.Claimers = append(g.Claimers, person(u))
 			}
 			if x.RecommendedBy != "" {
-				g.RecommendedBy = w.person(x.RecommendedBy)
+				g.RecommendedBy = person(x.RecommendedBy)
 			}
 			cv.Groups = append(cv.Groups, g)
 		}
@@ -218,7 +228,7 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 			}
 			who := T("history.helpdesk")
 			if e.Actor != "" {
-				who = T("person", "who", P(w.person(e.Actor)))
+				who = T("person", "who", P(person(e.Actor)))
 			}
 			cv.Timeline = append(cv.Timeline, Entry{At: e.At, Who: who, What: s.eventText(e)})
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/template"
 	"text/template/parse"
@@ -58,6 +59,15 @@ type locale struct {
 	rtl       bool
 	messages  map[string]*i18n.Message // only messages with some text
 	fields    map[string][]string      // message ID → placeholders, sorted
+
+	// dates is how the locale writes a date, worked out at its first
+	// date (see Catalog.dateLayout); shared by copies of the locale.
+	dates *lazyDates
+}
+
+type lazyDates struct {
+	once   sync.Once
+	layout *dateLayout
 }
 
 var _ bot.Languages = (*Catalog)(nil)
@@ -149,6 +159,7 @@ func (c *Catalog) load(fsys fs.FS, p string) error {
 		rtl:       rightToLeft(tag),
 		messages:  map[string]*i18n.Message{},
 		fields:    map[string][]string{},
+		dates:     &lazyDates{},
 	}
 	for _, m := range mf.Messages {
 		if len(forms(m)) == 0 {

@@ -3,6 +3,7 @@ package locales
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,32 +195,91 @@ func (c *Catalog) date(l *locale, t time.Time, st Style, depth int) string {
 	if !c.Has("date.format") || depth > maxDepth {
 		return t.Format(TimeLayout)
 	}
-	digits := func(n, width int) bot.Arg {
-		return bot.C(l.printer.Sprint(number.Decimal(n, number.NoSeparator(), number.MinIntegerDigits(width))))
-	}
+	dl := c.dateLayout(l)
 	zone, _ := t.Zone()
-	day := digits(t.Day(), 1)
-	if t.Day() == 1 && c.Has("date.day.1") {
-		day = bot.X(bot.T("date.day.1")) // "1er juin", "1º de junho"
+	day := dl.number(t.Day(), 1)
+	if t.Day() == 1 && dl.first != "" {
+		day = dl.first // "1er juin", "1º de junho"
 	}
-	d := bot.T("date.format",
-		"day", day,
-		"month", bot.X(bot.T(fmt.Sprintf("date.month.%d", int(t.Month())))),
-		"year", digits(t.Year(), 1),
-		"hour", digits(t.Hour(), 2),
-		"minute", digits(t.Minute(), 2),
-		"zone", bot.C(zone))
-	// The fields are not isolated one by one: in a right-to-left line two
-	// isolates around ":" are laid out right to left, and 18:05 would read
-	// 05:18. The digits and the colon make one number run; the whole date
-	// is one isolate.
-	plain := *l
-	plain.rtl = false
-	out := c.render(&plain, d, st, depth+1)
+	fields := [6]string{day, dl.months[t.Month()-1], dl.number(t.Year(), 1), dl.number(t.Hour(), 2), dl.number(t.Minute(), 2), zone}
+	var b strings.Builder
+	for _, r := range dl.format {
+		if r >= dateMark && r < dateMark+rune(len(fields)) {
+			b.WriteString(fields[r-dateMark])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
 	if l.rtl {
 		return fsi + out + pdi
 	}
 	return out
+}
+
+// dateMark and the five characters after it stand for the fields of
+// date.format (day, month, year, hour, minute, zone) while the locale's
+// layout is worked out: characters of Unicode's private use area, which
+// no message holds.
+const dateMark = '\uE000'
+
+func mark(i int) bot.Arg { return bot.C(string(dateMark + rune(i))) }
+
+// dateLayout is how a locale writes dates: date.format rendered once with
+// a mark for each field, the names of the months, the first of a month,
+// and the locale's digits. Rendering date.format and its nested texts for
+// every date cost a dozen template executions a date.
+type dateLayout struct {
+	format string
+	months [12]string
+	first  string
+	digits [10]string
+}
+
+// number writes n with at least width digits, in the locale's digits.
+func (dl *dateLayout) number(n, width int) string {
+	s := strconv.Itoa(n)
+	if len(s) < width {
+		s = strings.Repeat("0", width-len(s)) + s
+	}
+	if dl.digits[0] == "0" {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteString(dl.digits[r-'0'])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func (c *Catalog) dateLayout(l *locale) *dateLayout {
+	l.dates.once.Do(func() {
+		st := Style{Escape: func(s string) string { return s }, Person: func(p bot.Person) string { return p.Name }}
+		// The fields are not isolated one by one: in a right-to-left line
+		// two isolates around ":" are laid out right to left, and 18:05
+		// would read 05:18. The digits and the colon make one number run;
+		// the whole date is one isolate (see date).
+		plain := *l
+		plain.rtl = false
+		dl := &dateLayout{}
+		dl.format = c.render(&plain, bot.T("date.format",
+			"day", mark(0), "month", mark(1), "year", mark(2), "hour", mark(3), "minute", mark(4), "zone", mark(5)), st, 1)
+		for m := range 12 {
+			dl.months[m] = c.render(&plain, bot.T(fmt.Sprintf("date.month.%d", m+1)), st, 1)
+		}
+		if c.Has("date.day.1") {
+			dl.first = c.render(&plain, bot.T("date.day.1"), st, 1)
+		}
+		for d := range 10 {
+			dl.digits[d] = l.printer.Sprint(number.Decimal(d))
+		}
+		l.dates.layout = dl
+	})
+	return l.dates.layout
 }
 
 // isolateLTR wraps a left-to-right literal (a case number, a command, a

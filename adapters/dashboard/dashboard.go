@@ -34,6 +34,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wmse/helpdesk/adapters/sqlite"
@@ -75,6 +76,7 @@ type Dashboard struct {
 	secure bool
 	pages  map[string]*template.Template
 	log    *slog.Logger
+	labels sync.Map // "lang\x00id" → the label rendered (see page.T)
 }
 
 // New makes the dashboard.
@@ -219,7 +221,9 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	d.log.Info("dashboard: signed in", "user", string(user))
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: session, Path: "/", Expires: now.Add(SessionValid),
+		// MaxAge, not Expires: the browser's clock need not be the
+		// helpdesk's (the shell's runs on its own).
+		Name: cookieName, Value: session, Path: "/", MaxAge: int(SessionValid / time.Second),
 		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, "/cases", http.StatusSeeOther)

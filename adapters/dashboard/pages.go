@@ -38,7 +38,16 @@ type viewerInfo struct {
 }
 
 // T renders message id in the page's language (the templates' labels).
-func (p *page) T(id string) string { return p.d.text(p.Lang, bot.T(id)) }
+// A label has no arguments: it is rendered once per language and kept.
+func (p *page) T(id string) string {
+	key := p.Lang + "\x00" + id
+	if s, ok := p.d.labels.Load(key); ok {
+		return s.(string)
+	}
+	s := p.d.text(p.Lang, bot.T(id))
+	p.d.labels.Store(key, s)
+	return s
+}
 
 // Date writes a time in the page's language; the zero time is "".
 func (p *page) Date(t time.Time) string {

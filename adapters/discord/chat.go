@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -444,4 +445,12 @@ func (a *Adapter) setArchived(ctx context.Context, thread string, archived bool)
 		_, err := a.s.ChannelEdit(thread, &discordgo.ChannelEdit{Archived: &archived, AutoArchiveDuration: autoArchive}, opts...)
 		return err
 	})
+}
+
+// ThreadURL is the web address of a case's thread, for the dashboard.
+func (a *Adapter) ThreadURL(thread string) string {
+	if thread == "" || strings.ContainsAny(thread, "/?#") {
+		return ""
+	}
+	return "https://discord.com/channels/" + url.PathEscape(a.cfg.GuildID) + "/" + url.PathEscape(thread)
 }

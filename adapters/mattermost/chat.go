@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -404,4 +405,13 @@ func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) er
 	key := fmt.Sprintf("invite/%s/%s/%d", thread, id, time.Now().Unix()/3600)
 	_, err = a.create(ctx, channel, thread, key, text)
 	return err
+}
+
+// ThreadURL is the web address of a case's thread (its card's permalink),
+// for the dashboard.
+func (a *Adapter) ThreadURL(thread string) string {
+	if !model.IsValidId(thread) {
+		return ""
+	}
+	return a.url + "/" + url.PathEscape(a.opt.Team) + "/pl/" + thread
 }

@@ -321,6 +321,23 @@ type Spread struct {
 	P25, Median, P75, Max time.Duration
 }
 
+// The queries of Stats. None reads the event log, nor a case outside the
+// window: each goes by an index (TestStatsReadOnlyWhatTheyNeed).
+const (
+	// The requests of each month by type: the covering index on
+	// (created_at, type), from the window's start.
+	statsMonths = `SELECT substr(created_at, 1, 7), type, count(*) FROM cases INDEXED BY cases_created
+		WHERE created_at >= ? GROUP BY 1, 2`
+	// The cases in each stage: kept by triggers (migration 0005).
+	statsStages = `SELECT stage, n FROM stage_counts`
+	// The ratings: a partial index holds the rated cases alone.
+	statsRatings = `SELECT rating, count(*) FROM cases INDEXED BY cases_rating WHERE rating > 0 GROUP BY rating`
+	// The cases of the window by the index on their filing, then each
+	// one's milestones by its key (kept by a trigger, migration 0006).
+	statsTimes = `SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at
+		FROM cases c INDEXED BY cases_created JOIN milestones m ON m.case_id = c.id WHERE c.created_at >= ?`
+)
+
 // Stats reads the statistics of the cases filed from the month of from
 // on, to now.
 func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
@@ -344,8 +361,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 	}
 	err := s.View(ctx, func(btx bot.Tx) error {
 		t := btx.(*tx)
-		rows, err := t.query(`SELECT substr(created_at, 1, 7), type, count(*) FROM cases INDEXED BY cases_created
-			WHERE created_at >= ? GROUP BY 1, 2`, encTime(from))
+		rows, err := t.query(statsMonths, encTime(from))
 		if err != nil {
 			return err
 		}
@@ -365,7 +381,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(`SELECT stage, n FROM stage_counts`)
+		rows, err = t.query(statsStages)
 		if err != nil {
 			return err
 		}
@@ -381,7 +397,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(`SELECT rating, count(*) FROM cases INDEXED BY cases_rating WHERE rating > 0 GROUP BY rating`)
+		rows, err = t.query(statsRatings)
 		if err != nil {
 			return err
 		}
@@ -398,8 +414,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(`SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at
-			FROM milestones m JOIN cases c ON c.id = m.case_id WHERE c.created_at >= ?`, encTime(quarterOf(from)))
+		rows, err = t.query(statsTimes, encTime(quarterOf(from)))
 		if err != nil {
 			return err
 		}

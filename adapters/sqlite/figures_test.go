@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +181,42 @@ func TestObserveSeesEveryTransactionAndBusy(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	diff(t, "transactions seen", got, []seen{{true, false}, {false, false}, {true, true}})
+}
+
+// The statistics never read the event log, nor the whole cases table:
+// every query of Stats goes by an index or a table kept small for it, as
+// SQLite's own query plans tell.
+func TestStatsReadOnlyWhatTheyNeed(t *testing.T) {
+	s, _ := MustOpen(t)
+	w, _ := sqlite.Pools(s)
+	for name, q := range sqlite.StatsQueries {
+		args := []any{}
+		if strings.Contains(q, "?") {
+			args = append(args, "2026-01-01")
+		}
+		rows, err := w.Query("EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.Contains(step, "events") || strings.HasPrefix(step, "SCAN cases") && !strings.Contains(step, "INDEX") ||
+				strings.HasPrefix(step, "SCAN c") && !strings.Contains(step, "INDEX") {
+				t.Errorf("%s reads more than it needs: %q (plan %q)", name, step, plan)
+			}
+		}
+		if len(plan) == 0 {
+			t.Errorf("%s: no plan", name)
+		}
+		t.Logf("%s: %q", name, plan)
+	}
 }

@@ -389,3 +389,6 @@ func (c timeCol) Scan(src any) error {
 	}
 	return fmt.Errorf("read time: unexpected %T", src)
 }
+
+// Path is the database's file name, as it was opened.
+func (s *Store) Path() string { return s.path }

@@ -51,11 +51,22 @@ func dashboardListener(f dashSection, shell bool) (net.Listener, string, error) 
 	return ln, u, nil
 }
 
+// threadLinker is a platform whose threads have web addresses.
+type threadLinker interface {
+	ThreadURL(thread string) string
+}
+
 // serveDashboard serves the dashboard on ln until ctx ends and returns the
 // function that stops it.
-func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.Service, store *sqlite.Store, cat *locales.Catalog, clock bot.Clock, log *slog.Logger) (func(), error) {
+func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.Service, store *sqlite.Store, cat *locales.Catalog, clock bot.Clock, plats map[string]platform, log *slog.Logger) (func(), error) {
 	d, err := dashboard.New(dashboard.Options{
 		Service: svc, Store: store, Catalog: cat, Clock: clock, URL: url, Logger: log,
+		ThreadURL: func(platform, thread string) string {
+			if l, ok := plats[platform].(threadLinker); ok {
+				return l.ThreadURL(thread)
+			}
+			return ""
+		},
 		Export: func(ctx context.Context, w io.Writer) error {
 			recs, err := svc.Export(ctx)
 			if err != nil {

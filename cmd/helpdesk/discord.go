@@ -143,3 +143,6 @@ func (p discordPlatform) Check(ctx context.Context) error { return p.a.Check(ctx
 
 // Readiness is the adapter's, for /readyz.
 func (p discordPlatform) Readiness() error { return p.a.Readiness() }
+
+// ThreadURL is the adapter's, for the dashboard.
+func (p discordPlatform) ThreadURL(thread string) string { return p.a.ThreadURL(thread) }

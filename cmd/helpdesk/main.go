@@ -182,19 +182,22 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		cfg.Bot.DashboardURL = dashURL
 	}
 	svc := bot.New(store, clock, cat, cfg.Bot)
+	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
+	if err != nil {
+		if dashLn != nil {
+			dashLn.Close()
+		}
+		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
+		return exitError
+	}
 	if dashLn != nil {
-		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, store, cat, clock, log)
+		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, store, cat, clock, plats, log)
 		if err != nil {
 			dashLn.Close()
 			fmt.Fprintf(stderr, "helpdesk: dashboard: %v\n", err)
 			return exitError
 		}
 		defer stopDash()
-	}
-	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
-	if err != nil {
-		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
-		return exitError
 	}
 	if cfg.BackupEvery > 0 {
 		bctx, stopBackups := context.WithCancel(ctx)

@@ -56,5 +56,8 @@ END;
 -- The requests of each month, by type, without reading the cases.
 CREATE INDEX cases_created ON cases (created_at, type);
 
+-- The cases table's default order: waiting the longest first.
+CREATE INDEX cases_updated ON cases (updated_at, id);
+
 -- The ratings given, without reading the cases.
 CREATE INDEX cases_rating ON cases (rating) WHERE rating > 0;
