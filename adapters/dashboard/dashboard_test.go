@@ -56,7 +56,6 @@ type desk struct {
 	cat   *locales.Catalog
 	clock *clock
 	srv   *httptest.Server
-	log   strings.Builder
 }
 
 func newDesk(t testing.TB) *desk {

@@ -57,6 +57,14 @@ func (p *page) Date(t time.Time) string {
 	return p.d.opt.Catalog.Date(p.Lang, t)
 }
 
+// SignedInAs says who is signed in, their name isolated.
+func (p *page) SignedInAs() string {
+	if p.Viewer == nil {
+		return ""
+	}
+	return p.d.text(p.Lang, bot.T("web.signed_in_as", "who", bot.S(p.Viewer.Name)))
+}
+
 // Num writes a number in the page's digits.
 func (p *page) Num(n int) string { return p.d.opt.Catalog.Number(p.Lang, n) }
 

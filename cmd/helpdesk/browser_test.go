@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,8 +42,7 @@ type shellProgram struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	in    io.WriteCloser
-	mu    sync.Mutex
-	out   strings.Builder
+	out   lockedBuffer
 	lines chan string
 	done  chan struct{}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -181,29 +179,11 @@ func TestMattermostConfigErrorsNameTheKey(t *testing.T) {
 	}
 }
 
-// mmStderr is a stderr the test reads while the program writes it.
-type mmStderr struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *mmStderr) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *mmStderr) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // mmProgram is the built program running against a fake Mattermost.
 type mmProgram struct {
 	t      testing.TB
 	cmd    *exec.Cmd
-	stderr *mmStderr
+	stderr *lockedBuffer
 	exited chan error
 }
 
@@ -211,7 +191,7 @@ type mmProgram struct {
 // database at db, and waits for its WebSocket.
 func startMM(t testing.TB, fake *mmtest.Server, token, cfg, db string) *mmProgram {
 	t.Helper()
-	p := &mmProgram{t: t, stderr: &mmStderr{}, exited: make(chan error, 1)}
+	p := &mmProgram{t: t, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(binary, "-v", "-db", db, "-config", cfg)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HELPDESK_MATTERMOST_URL=" + fake.URL, "HELPDESK_MATTERMOST_TOKEN=" + token}
 	p.cmd.Stderr = p.stderr
