@@ -394,3 +394,8 @@ func (c *Catalog) Date(lang string, t time.Time) string {
 func (c *Catalog) Number(lang string, n int) string {
 	return c.resolve(lang).printer.Sprintf("%d", n)
 }
+
+// Digits writes n in the language's digits without grouping (a year).
+func (c *Catalog) Digits(lang string, n int) string {
+	return c.dateLayout(c.resolve(lang)).number(n, 1)
+}

@@ -183,7 +183,7 @@ func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 		{"resolved", func(q sqlite.QuarterTimes) sqlite.Spread { return q.Resolved }},
 	}
 	for _, q := range st.Quarters {
-		qname := t(bot.T("web.stats.quarter.name", "q", bot.N((int(q.Quarter.Month())-1)/3+1), "year", bot.C(fmt.Sprint(q.Quarter.Year()))))
+		qname := t(bot.T("web.stats.quarter.name", "q", bot.N((int(q.Quarter.Month())-1)/3+1), "year", bot.C(d.opt.Catalog.Digits(lang, q.Quarter.Year()))))
 		for _, step := range steps {
 			s := step.of(q)
 			stepName := t(bot.T("stats.step." + step.key))

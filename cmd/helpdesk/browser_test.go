@@ -325,11 +325,12 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 	screenshot(t, ar, "dashboard-stats-ar.png")
 
-	// A link after 15 minutes: refused.
+	// A link after 15 minutes: refused, in the browser's language (nobody
+	// is signed in to say another).
 	stale := sh.link()
 	sh.send("/wait 16m")
 	sh.link() // the shell has read the line above once it answers this
-	if page := signIn(t, browser(t, chromium), stale); !strings.Contains(page, say("ar", "web.signin.expired", "cmd", bot.C("/helpdesk dashboard"))) {
+	if page := signIn(t, browser(t, chromium), stale); !strings.Contains(page, say("en", "web.signin.expired", "cmd", bot.C("/helpdesk dashboard"))) {
 		t.Errorf("a link 16 minutes old: %q", page)
 	}
 
