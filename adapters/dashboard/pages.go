@@ -94,7 +94,6 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = buf.Write(nil)
 	_, _ = w.Write(buf.Bytes())
 }
 
