@@ -1517,3 +1517,25 @@ func TestStaffAreToldOnceOfAnIncident(t *testing.T) {
 		t.Fatalf("told in %q, want fi", told.Msg.Lang)
 	}
 }
+
+// A case under review whose round row is missing (a hand-edited database,
+// a partial restore) is logged and passed over when the committee changes:
+// it must not keep the roster from being recorded, which would stop the
+// bot at start.
+func TestACaseWithoutItsRoundDoesNotStopTheRoster(t *testing.T) {
+	h := newHarness(t)
+	damaged := &bot.Case{Platform: "shell", Type: bot.Guidance, Title: "Damaged", Requester: id("rita"), Stage: bot.InitialReview, Round: 1,
+		CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now()}
+	if err := h.store.Update(h.ctx, func(tx bot.Tx) error { return tx.CreateCase(damaged) }); err != nil {
+		t.Fatal(err)
+	}
+	c := h.request("rita", bot.Guidance, "Postcards")
+	h.react(c, "ana", "✅")
+	// A new committee member: every open vote is weighed again.
+	if err := h.svc.MemberSeen(h.ctx, bot.Member{ID: id("fay"), Name: "fay", Roles: bot.Roles{Committee: true}}); err != nil {
+		t.Fatalf("recording a committee member next to a damaged case: %v", err)
+	}
+	if got := h.render(h.cmd("ana", fmt.Sprintf("status #%d", c)).Reply); !strings.Contains(got, "1 of 6 members") {
+		t.Errorf("the sound case was not weighed again: %q", got)
+	}
+}

@@ -571,6 +571,13 @@ func (w *work) seen(m Member) error {
 			continue
 		}
 		r, err := w.tx.Round(c.ID, c.Round)
+		if errors.Is(err, ErrNotFound) {
+			// A case under review without its round is damaged data (a
+			// hand-edited database, a partial restore): say so, and do not
+			// let it keep the roster, and so the whole bot, from running.
+			w.s.log.Error("a case under review has no round; its vote is not weighed again", "case", c.ID, "round", c.Round)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("read round %d of case %d: %w", c.Round, c.ID, err)
 		}
