@@ -3,7 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,15 +318,11 @@ func (s *Service) stats(ctx context.Context, a asker, _ string) (Response, error
 	}
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
-		cs, err := w.tx.Cases(CaseFilter{})
+		t, err := w.tx.Tallies()
 		if err != nil {
 			return err
 		}
-		evs, err := w.tx.Events(0)
-		if err != nil {
-			return err
-		}
-		lines = statsLines(cs, evs)
+		lines = statsLines(t)
 		return nil
 	})
 	if err != nil {
@@ -336,71 +332,43 @@ func (s *Service) stats(ctx context.Context, a asker, _ string) (Response, error
 }
 
 // statsLines counts cases by stage (and closed ones by outcome) and gives
-// the median days from intake to each decision.
-func statsLines(cs []Case, evs []Event) []Text {
-	lines := []Text{T("stats.title").Plural(len(cs))}
+// the median time from intake to each step.
+func statsLines(t Tallies) []Text {
+	total := 0
+	for _, n := range t.Stages {
+		total += n
+	}
+	lines := []Text{T("stats.title").Plural(total)}
 	for _, st := range Stages {
 		if st == Closed {
 			continue
 		}
-		n := 0
-		for _, c := range cs {
-			if c.Stage == st {
-				n++
-			}
-		}
-		lines = append(lines, T("stats.stage", "stage", X(stageText(st)), "n", N(n)))
+		lines = append(lines, T("stats.stage", "stage", X(stageText(st)), "n", N(t.Stages[st])))
 	}
 	for _, o := range []Outcome{Resolved, Declined, Withdrawn, ClosedBy} {
-		n := 0
-		for _, c := range cs {
-			if c.Outcome == o {
-				n++
-			}
-		}
-		lines = append(lines, T("stats.outcome", "outcome", X(outcomeText(o)), "n", N(n)))
+		lines = append(lines, T("stats.outcome", "outcome", X(outcomeText(o)), "n", N(t.Outcomes[o])))
 	}
-	opened := map[int64]time.Time{}
-	first := map[string]map[int64]time.Time{"initial": {}, "final": {}, "resolved": {}}
-	for _, e := range evs {
-		switch {
-		case e.Type == EvOpened:
-			opened[e.CaseID] = e.At
-		case e.Type == EvRoundDecided:
-			kind := "initial"
-			switch Choice(e.Detail["result"]) {
-			case Go, NoGo, Back:
-				kind = "final"
-			}
-			if _, ok := first[kind][e.CaseID]; !ok {
-				first[kind][e.CaseID] = e.At
-			}
-		case e.Type == EvResolved:
-			first["resolved"][e.CaseID] = e.At
-		}
-	}
-	for _, k := range []string{"initial", "final", "resolved"} {
-		var days []float64
-		for id, at := range first[k] {
-			if o, ok := opened[id]; ok {
-				days = append(days, at.Sub(o).Hours()/24)
-			}
-		}
-		if len(days) == 0 {
-			lines = append(lines, T("stats.median.none", "step", X(T("stats.step."+k))))
+	for _, step := range []struct {
+		key   string
+		times []time.Duration
+	}{{"initial", t.Initial}, {"final", t.FinalGo}, {"resolved", t.Resolved}} {
+		if len(step.times) == 0 {
+			lines = append(lines, T("stats.median.none", "step", X(T("stats.step."+step.key))))
 			continue
 		}
-		sort.Float64s(days)
-		med := days[len(days)/2]
-		if len(days)%2 == 0 {
-			med = (days[len(days)/2-1] + days[len(days)/2]) / 2
+		ds := slices.Clone(step.times)
+		slices.Sort(ds)
+		med := ds[len(ds)/2]
+		if len(ds)%2 == 0 {
+			med = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 		}
+		days := med.Hours() / 24
 		// Hours while a decision takes less than three days; days after.
-		span := T("duration.days").Plural(int(med + 0.5))
-		if med < 3 {
-			span = T("duration.hours").Plural(int(med*24 + 0.5))
+		span := T("duration.days").Plural(int(days + 0.5))
+		if days < 3 {
+			span = T("duration.hours").Plural(int(med.Hours() + 0.5))
 		}
-		lines = append(lines, T("stats.median", "step", X(T("stats.step."+k)), "time", X(span), "cases", X(T("stats.cases").Plural(len(days)))))
+		lines = append(lines, T("stats.median", "step", X(T("stats.step."+step.key)), "time", X(span), "cases", X(T("stats.cases").Plural(len(ds)))))
 	}
 	return lines
 }

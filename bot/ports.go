@@ -228,6 +228,10 @@ type Tx interface {
 	SetReachable(user UserID, reachable bool, at time.Time) error
 	Reachable(user UserID) (bool, error)
 
+	// Tallies reads the figures of /helpdesk stats from counts the store
+	// keeps (not from the cases' texts nor the event log).
+	Tallies() (Tallies, error)
+
 	// AddSignIn records a one-time link to the dashboard for user, known
 	// by the hash of its secret (SecretHash), valid until expires.
 	AddSignIn(hash string, user UserID, at, expires time.Time) error
@@ -236,6 +240,16 @@ type Tx interface {
 	// databases share one, so keys made of it and a row id are unique
 	// across databases and instances.
 	Installation() (string, error)
+}
+
+// Tallies are the figures of the whole helpdesk: the cases in each stage,
+// the closed ones by outcome, and for each step the time from the request
+// to it of every case that reached it (the initial feedback, the final go,
+// the resolution).
+type Tallies struct {
+	Stages                     map[Stage]int
+	Outcomes                   map[Outcome]int
+	Initial, FinalGo, Resolved []time.Duration
 }
 
 // Op is the kind of work in the outbox.

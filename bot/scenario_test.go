@@ -1539,3 +1539,32 @@ func TestACaseWithoutItsRoundDoesNotStopTheRoster(t *testing.T) {
 		t.Errorf("the sound case was not weighed again: %q", got)
 	}
 }
+
+// /helpdesk stats counts the cases by stage and outcome and gives the
+// median time from the request to each step, from the counts and the
+// milestones the store keeps.
+func TestStatsTellTheFiguresOfTheHelpdesk(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.wait(2 * time.Hour)
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("ana", fmt.Sprintf("route #%d none", c))
+	h.wait(4 * 24 * time.Hour)
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.wait(24 * time.Hour)
+	h.cmd("sam", fmt.Sprintf("resolve #%d Done.", c))
+	h.request("rita", bot.Guidance, "Maps")
+	got := h.render(h.cmd("sam", "stats").Reply)
+	for _, want := range []string{
+		"2 cases", "initial review by the committee: 1", "resolved: 1",
+		"the initial feedback: 2 hours", "the final go: 4 days", "resolution: 5 days",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stats lack %q:\n%s", want, got)
+		}
+	}
+}

@@ -462,3 +462,68 @@ func spread(ds []time.Duration) Spread {
 	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1)+0.5)] }
 	return Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), Max: ds[len(ds)-1]}
 }
+
+// Tallies reads the figures of /helpdesk stats: the stage counts the
+// triggers keep, the outcomes of the closed cases, and the milestones.
+func (t *tx) Tallies() (bot.Tallies, error) {
+	out := bot.Tallies{Stages: map[bot.Stage]int{}, Outcomes: map[bot.Outcome]int{}}
+	err := func() error {
+		rows, err := t.query(statsStages)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st bot.Stage
+			var n int
+			if err := rows.Scan(&st, &n); err != nil {
+				return err
+			}
+			out.Stages[st] = n
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = t.query(`SELECT outcome, count(*) FROM cases WHERE stage = ? GROUP BY outcome`, bot.Closed)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o bot.Outcome
+			var n int
+			if err := rows.Scan(&o, &n); err != nil {
+				return err
+			}
+			out.Outcomes[o] = n
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = t.query(`SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at FROM milestones m JOIN cases c ON c.id = m.case_id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var opened, initial, final, resolved time.Time
+			if err := rows.Scan(timeCol{&opened}, timeCol{&initial}, timeCol{&final}, timeCol{&resolved}); err != nil {
+				return err
+			}
+			if !initial.IsZero() {
+				out.Initial = append(out.Initial, initial.Sub(opened))
+			}
+			if !final.IsZero() {
+				out.FinalGo = append(out.FinalGo, final.Sub(opened))
+			}
+			if !resolved.IsZero() {
+				out.Resolved = append(out.Resolved, resolved.Sub(opened))
+			}
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return bot.Tallies{}, fmt.Errorf("tallies: %w", dbErr(err))
+	}
+	return out, nil
+}
