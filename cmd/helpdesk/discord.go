@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/wmse/helpdesk/adapters/discord"
+	"github.com/wmse/helpdesk/adapters/shell"
 )
 
 // discordSection is the [discord] section of the configuration: where the
@@ -35,6 +37,9 @@ type discordSection struct {
 	StaffRole        string            `toml:"staff_role"`
 	Groups           map[string]string `toml:"groups"`
 	GroupRoles       map[string]string `toml:"group_roles"`
+	// RosterEvery is how often the server's member list is read again, to
+	// correct a role change or a departure whose gateway event was missed.
+	RosterEvery string `toml:"roster_every"`
 	// APIURL replaces https://discord.com for the REST API and the gateway
 	// discovery: a proxy, or a fake Discord in tests.
 	APIURL string `toml:"api_url"`
@@ -108,10 +113,23 @@ func newDiscord(ps platformSetup) (platform, error) {
 			ps.Log.Warn("discord: no channel for a working group; cases routed to it cannot be posted", "group", g, "key", "discord.groups."+g)
 		}
 	}
+	var rosterEvery time.Duration
+	if v := sec.RosterEvery; v != "" {
+		d, err := shell.ParseDuration(v)
+		switch {
+		case err != nil || d <= 0:
+			bad("discord.roster_every: %q is not a positive duration (like 5m or 1h)", v)
+		case d < time.Minute:
+			bad("discord.roster_every: %q is too often: reading the member list costs Discord requests; at least 1m", v)
+		default:
+			rosterEvery = d
+		}
+	}
 	if problems != nil {
 		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	a, err := discord.New(discord.Config{
+		RosterEvery:      rosterEvery,
 		Token:            token,
 		GuildID:          sec.GuildID,
 		CommitteeChannel: sec.CommitteeChannel,

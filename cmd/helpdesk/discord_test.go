@@ -288,12 +288,14 @@ func TestDiscordConfigErrors(t *testing.T) {
 		config, want string
 		env          []string
 	}{
-		"no section":   {"", "no [discord] section", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
-		"no token":     {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n", "HELPDESK_DISCORD_TOKEN", nil},
-		"bad id":       {"[discord]\nguild_id = \"x1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n", "discord.guild_id", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
-		"bad group":    {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n[discord.groups]\nnope = \"4\"\n", "discord.groups.nope", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
-		"unknown key":  {"[discord]\nguild = \"1\"\n", "discord.guild", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
-		"missing role": {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\n", "discord.committee_role", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"no section":            {"", "no [discord] section", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"no token":              {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n", "HELPDESK_DISCORD_TOKEN", nil},
+		"bad id":                {"[discord]\nguild_id = \"x1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n", "discord.guild_id", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"bad group":             {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\n[discord.groups]\nnope = \"4\"\n", "discord.groups.nope", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"unknown key":           {"[discord]\nguild = \"1\"\n", "discord.guild", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"missing role":          {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\n", "discord.committee_role", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"roster too often":      {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\nroster_every = \"10s\"\n", "discord.roster_every", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
+		"roster not a duration": {"[discord]\nguild_id = \"1\"\ncommittee_channel = \"2\"\ncommittee_role = \"3\"\nroster_every = \"often\"\n", "discord.roster_every", []string{"HELPDESK_DISCORD_TOKEN=abc"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := []string{"-db", filepath.Join(t.TempDir(), "h.db")}
