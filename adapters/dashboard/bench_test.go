@@ -125,7 +125,7 @@ func BenchmarkPages(b *testing.B) {
 		rows(`SELECT count(*) FROM cases c WHERE c.type = ? AND c.platform = ?`, "guidance", "test")
 		rows(`SELECT c.id, c.platform, c.type, c.title, c.description, c.organisation, c.links, c.timeline, c.requester, c.lang, c.stage,
 			c.outcome, c.round, c.rating, c.created_at, c.updated_at,
-			(SELECT min(due) FROM timers t WHERE t.case_id = c.id AND t.round = c.round AND t.fired_at IS NULL AND t.cancelled_at IS NULL)
+			(SELECT min(due) FROM timers t WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL)
 			FROM cases c WHERE c.type = ? AND c.platform = ? ORDER BY c.updated_at, c.id LIMIT 50 OFFSET 100`, "guidance", "test")
 	}
 	// What a case page needs: the case, its rounds, votes, groups, posts,

@@ -465,3 +465,17 @@ func TestPagesSpeakTheReadersLanguage(t *testing.T) {
 		t.Errorf("not signed in, Swedish asked: %d %.200s", code, page)
 	}
 }
+
+// The next deadline of a case under review is its vote's, not the
+// reminder's that comes before it.
+func TestTheNextDeadlineIsTheVotes(t *testing.T) {
+	d := newDesk(t)
+	d.file("rita", "Maps")
+	rows, _, err := d.store.CasePage(context.Background(), sqlite.CaseQuery{})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	if want := d.clock.Now().Add(bot.DefaultRule.Deadline); !rows[0].NextDeadline.Equal(want) {
+		t.Errorf("next deadline %v, want the vote's %v", rows[0].NextDeadline, want)
+	}
+}

@@ -195,7 +195,7 @@ var sortSQL = map[string]string{
 // CaseRow is a row of the cases table.
 type CaseRow struct {
 	bot.Case
-	NextDeadline time.Time // zero when no deadline is set
+	NextDeadline time.Time // the deadline of the vote in progress; zero when none
 }
 
 // CasePage reads one page of the cases that match q, and how many match.
@@ -263,7 +263,7 @@ func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, erro
 			return err
 		}
 		rows, err := t.query(`SELECT `+caseCols+`, (SELECT min(due) FROM timers t
-				WHERE t.case_id = c.id AND t.round = c.round AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due
+				WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due
 			FROM cases c`+cond+` ORDER BY `+order+` `+dir+`, c.id `+dir+` LIMIT ? OFFSET ?`,
 			append(args, limit, max(q.Offset, 0))...)
 		out, err = collect(rows, err, func(r scanner) (CaseRow, error) {
