@@ -342,7 +342,7 @@ const (
 // on, to now.
 func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-	st := Stats{Stages: map[bot.Stage]int{}}
+	var st Stats
 	months := map[string]*MonthCount{}
 	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
 		mc := &MonthCount{Month: m, ByType: map[bot.RequestType]int{}}
@@ -381,20 +381,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(statsStages)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var stage bot.Stage
-			var n int
-			if err := rows.Scan(&stage, &n); err != nil {
-				return err
-			}
-			st.Stages[stage] = n
-		}
-		if err := rows.Err(); err != nil {
+		if st.Stages, err = t.stageCounts(); err != nil {
 			return err
 		}
 		rows, err = t.query(statsRatings)
@@ -414,19 +401,10 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(statsTimes, encTime(quarterOf(from)))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var opened, initial, final, resolved time.Time
-			if err := rows.Scan(timeCol{&opened}, timeCol{&initial}, timeCol{&final}, timeCol{&resolved}); err != nil {
-				return err
-			}
+		return t.eachMilestone(statsTimes, func(opened, initial, final, resolved time.Time) {
 			q := quarters[quarterOf(opened)]
 			if q == nil {
-				continue
+				return
 			}
 			if !initial.IsZero() {
 				q.initial = append(q.initial, initial.Sub(opened))
@@ -437,8 +415,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 			if !resolved.IsZero() {
 				q.resolved = append(q.resolved, resolved.Sub(opened))
 			}
-		}
-		return rows.Err()
+		}, encTime(quarterOf(from)))
 	})
 	if err != nil {
 		return Stats{}, fmt.Errorf("statistics: %w", busyErr(err))
@@ -466,25 +443,13 @@ func spread(ds []time.Duration) Spread {
 // Tallies reads the figures of /helpdesk stats: the stage counts the
 // triggers keep, the outcomes of the closed cases, and the milestones.
 func (t *tx) Tallies() (bot.Tallies, error) {
-	out := bot.Tallies{Stages: map[bot.Stage]int{}, Outcomes: map[bot.Outcome]int{}}
+	out := bot.Tallies{Outcomes: map[bot.Outcome]int{}}
 	err := func() error {
-		rows, err := t.query(statsStages)
-		if err != nil {
+		var err error
+		if out.Stages, err = t.stageCounts(); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var st bot.Stage
-			var n int
-			if err := rows.Scan(&st, &n); err != nil {
-				return err
-			}
-			out.Stages[st] = n
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows, err = t.query(`SELECT outcome, count(*) FROM cases WHERE stage = ? GROUP BY outcome`, bot.Closed)
+		rows, err := t.query(`SELECT outcome, count(*) FROM cases WHERE stage = ? GROUP BY outcome`, bot.Closed)
 		if err != nil {
 			return err
 		}
@@ -500,16 +465,7 @@ func (t *tx) Tallies() (bot.Tallies, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = t.query(`SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at FROM milestones m JOIN cases c ON c.id = m.case_id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var opened, initial, final, resolved time.Time
-			if err := rows.Scan(timeCol{&opened}, timeCol{&initial}, timeCol{&final}, timeCol{&resolved}); err != nil {
-				return err
-			}
+		return t.eachMilestone(allMilestones, func(opened, initial, final, resolved time.Time) {
 			if !initial.IsZero() {
 				out.Initial = append(out.Initial, initial.Sub(opened))
 			}
@@ -519,11 +475,52 @@ func (t *tx) Tallies() (bot.Tallies, error) {
 			if !resolved.IsZero() {
 				out.Resolved = append(out.Resolved, resolved.Sub(opened))
 			}
-		}
-		return rows.Err()
+		})
 	}()
 	if err != nil {
 		return bot.Tallies{}, fmt.Errorf("tallies: %w", dbErr(err))
 	}
 	return out, nil
+}
+
+// allMilestones is every case's filing and milestones.
+const allMilestones = `SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at FROM milestones m JOIN cases c ON c.id = m.case_id`
+
+// stageCounts reads the cases in each stage, kept by the triggers of
+// migration 0005.
+func (t *tx) stageCounts() (map[bot.Stage]int, error) {
+	rows, err := t.query(statsStages)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[bot.Stage]int{}
+	for rows.Next() {
+		var st bot.Stage
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// eachMilestone runs query, a selection of (filed, initial feedback,
+// final go, resolution) times, and hands fn each row; a milestone not
+// reached is the zero time.
+func (t *tx) eachMilestone(query string, fn func(opened, initial, final, resolved time.Time), args ...any) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var opened, initial, final, resolved time.Time
+		if err := rows.Scan(timeCol{&opened}, timeCol{&initial}, timeCol{&final}, timeCol{&resolved}); err != nil {
+			return err
+		}
+		fn(opened, initial, final, resolved)
+	}
+	return rows.Err()
 }

@@ -34,25 +34,16 @@ func (s *Store) Figures(ctx context.Context, now time.Time) (Figures, error) {
 	}
 	err := s.View(ctx, func(btx bot.Tx) error {
 		t := btx.(*tx)
-		rows, err := t.query(`SELECT stage, n FROM stage_counts`)
+		counts, err := t.stageCounts()
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var st string
-			var n int
-			if err := rows.Scan(&st, &n); err != nil {
-				return err
-			}
-			f.Stages[bot.Stage(st)] = n
-		}
-		if err := rows.Err(); err != nil {
-			return err
+		for st, n := range counts {
+			f.Stages[st] = n
 		}
 		// Only pending rows are read: the partial index outbox_case holds
 		// them alone, however many done rows the outbox keeps.
-		rows, err = t.query(`SELECT platform, next_at <= ?, count(*), min(created_at) FROM outbox INDEXED BY outbox_case
+		rows, err := t.query(`SELECT platform, next_at <= ?, count(*), min(created_at) FROM outbox INDEXED BY outbox_case
 			WHERE state = 'pending'
 			GROUP BY platform, next_at <= ?`, encTime(now), encTime(now))
 		if err != nil {
