@@ -24,9 +24,9 @@ func (s *Service) onCase(ctx context.Context, a asker, cmd, args string, fn func
 		}
 		// Nothing about a case (its stage, its groups) is told to someone
 		// who may not read it.
-		if ok, err := w.canSee(a, c); err != nil || !ok {
+		if ok, err := w.canSee(a.Member, c); err != nil || !ok {
 			if err == nil {
-				err = refuse("error.not_yours", "id", caseRef(c.ID))
+				err = refuse(NotYours, "error.not_yours", "id", caseRef(c.ID))
 			}
 			return err
 		}
@@ -51,9 +51,9 @@ func (s *Service) seeCase(ctx context.Context, a asker, cmd, args string, fn fun
 		if err != nil {
 			return err
 		}
-		if ok, err := w.canSee(a, c); err != nil || !ok {
+		if ok, err := w.canSee(a.Member, c); err != nil || !ok {
 			if err == nil {
-				err = refuse("error.not_yours", "id", caseRef(c.ID))
+				err = refuse(NotYours, "error.not_yours", "id", caseRef(c.ID))
 			}
 			return err
 		}
@@ -119,7 +119,7 @@ func (s *Service) mine(ctx context.Context, a asker, args string) (Response, err
 
 func (s *Service) list(ctx context.Context, a asker, args string) (Response, error) {
 	if !a.committee() && !a.Roles.Staff {
-		return Response{}, refuse("error.committee_or_staff")
+		return Response{}, refuse(NotYours, "error.committee_or_staff")
 	}
 	page, args := pageArg(args)
 	f := CaseFilter{OpenOnly: true}
@@ -130,7 +130,7 @@ func (s *Service) list(ctx context.Context, a asker, args string) (Response, err
 			for i, x := range Stages {
 				ts[i] = T("stage.option", "id", C(string(x)), "name", X(stageText(x)))
 			}
-			return Response{}, refuse("list.unknown_stage", "given", S(st), "stages", L(ts))
+			return Response{}, refuse(Malformed, "list.unknown_stage", "given", S(st), "stages", L(ts))
 		}
 	}
 	var cs []Case
@@ -235,7 +235,7 @@ func (s *Service) language(ctx context.Context, a asker, args string) (Response,
 		tag, ok = s.langs.Match(code)
 	}
 	if !ok {
-		return Response{}, refuse("language.unknown", "given", S(code), "langs", s.languagesList())
+		return Response{}, refuse(Malformed, "language.unknown", "given", S(code), "langs", s.languagesList())
 	}
 	err := s.update(ctx, func(w *work) error { return w.tx.SetLang(a.ID, tag) })
 	if err != nil {
@@ -314,7 +314,7 @@ func (s *Service) guides(_ context.Context, a asker, args string) (Response, err
 
 func (s *Service) stats(ctx context.Context, a asker, _ string) (Response, error) {
 	if !a.committee() && !a.Roles.Staff {
-		return Response{}, refuse("error.committee_or_staff")
+		return Response{}, refuse(NotYours, "error.committee_or_staff")
 	}
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
@@ -376,10 +376,10 @@ func statsLines(t Tallies) []Text {
 func (s *Service) ask(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "ask", args, func(w *work, c *Case, rest string) (Text, error) {
 		if !a.committee() && !a.Roles.Staff {
-			return Text{}, refuse("error.committee_only")
+			return Text{}, refuse(NotYours, "error.committee_only")
 		}
 		if a.ID == c.Requester {
-			return Text{}, refuse("error.recused", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "ask", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
@@ -403,7 +403,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 func (s *Service) answer(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "answer", args, func(w *work, c *Case, rest string) (Text, error) {
 		if a.ID != c.Requester {
-			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "answer", InitialReview, NeedsInfo); err != nil {
 			return Text{}, err
@@ -417,7 +417,7 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 				return Text{}, err
 			}
 			if !open {
-				return Text{}, refuse("error.no_question", "id", caseRef(c.ID))
+				return Text{}, refuse(NotNow, "error.no_question", "id", caseRef(c.ID))
 			}
 		}
 		ans, err := textArg(fmt.Sprintf("answer #%d", c.ID), "hint.text", rest)
@@ -464,17 +464,17 @@ func (w *work) questionOpen(c Case) (bool, error) {
 func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "route", args, func(w *work, c *Case, rest string) (Text, error) {
 		if !a.committee() {
-			return Text{}, refuse("error.committee_only")
+			return Text{}, refuse(NotYours, "error.committee_only")
 		}
 		if a.ID == c.Requester {
-			return Text{}, refuse("error.recused", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "route", Routing, WorkingGroup); err != nil {
 			return Text{}, err
 		}
 		groups := parseGroups(rest)
 		if len(groups) == 0 {
-			return Text{}, refuse("route.which", "groups", s.groupsText(s.groupIDs()), "cmd", command(fmt.Sprintf("route #%d", c.ID)))
+			return Text{}, refuse(Malformed, "route.which", "groups", s.groupsText(s.groupIDs()), "cmd", command(fmt.Sprintf("route #%d", c.ID)))
 		}
 		if len(groups) == 1 && groups[0] == "none" {
 			groups = nil
@@ -483,7 +483,7 @@ func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response,
 			for _, g := range s.cfg.Groups {
 				ids = append(ids, T("group.option", "id", C(g.ID), "name", X(s.groupText(g.ID))))
 			}
-			return Text{}, refuse("route.unknown_group", "given", S(strings.Join(bad, ", ")), "groups", L(ids))
+			return Text{}, refuse(Malformed, "route.unknown_group", "given", S(strings.Join(bad, ", ")), "groups", L(ids))
 		}
 		if err := w.route(c, a.ID, groups); err != nil {
 			return Text{}, err
@@ -515,7 +515,7 @@ func (s *Service) claimCmd(ctx context.Context, a asker, args string) (Response,
 			for i, x := range as {
 				ids[i] = x.Group
 			}
-			return Text{}, refuse("error.group_only", "id", caseRef(c.ID), "groups", s.groupsText(ids))
+			return Text{}, refuse(NotYours, "error.group_only", "id", caseRef(c.ID), "groups", s.groupsText(ids))
 		}
 		var claimed []string
 		for _, g := range mine {
@@ -552,7 +552,7 @@ func (s *Service) recommendCmd(ctx context.Context, a asker, args string) (Respo
 			}
 		}
 		if group == "" {
-			return Text{}, refuse("error.claimer_only", "id", caseRef(c.ID), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))
+			return Text{}, refuse(NotYours, "error.claimer_only", "id", caseRef(c.ID), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))
 		}
 		text, err := textArg(fmt.Sprintf("recommend #%d", c.ID), "hint.text", rest)
 		if err != nil {
@@ -575,7 +575,7 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 			return Text{}, fmt.Errorf("read round: %w", err)
 		}
 		if !r.Escalated {
-			return Text{}, refuse("decide.not_escalated", "id", caseRef(c.ID))
+			return Text{}, refuse(NotNow, "decide.not_escalated", "id", caseRef(c.ID))
 		}
 		deciders, err := w.deciders(*c)
 		if err != nil {
@@ -586,7 +586,7 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 			allowed = allowed || u == a.ID
 		}
 		if !allowed {
-			return Text{}, refuse("error.chair_only", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.chair_only", "id", caseRef(c.ID))
 		}
 		choice := Choice(strings.ToLower(strings.TrimSpace(rest)))
 		var opts []Text
@@ -596,7 +596,7 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 			opts = append(opts, T("choice.option", "id", C(string(ch)), "name", X(choiceText(ch))))
 		}
 		if !ok {
-			return Text{}, refuse("decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d", c.ID)))
+			return Text{}, refuse(Malformed, "decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d", c.ID)))
 		}
 		b, err := w.ballot(*c, r)
 		if err != nil {
@@ -612,7 +612,7 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "resolve", args, func(w *work, c *Case, rest string) (Text, error) {
 		if !a.Roles.Staff {
-			return Text{}, refuse("error.staff_only")
+			return Text{}, refuse(NotYours, "error.staff_only")
 		}
 		if err := stageOneOf(*c, "resolve", Support); err != nil {
 			return Text{}, err
@@ -648,14 +648,14 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "rate", args, func(w *work, c *Case, rest string) (Text, error) {
 		if a.ID != c.Requester {
-			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if c.Outcome != Resolved {
-			return Text{}, refuse("rate.not_resolved", "id", caseRef(c.ID))
+			return Text{}, refuse(NotNow, "rate.not_resolved", "id", caseRef(c.ID))
 		}
 		n, err := strconv.Atoi(latinDigits(strings.TrimSpace(rest)))
 		if err != nil || n < 1 || n > 5 {
-			return Text{}, refuse("rate.range", "cmd", command(fmt.Sprintf("rate #%d 4", c.ID)))
+			return Text{}, refuse(Malformed, "rate.range", "cmd", command(fmt.Sprintf("rate #%d 4", c.ID)))
 		}
 		if err := w.rate(c, a.ID, n); err != nil {
 			return Text{}, err
@@ -667,10 +667,10 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, _ string) (Text, error) {
 		if a.ID != c.Requester {
-			return Text{}, refuse("error.requester_only", "id", caseRef(c.ID))
+			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if !c.Stage.Open() {
-			return Text{}, refuse("error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+			return Text{}, refuse(NotNow, "error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
 		}
 		if err := w.event(*c, a.ID, EvWithdrawn); err != nil {
 			return Text{}, err
@@ -691,10 +691,10 @@ func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response,
 func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "close", args, func(w *work, c *Case, rest string) (Text, error) {
 		if !a.Roles.Staff {
-			return Text{}, refuse("error.staff_only")
+			return Text{}, refuse(NotYours, "error.staff_only")
 		}
 		if !c.Stage.Open() {
-			return Text{}, refuse("error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+			return Text{}, refuse(NotNow, "error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
 		}
 		reason, err := textArg(fmt.Sprintf("close #%d", c.ID), "hint.reason", rest)
 		if err != nil {

@@ -36,7 +36,7 @@ func (s *Service) Command(ctx context.Context, inv Invocation, line string) Resp
 		return s.failure(inv, a.lang, "identify", err)
 	}
 	if !s.allow(inv.User) {
-		return s.reply(a.lang, T("error.rate_limited"))
+		return s.refusal(a.lang, &Refusal{Kind: TooMany, Text: T("error.rate_limited")})
 	}
 	// Whatever a platform delivered, the text is UTF-8 from here on: it
 	// is echoed in replies and stored.
@@ -50,7 +50,7 @@ func (s *Service) Command(ctx context.Context, inv Invocation, line string) Resp
 		if name == "" {
 			h = (*Service).help
 		} else {
-			return s.reply(a.lang, T("error.unknown_command", "cmd", S(name), "help", command("help")))
+			return s.refusal(a.lang, &Refusal{Kind: Malformed, Text: T("error.unknown_command", "cmd", S(name), "help", command("help"))})
 		}
 	}
 	resp, err := h(s, ctx, a, rest)
@@ -150,17 +150,28 @@ func (s *Service) failure(inv Invocation, lang, what string, err error) Response
 		lang = s.cfg.DefaultLang
 	}
 	if r, ok := AsRefusal(err); ok {
-		return s.reply(lang, r.Text)
+		return s.refusal(lang, r)
 	}
+	var r Response
 	switch {
 	case errors.Is(err, ErrBusy):
 		s.log.Warn("database busy", "command", what, "user", inv.User, "err", err)
-		return s.reply(lang, T("error.busy"))
+		r = s.reply(lang, T("error.busy"))
 	case errors.Is(err, ErrStale):
-		return s.reply(lang, T("error.stale"))
+		r = s.reply(lang, T("error.stale"))
+	default:
+		s.log.Error("command failed", "command", what, "user", inv.User, "err", err)
+		r = s.reply(lang, T("error.internal"))
 	}
-	s.log.Error("command failed", "command", what, "user", inv.User, "err", err)
-	return s.reply(lang, T("error.internal"))
+	r.Result = Failed
+	return r
+}
+
+// refusal is the reply that says no, and why.
+func (s *Service) refusal(lang string, r *Refusal) Response {
+	resp := s.reply(lang, r.Text)
+	resp.Result, resp.Refusal = Refused, r
+	return resp
 }
 
 // caseArg reads "#N" (or "N") at the start of args; without it, the case
@@ -173,7 +184,7 @@ func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64
 	args = strings.TrimSpace(args)
 	if a.caseID != 0 {
 		if a.caseID < 0 {
-			return 0, "", refuse("error.no_case", "id", caseRef(a.caseID))
+			return 0, "", refuse(NoSuch, "error.no_case", "id", caseRef(a.caseID))
 		}
 		return a.caseID, args, nil
 	}
@@ -192,14 +203,14 @@ func (s *Service) caseArg(ctx context.Context, a asker, cmd, args string) (int64
 	id, err := strconv.ParseInt(latinDigits(strings.TrimPrefix(first, "#")), 10, 64)
 	if err == nil && first != "" && (inThread == 0 || strings.HasPrefix(first, "#")) {
 		if id <= 0 {
-			return 0, "", refuse("error.no_case", "id", caseRef(id))
+			return 0, "", refuse(NoSuch, "error.no_case", "id", caseRef(id))
 		}
 		return id, strings.TrimSpace(rest), nil
 	}
 	if inThread != 0 {
 		return inThread, args, nil
 	}
-	return 0, "", refuse("error.need_case", "cmd", command(cmd+" #N"))
+	return 0, "", refuse(Malformed, "error.need_case", "cmd", command(cmd+" #N"))
 }
 
 // digitZeros are the zeros of the decimal digits people of the helpdesk's
@@ -224,7 +235,7 @@ func latinDigits(s string) string {
 func (w *work) loadCase(id int64) (Case, error) {
 	c, err := w.tx.Case(id)
 	if errors.Is(err, ErrNotFound) {
-		return c, refuse("error.no_case", "id", caseRef(id))
+		return c, refuse(NoSuch, "error.no_case", "id", caseRef(id))
 	}
 	if err != nil {
 		return c, fmt.Errorf("read case %d: %w", id, err)
@@ -237,10 +248,10 @@ func (w *work) loadCase(id int64) (Case, error) {
 func textArg(cmd, hint, text string) (string, error) {
 	text = cleanText(text, true)
 	if text == "" {
-		return "", refuse("error.text_required", "cmd", command(cmd), "hint", X(T(hint)))
+		return "", refuse(Malformed, "error.text_required", "cmd", command(cmd), "hint", X(T(hint)))
 	}
 	if n := utf8.RuneCountInString(text); n > MaxText {
-		return "", refuse("error.text_too_long", "max", N(MaxText), "len", N(n))
+		return "", refuse(Malformed, "error.text_too_long", "max", N(MaxText), "len", N(n))
 	}
 	return text, nil
 }
@@ -268,34 +279,24 @@ func stageOneOf(c Case, cmd string, stages ...Stage) error {
 			return nil
 		}
 	}
-	return refuse("error.stage", "id", caseRef(c.ID), "cmd", command(cmd), "stage", X(statusLine(c)))
+	return refuse(NotNow, "error.stage", "id", caseRef(c.ID), "cmd", command(cmd), "stage", X(statusLine(c)))
 }
 
-// canSee reports whether a person may read a case: its requester, the
-// committee, staff, and members of the groups it was routed to. Roles are
-// a platform's: with two platforms on one database, each platform's
-// committee, staff and groups handle the cases filed there, and a role on
-// one gives no right on the other's cases.
-func (w *work) canSee(a asker, c Case) (bool, error) {
-	if a.ID == c.Requester {
-		return true, nil
-	}
-	if a.ID.Platform() != c.Platform {
-		return false, nil
-	}
-	if a.committee() || a.Roles.Staff {
-		return true, nil
+// canSee reports whether person m may read case c (see rights.go).
+func (w *work) canSee(m Member, c Case) (bool, error) {
+	sc := scopeOf(m)
+	if c.Requester == m.ID || c.Platform != sc.Platform || sc.All {
+		return sc.Admits(c, nil), nil
 	}
 	as, err := w.tx.Assignments(c.ID)
 	if err != nil {
 		return false, fmt.Errorf("read groups of case %d: %w", c.ID, err)
 	}
-	for _, x := range as {
-		if a.Roles.InGroup(x.Group) {
-			return true, nil
-		}
+	routed := make([]string, len(as))
+	for i, x := range as {
+		routed[i] = x.Group
 	}
-	return false, nil
+	return sc.Admits(c, routed), nil
 }
 
 func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
@@ -323,10 +324,12 @@ func (s *Service) typesList() Arg {
 func (s *Service) request(ctx context.Context, a asker, args string) (Response, error) {
 	typ := RequestType(strings.ToLower(strings.TrimSpace(args)))
 	if typ == "" {
-		return s.reply(a.lang, T("request.pick_type", "types", s.typesList(), "cmd", command("request"))), nil
+		r := s.reply(a.lang, T("request.pick_type", "types", s.typesList(), "cmd", command("request")))
+		r.Result = Choose
+		return r, nil
 	}
 	if !validType(typ) {
-		return Response{}, refuse("request.unknown_type", "given", S(string(typ)), "types", s.typesList())
+		return Response{}, refuse(Malformed, "request.unknown_type", "given", S(string(typ)), "types", s.typesList())
 	}
 	if err := s.view(ctx, func(w *work) error { return w.checkLimit(a.ID) }); err != nil {
 		return Response{}, err
@@ -366,7 +369,7 @@ func (w *work) checkLimit(user UserID) error {
 	// would make a card each time.
 	if n := len(recent); n >= w.s.cfg.MaxRequests {
 		next := recent[n-w.s.cfg.MaxRequests].CreatedAt.Add(w.s.cfg.RequestWindow)
-		return refuse("request.too_many", "max", N(w.s.cfg.MaxRequests), "at", At(next))
+		return refuse(TooMany, "request.too_many", "max", N(w.s.cfg.MaxRequests), "at", At(next))
 	}
 	return nil
 }
@@ -483,7 +486,7 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 	}
 	sub.Values = clean
 	if sub.Kind == RequestForm && !validType(sub.Type) {
-		return s.reply(a.lang, T("request.unknown_type", "given", S(string(sub.Type)), "types", s.typesList()))
+		return s.refusal(a.lang, &Refusal{Kind: Malformed, Field: "type", Text: T("request.unknown_type", "given", S(string(sub.Type)), "types", s.typesList())})
 	}
 	f := s.FormFor(sub.Kind, sub.Type, a.lang)
 	vals, errs := validate(f, sub)
@@ -501,6 +504,7 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 		}
 		r := s.reply(a.lang, lines...)
 		r.FieldErrors = errs
+		r.Result = Invalid
 		return r
 	}
 	sub.Values = vals
@@ -537,7 +541,7 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 		})
 		resp = s.reply(a.lang, T("reply.volunteered", "cmd", command("experts")))
 	default:
-		return s.reply(a.lang, T("error.unknown_form"))
+		return s.refusal(a.lang, &Refusal{Kind: Malformed, Text: T("error.unknown_form")})
 	}
 	if err != nil {
 		return s.failure(inv, a.lang, "submit "+string(sub.Kind), err)
@@ -558,7 +562,7 @@ func (w *work) firstSubmission(sub Submission) error {
 		return fmt.Errorf("record submission: %w", err)
 	}
 	if !first {
-		return refuse("form.expired", "cmd", command(string(sub.Kind)))
+		return refuse(NotNow, "form.expired", "cmd", command(string(sub.Kind)))
 	}
 	return nil
 }

@@ -16,11 +16,25 @@ type Record struct {
 	Events []Event // in order
 }
 
-// Export reads every case with its groups, votes and events.
-func (s *Service) Export(ctx context.Context) ([]Record, error) {
+// ExportAll reads every case of every platform with its groups, votes and
+// events: for the operators' helpdesk export, who hold the database.
+func (s *Service) ExportAll(ctx context.Context) ([]Record, error) {
+	return s.export(ctx, CaseFilter{})
+}
+
+// Export reads what viewer may export: for staff, every case of their
+// platform (rights.go).
+func (s *Service) Export(ctx context.Context, viewer Viewer) ([]Record, error) {
+	if !isStaff(viewer.Member) {
+		return nil, refuse(NotYours, "web.error.staff_only")
+	}
+	return s.export(ctx, CaseFilter{Platform: viewer.ID.Platform()})
+}
+
+func (s *Service) export(ctx context.Context, f CaseFilter) ([]Record, error) {
 	var out []Record
 	err := s.view(ctx, func(w *work) error {
-		cs, err := w.tx.Cases(CaseFilter{})
+		cs, err := w.tx.Cases(f)
 		if err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ type counts struct {
 
 // tally counts the events of every case and lists the open ones.
 func tally(t *testing.T, h *harness) counts {
-	recs, err := h.svc.Export(h.ctx)
+	recs, err := h.svc.ExportAll(h.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

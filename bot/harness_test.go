@@ -413,7 +413,7 @@ func (h *harness) caseOf(r bot.Response) int64 {
 // record reads a case with its groups, votes and events.
 func (h *harness) record(c int64) bot.Record {
 	h.t.Helper()
-	recs, err := h.svc.Export(h.ctx)
+	recs, err := h.svc.ExportAll(h.ctx)
 	if err != nil {
 		h.t.Fatalf("export: %v", err)
 	}

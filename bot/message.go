@@ -184,7 +184,31 @@ type Response struct {
 	Reply       *Message
 	Form        *Form
 	FieldErrors map[string]Text
+	// Result says what became of the command or form, for an adapter
+	// that answers differently (a dialog that stays open, a status).
+	Result Result
+	// Refusal is why, when Result is Refused.
+	Refusal *Refusal
 }
+
+// Result is what became of a command or a submitted form.
+type Result int
+
+// The results of a command or form.
+const (
+	// Answered: it was done, or answered (a list, a form to fill in).
+	Answered Result = iota
+	// Choose: the person must first choose (a request's type); Reply
+	// lists the choices.
+	Choose
+	// Invalid: a form's fields are wrong (FieldErrors says which).
+	Invalid
+	// Refused: the process said no (Refusal says how, Reply why).
+	Refused
+	// Failed: something went wrong (a busy database, a fault); Reply
+	// apologises.
+	Failed
+)
 
 // Invocation is a person using a command, as the adapter saw it.
 type Invocation struct {

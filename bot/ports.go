@@ -103,6 +103,7 @@ var (
 // CaseFilter selects cases; zero fields match everything.
 type CaseFilter struct {
 	Requester UserID
+	Platform  string
 	Stage     Stage
 	OpenOnly  bool
 	// UpdatedSince keeps the cases last changed at or after it.
@@ -232,9 +233,42 @@ type Tx interface {
 	// keeps (not from the cases' texts nor the event log).
 	Tallies() (Tallies, error)
 
-	// AddSignIn records a one-time link to the dashboard for user, known
-	// by the hash of its secret (SecretHash), valid until expires.
-	AddSignIn(hash string, user UserID, at, expires time.Time) error
+	// The read side's queries (read.go): each one indexed query or a
+	// few, however large the database grows.
+
+	// CasePage reads one page of the cases that match q, and how many
+	// match.
+	CasePage(q CaseQuery) ([]CaseRow, int, error)
+	// Stats reads the statistics of the cases filed from the month of
+	// from on, to now.
+	Stats(from, now time.Time) (Stats, error)
+	// Figures reads the operators' figures at now.
+	Figures(now time.Time) (Figures, error)
+
+	// Sign-in links and sessions of the dashboard (signin.go), known by
+	// the hash of their secret (SecretHash).
+
+	// AddSignIn records a one-time link for user, valid until expires,
+	// and drops their oldest live links beyond keep.
+	AddSignIn(hash string, user UserID, at, expires time.Time, keep int) error
+	// SignInLink reads a link; ErrNotFound when there is none.
+	SignInLink(hash string) (SignInLink, error)
+	// UseSignIn marks a link used.
+	UseSignIn(hash string, at time.Time) error
+	// StartSession records a session of user, valid until expires, and
+	// ends their oldest open sessions beyond keep. Links and sessions
+	// long past their time are forgotten.
+	StartSession(hash string, user UserID, at, expires time.Time, keep int) error
+	// Session returns the person of the open session hash; ErrNotFound
+	// when there is none (unknown, ended, expired).
+	Session(hash string, now time.Time) (UserID, error)
+	// EndSession ends the open session whose hash is match, or begins
+	// with it (a SessionInfo.ID), of a person of platform ("" for any);
+	// by is who ended it. It reports whether one was open.
+	EndSession(match string, by UserID, platform string, now time.Time) (bool, error)
+	// Sessions lists a page of the open sessions of platform's people,
+	// newest first, and how many there are.
+	Sessions(platform string, now time.Time, offset, limit int) ([]SessionInfo, int, error)
 
 	// Installation is the database's own random id, made with it: no two
 	// databases share one, so keys made of it and a row id are unique
@@ -298,6 +332,22 @@ type Meter interface {
 	Delivery(platform string, op Op, r DeliveryResult)
 }
 
+// PlatformMeter counts what only a platform's adapter sees, for the same
+// metrics as Meter. Its methods must be cheap and must not block. An
+// adapter given none counts nothing (NoPlatformMeter).
+type PlatformMeter interface {
+	// RateLimited counts an answer 429 and the wait the platform asked.
+	RateLimited(wait time.Duration)
+	// Acked records how long a command or form took to be acknowledged.
+	Acked(took time.Duration)
+	// Reconciled records a reading of every ballot's reactions again:
+	// how long it took and how many reactions it read.
+	Reconciled(took time.Duration, reactions int)
+}
+
+// NoPlatformMeter counts nothing.
+var NoPlatformMeter PlatformMeter = noMeter{}
+
 // VoteResult is what became of a vote reaction.
 type VoteResult string
 
@@ -336,3 +386,6 @@ type noMeter struct{}
 func (noMeter) Event(EventType)                     {}
 func (noMeter) Vote(VoteResult)                     {}
 func (noMeter) Delivery(string, Op, DeliveryResult) {}
+func (noMeter) RateLimited(time.Duration)           {}
+func (noMeter) Acked(time.Duration)                 {}
+func (noMeter) Reconciled(time.Duration, int)       {}

@@ -535,7 +535,7 @@ func TestOversizedAndEmptyFieldsComeBackPerField(t *testing.T) {
 		t.Fatalf("field errors: %+v", r.FieldErrors)
 	}
 	h.wantReply(r, "form.error.intro")
-	if recs, _ := h.svc.Export(h.ctx); len(recs) != 0 {
+	if recs, _ := h.svc.ExportAll(h.ctx); len(recs) != 0 {
 		t.Fatalf("%d cases written from a bad form", len(recs))
 	}
 }
@@ -1108,7 +1108,7 @@ func TestAFormSentTwiceOpensOneCase(t *testing.T) {
 	sub.Values["description"] = "300 postcards."
 	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "reply.opened")
 	h.wantReply(h.svc.Submit(h.ctx, h.inv("rita"), sub), "form.expired") // replayed
-	if recs, _ := h.svc.Export(h.ctx); len(recs) != 1 {
+	if recs, _ := h.svc.ExportAll(h.ctx); len(recs) != 1 {
 		t.Fatalf("%d cases from one form", len(recs))
 	}
 }

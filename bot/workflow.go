@@ -491,7 +491,7 @@ func (w *work) routingEmoji() []string {
 func (w *work) route(c *Case, by UserID, groups []string) error {
 	if len(groups) == 0 {
 		if c.Stage != Routing {
-			return refuse("error.route_none_late", "id", caseRef(c.ID))
+			return refuse(NotNow, "error.route_none_late", "id", caseRef(c.ID))
 		}
 		if err := w.event(*c, by, EvRouted, "groups", ""); err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -113,16 +112,10 @@ type timeRow struct {
 	Quarter, Step, Median, Spread, N string
 }
 
-// statsMonths is how many months the statistics go back.
-const statsMonths = 12
-
 func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	now := d.now().UTC()
-	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(statsMonths - 1), 0)
-	st, err := d.opt.Store.Stats(r.Context(), from, now)
+	st, err := d.opt.Core.Stats(r.Context(), v)
 	if err != nil {
-		d.log.Error("dashboard: statistics", "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		d.failErr(w, r, &v, "statistics", err)
 		return
 	}
 	lang := v.Lang
@@ -130,7 +123,7 @@ func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 	p := d.newPage(lang, &v, bot.T("web.stats.title"))
 	p.Nav = "stats"
 	num := func(n int) string { return p.Num(n) }
-	data := statsData{Export: v.Roles.Staff}
+	data := statsData{Export: v.IsStaff()}
 
 	// Requests per month, stacked by type.
 	var labels, values []string
@@ -176,11 +169,11 @@ func (d *Dashboard) stats(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 	labels, values, stacks = nil, nil, nil
 	steps := []struct {
 		key string
-		of  func(q sqlite.QuarterTimes) sqlite.Spread
+		of  func(q bot.QuarterTimes) bot.Spread
 	}{
-		{"initial", func(q sqlite.QuarterTimes) sqlite.Spread { return q.Initial }},
-		{"final", func(q sqlite.QuarterTimes) sqlite.Spread { return q.FinalGo }},
-		{"resolved", func(q sqlite.QuarterTimes) sqlite.Spread { return q.Resolved }},
+		{"initial", func(q bot.QuarterTimes) bot.Spread { return q.Initial }},
+		{"final", func(q bot.QuarterTimes) bot.Spread { return q.FinalGo }},
+		{"resolved", func(q bot.QuarterTimes) bot.Spread { return q.Resolved }},
 	}
 	for _, q := range st.Quarters {
 		qname := t(bot.T("web.stats.quarter.name", "q", bot.N((int(q.Quarter.Month())-1)/3+1), "year", bot.C(d.opt.Catalog.Digits(lang, q.Quarter.Year()))))

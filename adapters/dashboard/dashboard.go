@@ -2,14 +2,21 @@
 // timeline and its votes, the statistics with charts, and exports, for the
 // committee, staff and requesters, in the reader's language.
 //
+// It holds no rule of its own about who may see what, and no road to the
+// database: every page asks the core (Core, which bot.Service is) with
+// the viewer, and shows what comes back. The core's rights.go decides.
+//
 // Sign-in needs no password. /helpdesk dashboard answers privately with a
 // one-time link (a random 256-bit secret, of which the store keeps only
 // the SHA-256, valid 15 minutes, spent once). Opening the link shows a
 // button; pressing it (a POST) spends the link and starts a session, held
-// in an HttpOnly, SameSite=Lax cookie (Secure when the dashboard's address
-// is https). The GET does not spend it: chat platforms fetch links to
-// preview them, and a preview must not use up the link. A session lasts
-// SessionValid and can be ended by its owner (sign out) or by staff.
+// in an HttpOnly, SameSite=Lax cookie (Secure, and named with the __Host-
+// prefix so that no sibling host can plant one, when the dashboard's
+// address is https). The GET does not spend it: chat platforms fetch
+// links to preview them, and a preview must not use up the link. A
+// session lasts bot.SessionValid and can be ended by its owner (sign out)
+// or by staff. An address that fails to sign in too often is told to
+// wait (failedSignIns).
 //
 // The person's roles are read from the roster at each request: who leaves
 // the committee sees at once what a requester sees (their own cases and
@@ -20,7 +27,8 @@
 // Content-Security-Policy that allows no script at all. Charts are inline
 // SVG drawn on the server, each with a table of the same figures beside
 // it. POSTs are accepted from the dashboard's own pages only (Origin, or
-// Sec-Fetch-Site, must say so).
+// Sec-Fetch-Site, must say so; the Referrer-Policy same-origin makes
+// browsers send the Origin of the dashboard's own forms).
 package dashboard
 
 import (
@@ -37,32 +45,51 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
 
-// SessionValid is how long a session lasts after sign-in.
-const SessionValid = 12 * time.Hour
+// The session cookie's names: over https, the __Host- prefix binds it to
+// the dashboard's own host (browsers refuse one set by a sibling host, or
+// without Secure and Path=/).
+const (
+	cookieName       = "helpdesk_session"
+	secureCookieName = "__Host-helpdesk_session"
+)
 
-// cookieName names the session cookie.
-const cookieName = "helpdesk_session"
+// Core is what the dashboard asks of the helpdesk; *bot.Service is one.
+// Every read takes the viewer and returns only what they may see; a
+// refusal (bot.Refusal) says why not, in the core's words.
+type Core interface {
+	Config() bot.Config
+	GroupText(id string) bot.Text
+	SignIn(ctx context.Context, secret string) (session string, v bot.Viewer, err error)
+	Session(ctx context.Context, secret string) (bot.Viewer, error)
+	SignOut(ctx context.Context, v bot.Viewer, secret string) error
+	Cases(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.CasesPage, error)
+	CaseView(ctx context.Context, v bot.Viewer, id int64) (bot.CaseView, error)
+	Stats(ctx context.Context, v bot.Viewer) (bot.Stats, error)
+	Sessions(ctx context.Context, v bot.Viewer, page int) (bot.SessionsPage, error)
+	EndSession(ctx context.Context, v bot.Viewer, id string) (bool, error)
+}
+
+var _ Core = (*bot.Service)(nil)
 
 //go:embed templates/*.html static/*
 var files embed.FS
 
 // Options configure the dashboard.
 type Options struct {
-	Service *bot.Service
-	Store   *sqlite.Store
+	Core    Core
 	Catalog *locales.Catalog
 	Clock   bot.Clock
 	// URL is the dashboard's address as people open it (the links of
 	// /helpdesk dashboard lead there): its scheme decides Secure cookies,
 	// its origin the POSTs accepted.
 	URL string
-	// Export writes every case as JSON (what helpdesk export prints).
-	Export func(ctx context.Context, w io.Writer) error
+	// Export writes what v may export as JSON (what helpdesk export
+	// prints, of the cases the core lets v export: bot.Service.Export).
+	Export func(ctx context.Context, v bot.Viewer, w io.Writer) error
 	// ThreadURL, when set, gives the web address of a case's thread on
 	// its platform ("" when it has none).
 	ThreadURL func(platform, ref string) string
@@ -74,9 +101,11 @@ type Dashboard struct {
 	opt    Options
 	origin string // scheme://host of opt.URL
 	secure bool
+	cookie string // the session cookie's name
 	pages  map[string]*template.Template
 	log    *slog.Logger
 	labels sync.Map // "lang\x00id" → the label rendered (see page.T)
+	failed *failedSignIns
 }
 
 // New makes the dashboard.
@@ -85,13 +114,17 @@ func New(opt Options) (*Dashboard, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("dashboard: %q is not an http(s) address", opt.URL)
 	}
-	if opt.Service == nil || opt.Store == nil || opt.Catalog == nil || opt.Clock == nil {
-		return nil, errors.New("dashboard: service, store, catalog and clock are needed")
+	if opt.Core == nil || opt.Catalog == nil || opt.Clock == nil {
+		return nil, errors.New("dashboard: core, catalog and clock are needed")
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dashboard{opt: opt, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", log: opt.Logger}
+	d := &Dashboard{opt: opt, origin: u.Scheme + "://" + u.Host, secure: u.Scheme == "https", log: opt.Logger,
+		cookie: cookieName, failed: newFailedSignIns()}
+	if d.secure {
+		d.cookie = secureCookieName
+	}
 	if d.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -123,13 +156,15 @@ func (d *Dashboard) Handler() http.Handler {
 
 // headers sets what every answer carries: no script may run, no other
 // site may frame the pages, no address (a sign-in link's secret) leaks in
-// a Referer, and pages are not cached.
+// a Referer to another site, and pages are not cached. The referrer
+// policy same-origin also makes browsers send the Origin of a form posted
+// from the dashboard's own pages (no-referrer would make it "null").
 func headers(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
@@ -148,18 +183,18 @@ func (d *Dashboard) style(w http.ResponseWriter, r *http.Request) {
 }
 
 // sameOrigin reports whether a POST comes from the dashboard's own pages.
+// Browsers send the Origin of a form's POST (the dashboard's referrer
+// policy lets them say it); "null" is an opaque origin — a sandboxed
+// frame, a data: page, a redirect from elsewhere — and never the
+// dashboard's own. Without Origin, Sec-Fetch-Site says; with neither (an
+// old browser or a script) the POST is taken: the session cookie is
+// SameSite=Lax, so another site's form cannot carry it.
 func (d *Dashboard) sameOrigin(r *http.Request) bool {
-	// Under Referrer-Policy: no-referrer, browsers send "Origin: null"
-	// with a form's POST, even from the same origin: Sec-Fetch-Site says.
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+	if o := r.Header.Get("Origin"); o != "" {
 		return o == d.origin
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "none":
-		return true
-	case "":
-		// Neither header: an old browser or a script; the session cookie
-		// is SameSite=Lax, so another site's form cannot carry it.
+	case "same-origin", "none", "":
 		return true
 	}
 	return false
@@ -171,7 +206,7 @@ func (d *Dashboard) langFor(r *http.Request) string {
 	if tag, ok := d.opt.Catalog.Match(r.Header.Get("Accept-Language")); ok {
 		return tag
 	}
-	return d.opt.Service.Config().DefaultLang
+	return d.opt.Core.Config().DefaultLang
 }
 
 func (d *Dashboard) now() time.Time { return d.opt.Clock.Now() }
@@ -179,7 +214,9 @@ func (d *Dashboard) now() time.Time { return d.opt.Clock.Now() }
 // signInPage shows the button that spends a link; it spends nothing.
 func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 	lang := d.langFor(r)
-	secret := r.URL.Query().Get("t")
+	// A link copied from a right-to-left chat may carry the isolates
+	// around it; they are no part of a secret.
+	secret := locales.StripIsolates(strings.TrimSpace(r.URL.Query().Get("t")))
 	if secret == "" {
 		d.fail(w, r, nil, http.StatusBadRequest, bot.T("web.signin.needed", "cmd", bot.C("/helpdesk dashboard")))
 		return
@@ -193,64 +230,57 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, http.StatusForbidden, bot.T("web.signin.unknown", "cmd", bot.C("/helpdesk dashboard")))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	secret := r.PostFormValue("t")
+	addr := clientAddr(r)
 	now := d.now()
-	user, err := d.opt.Store.UseSignIn(r.Context(), bot.SecretHash(secret), now)
+	if !d.failed.allow(addr, now) {
+		d.log.Info("dashboard: sign-in refused, too many failures", "remote", addr)
+		w.Header().Set("Retry-After", fmt.Sprint(int(failedWindow/time.Second)))
+		d.fail(w, r, nil, http.StatusTooManyRequests, bot.T("web.signin.too_many", "cmd", bot.C("/helpdesk dashboard")).Plural(int(failedWindow/time.Minute)))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	secret := locales.StripIsolates(strings.TrimSpace(r.PostFormValue("t")))
+	session, v, err := d.opt.Core.SignIn(r.Context(), secret)
 	if err != nil {
-		why := "web.signin.unknown"
-		switch {
-		case errors.Is(err, sqlite.ErrLinkUsed):
-			why = "web.signin.used"
-		case errors.Is(err, sqlite.ErrLinkExpired):
-			why = "web.signin.expired"
-		case !errors.Is(err, bot.ErrNotFound):
-			d.log.Error("dashboard: sign in", "err", err)
-			d.fail(w, r, nil, http.StatusInternalServerError, bot.T("web.error.failed"))
+		if ref, ok := bot.AsRefusal(err); ok {
+			// Only made-up secrets count: a link used or expired is
+			// a person's, not a guess.
+			if ref.Kind == bot.NoSuch {
+				d.failed.add(addr, now)
+			}
+			d.log.Info("dashboard: sign-in refused", "remote", addr)
+			// Unknown, used or expired: the link does not let them in.
+			d.fail(w, r, nil, http.StatusForbidden, ref.Text)
 			return
 		}
-		d.log.Info("dashboard: sign-in refused", "why", why, "remote", r.RemoteAddr)
-		d.fail(w, r, nil, http.StatusForbidden, bot.T(why, "cmd", bot.C("/helpdesk dashboard")))
+		d.failErr(w, r, nil, "sign in", err)
 		return
 	}
-	session := bot.NewSecret()
-	if err := d.opt.Store.StartSession(r.Context(), bot.SecretHash(session), user, now, now.Add(SessionValid)); err != nil {
-		d.log.Error("dashboard: start a session", "err", err)
-		d.fail(w, r, nil, http.StatusInternalServerError, bot.T("web.error.failed"))
-		return
-	}
-	d.log.Info("dashboard: signed in", "user", string(user))
+	d.log.Info("dashboard: signed in", "user", string(v.ID))
 	http.SetCookie(w, &http.Cookie{
 		// MaxAge, not Expires: the browser's clock need not be the
 		// helpdesk's (the shell's runs on its own).
-		Name: cookieName, Value: session, Path: "/", MaxAge: int(SessionValid / time.Second),
+		Name: d.cookie, Value: session, Path: "/", MaxAge: int(bot.SessionValid / time.Second),
 		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, "/cases", http.StatusSeeOther)
 }
 
-// session returns the viewer of the request's session, if any.
+// session returns the viewer of the request's session, if any, and the
+// session's secret.
 func (d *Dashboard) session(r *http.Request) (bot.Viewer, string, bool) {
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(d.cookie)
 	if err != nil || c.Value == "" {
 		return bot.Viewer{}, "", false
 	}
-	hash := bot.SecretHash(c.Value)
-	user, err := d.opt.Store.Session(r.Context(), hash, d.now())
+	v, err := d.opt.Core.Session(r.Context(), c.Value)
 	if err != nil {
 		if !errors.Is(err, bot.ErrNotFound) {
 			d.log.Error("dashboard: read a session", "err", err)
 		}
 		return bot.Viewer{}, "", false
 	}
-	v, err := d.opt.Service.Viewer(r.Context(), user)
-	if err != nil {
-		if !errors.Is(err, bot.ErrNotFound) {
-			d.log.Error("dashboard: read the viewer", "err", err)
-		}
-		return bot.Viewer{}, "", false
-	}
-	return v, hash, true
+	return v, c.Value, true
 }
 
 func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
@@ -258,13 +288,13 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, http.StatusForbidden, bot.T("web.error.not_found"))
 		return
 	}
-	v, hash, ok := d.session(r)
+	v, secret, ok := d.session(r)
 	if ok {
-		if _, err := d.opt.Store.EndSession(r.Context(), hash, v.ID, d.now()); err != nil {
+		if err := d.opt.Core.SignOut(r.Context(), v, secret); err != nil {
 			d.log.Error("dashboard: end a session", "err", err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 	lang := d.langFor(r)
 	if ok {
 		lang = v.Lang
@@ -296,6 +326,33 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, v *bot.Viewer, 
 		lang = v.Lang
 	}
 	d.render(w, r, status, "message", d.newPage(lang, v, bot.T("web.error.title")), d.text(lang, msg))
+}
+
+// failErr answers for an error of the core: a refusal with its own words
+// and the status of its kind, a busy database with "try again", anything
+// else logged and answered with an apology.
+func (d *Dashboard) failErr(w http.ResponseWriter, r *http.Request, v *bot.Viewer, what string, err error) {
+	if ref, ok := bot.AsRefusal(err); ok {
+		d.fail(w, r, v, refusalStatus[ref.Kind], ref.Text)
+		return
+	}
+	if errors.Is(err, bot.ErrBusy) {
+		d.log.Warn("dashboard: database busy", "page", what, "err", err)
+		w.Header().Set("Retry-After", "5")
+		d.fail(w, r, v, http.StatusServiceUnavailable, bot.T("error.busy"))
+		return
+	}
+	d.log.Error("dashboard: "+what, "err", err)
+	d.fail(w, r, v, http.StatusInternalServerError, bot.T("web.error.failed"))
+}
+
+// refusalStatus is the HTTP status of each kind of refusal.
+var refusalStatus = map[bot.RefusalKind]int{
+	bot.NotNow:    http.StatusForbidden,
+	bot.NoSuch:    http.StatusNotFound,
+	bot.NotYours:  http.StatusForbidden,
+	bot.Malformed: http.StatusBadRequest,
+	bot.TooMany:   http.StatusTooManyRequests,
 }
 
 // text renders a core text for a page, without markup: the template

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -77,9 +78,20 @@ func newDesk(t testing.TB) *desk {
 	d.svc = bot.New(d.store, d.clock, d.cat, bot.Config{DashboardURL: d.srv.URL})
 	d.svc.Attach("test", &chat{})
 	dash, err := dashboard.New(dashboard.Options{
-		Service: d.svc, Store: d.store, Catalog: d.cat, Clock: d.clock, URL: d.srv.URL,
+		Core: d.svc, Catalog: d.cat, Clock: d.clock, URL: d.srv.URL,
 		ThreadURL: func(platform, ref string) string { return "https://chat.example.org/" + platform + "/" + ref },
-		Export:    func(_ context.Context, w io.Writer) error { _, err := io.WriteString(w, `{"cases":[]}`); return err },
+		// The export lists the numbers of the cases the core exports.
+		Export: func(ctx context.Context, v bot.Viewer, w io.Writer) error {
+			recs, err := d.svc.Export(ctx, v)
+			if err != nil {
+				return err
+			}
+			ids := []int64{}
+			for _, r := range recs {
+				ids = append(ids, r.Case.ID)
+			}
+			return json.NewEncoder(w).Encode(map[string][]int64{"cases": ids})
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -112,11 +124,30 @@ func (d *desk) file(who, title string) int64 {
 	if _, err := d.svc.Deliver(context.Background(), "test"); err != nil {
 		d.t.Fatal(err)
 	}
-	cs, _, err := d.store.CasePage(context.Background(), sqlite.CaseQuery{Sort: sqlite.SortNumber, Desc: true, Limit: 1})
+	return d.last()
+}
+
+// last is the number of the newest case.
+func (d *desk) last() int64 {
+	d.t.Helper()
+	cs := d.rows(bot.CaseQuery{Sort: bot.SortNumber, Desc: true, Limit: 1})
+	return cs[0].ID
+}
+
+// rows reads the cases table's rows as the store gives them, for every
+// viewer.
+func (d *desk) rows(q bot.CaseQuery) []bot.CaseRow {
+	d.t.Helper()
+	var rows []bot.CaseRow
+	err := d.store.View(context.Background(), func(tx bot.Tx) error {
+		var err error
+		rows, _, err = tx.CasePage(q)
+		return err
+	})
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	return cs[0].ID
+	return rows
 }
 
 // link is the link /helpdesk dashboard gives who.
@@ -232,7 +263,7 @@ func TestALinkSignsInOnceWithinFifteenMinutes(t *testing.T) {
 		t.Errorf("no session: %d %s", code, page)
 	}
 	// The session ends after SessionValid.
-	d.clock.add(dashboard.SessionValid)
+	d.clock.add(bot.SessionValid)
 	if code, _ := b.get("/cases"); code != http.StatusUnauthorized {
 		t.Errorf("a session past its time: %d", code)
 	}
@@ -287,7 +318,9 @@ func TestUserTextIsEscapedAndNoScriptMayRun(t *testing.T) {
 		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") || strings.Contains(csp, "unsafe") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if resp.Header.Get("Referrer-Policy") != "no-referrer" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		// same-origin: no address reaches another site, and the
+		// dashboard's own forms carry their Origin.
+		if resp.Header.Get("Referrer-Policy") != "same-origin" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: headers %v", path, resp.Header)
 		}
 		s := string(page)
@@ -388,7 +421,7 @@ func TestWhoSeesWhat(t *testing.T) {
 			t.Errorf("a formula in the CSV: %q", r[1])
 		}
 	}
-	if code, body := sam.get("/export.json"); code != http.StatusOK || body != `{"cases":[]}` {
+	if code, body := sam.get("/export.json"); code != http.StatusOK || body != `{"cases":[1,2,3]}`+"\n" {
 		t.Errorf("export: %d %s", code, body)
 	}
 
@@ -471,9 +504,9 @@ func TestPagesSpeakTheReadersLanguage(t *testing.T) {
 func TestTheNextDeadlineIsTheVotes(t *testing.T) {
 	d := newDesk(t)
 	d.file("rita", "Maps")
-	rows, _, err := d.store.CasePage(context.Background(), sqlite.CaseQuery{})
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("%v %v", rows, err)
+	rows := d.rows(bot.CaseQuery{})
+	if len(rows) != 1 {
+		t.Fatalf("%v", rows)
 	}
 	if want := d.clock.Now().Add(bot.DefaultRule.Deadline); !rows[0].NextDeadline.Equal(want) {
 		t.Errorf("next deadline %v, want the vote's %v", rows[0].NextDeadline, want)

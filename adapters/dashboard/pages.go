@@ -7,16 +7,11 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
-
-// perPage is the number of rows of a page of the cases table.
-const perPage = 50
 
 // page is what every template gets: the reader's language and direction,
 // who they are, and the page's own data.
@@ -35,6 +30,7 @@ type viewerInfo struct {
 	SeesAll   bool
 	Staff     bool
 	Committee bool
+	Stats     bool // may read the statistics
 }
 
 // T renders message id in the page's language (the templates' labels).
@@ -74,7 +70,8 @@ func (d *Dashboard) newPage(lang string, v *bot.Viewer, title bot.Text) *page {
 		p.Dir = "rtl"
 	}
 	if v != nil {
-		p.Viewer = &viewerInfo{Name: v.Name, SeesAll: v.SeesAll(), Staff: v.Roles.Staff, Committee: v.Roles.Committee || v.Roles.Chair}
+		p.Viewer = &viewerInfo{Name: v.Name, SeesAll: v.SeesAll(), Staff: v.IsStaff(), Stats: v.SeesStats(),
+			Committee: v.Roles.Committee || v.Roles.Chair}
 		if p.Viewer.Name == "" {
 			p.Viewer.Name = v.ID.Local()
 		}
@@ -134,84 +131,43 @@ type caseRow struct {
 	Deadline string
 }
 
-// query reads the cases table's filters from the request, within what v
-// may see.
-func (d *Dashboard) query(r *http.Request, v bot.Viewer) (sqlite.CaseQuery, int, bool) {
+// query reads the cases table's filters from the request; the core
+// drops what it does not know and keeps the page within its bounds.
+func query(r *http.Request) bot.CaseList {
 	f := r.URL.Query()
-	q := sqlite.CaseQuery{
-		Stage:  bot.Stage(trimmed(f.Get("stage"), 40)),
-		Type:   bot.RequestType(trimmed(f.Get("type"), 40)),
-		Group:  trimmed(f.Get("group"), 80),
-		Search: trimmed(f.Get("q"), 200),
-		Sort:   trimmed(f.Get("sort"), 20),
-		Desc:   f.Get("desc") == "1",
-		Limit:  perPage,
+	pageNo, _ := strconv.Atoi(trimmed(f.Get("page"), 12))
+	return bot.CaseList{
+		Stage:   bot.Stage(trimmed(f.Get("stage"), 40)),
+		Type:    bot.RequestType(trimmed(f.Get("type"), 40)),
+		Group:   trimmed(f.Get("group"), 80),
+		Search:  trimmed(f.Get("q"), 200),
+		Sort:    trimmed(f.Get("sort"), 20),
+		Desc:    f.Get("desc") == "1",
+		Waiting: f.Get("view") == "waiting",
+		Page:    pageNo,
 	}
-	if !slices.Contains(bot.Stages, q.Stage) {
-		q.Stage = ""
-	}
-	if !slices.Contains(bot.RequestTypes, q.Type) {
-		q.Type = ""
-	}
-	if _, ok := d.group(q.Group); !ok {
-		q.Group = ""
-	}
-	waiting := f.Get("view") == "waiting"
-	if waiting {
-		switch {
-		case v.Roles.Committee || v.Roles.Chair:
-			q.VoteAwaits = v.ID
-		case v.Roles.Staff:
-			q.Stage = bot.Support
-		default:
-			waiting = false
-		}
-	}
-	if !v.SeesAll() {
-		q.Visible = &sqlite.Visibility{User: v.ID, Groups: v.Roles.Groups}
-	} else {
-		q.Platform = v.ID.Platform()
-	}
-	pageNo, _ := strconv.Atoi(f.Get("page"))
-	pageNo = max(pageNo, 1)
-	q.Offset = (pageNo - 1) * perPage
-	return q, pageNo, waiting
-}
-
-func (d *Dashboard) group(id string) (bot.Group, bool) {
-	for _, g := range d.opt.Service.Config().Groups {
-		if g.ID == id {
-			return g, true
-		}
-	}
-	return bot.Group{}, false
 }
 
 func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	q, pageNo, waiting := d.query(r, v)
-	rows, total, err := d.opt.Store.CasePage(r.Context(), q)
+	cp, err := d.opt.Core.Cases(r.Context(), v, query(r))
 	if err != nil {
-		d.log.Error("dashboard: cases table", "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		d.failErr(w, r, &v, "cases table", err)
 		return
 	}
+	q := cp.Query
 	lang := v.Lang
 	p := d.newPage(lang, &v, bot.T("web.cases.title"))
 	p.Nav = "cases"
-	data := casesData{Heading: p.Title, Search: q.Search, Desc: q.Desc, Waiting: waiting,
-		Count: d.text(lang, bot.T("web.cases.count").Plural(total))}
-	if waiting {
+	data := casesData{Heading: p.Title, Search: q.Search, Desc: q.Desc, Waiting: q.Waiting,
+		Count: d.text(lang, bot.T("web.cases.count").Plural(cp.Total))}
+	if q.Waiting {
 		p.Nav = "waiting"
-		if q.VoteAwaits != "" {
-			data.Heading = d.text(lang, bot.T("web.waiting.committee"))
-		} else {
-			data.Heading = d.text(lang, bot.T("web.waiting.staff"))
-		}
+		data.Heading = d.text(lang, bot.T("web.waiting."+cp.Waiting))
 	}
 	if !v.SeesAll() {
 		data.Note = d.text(lang, bot.T("web.own_only"))
 	}
-	for _, c := range rows {
+	for _, c := range cp.Rows {
 		data.Rows = append(data.Rows, caseRow{
 			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: c.Title,
 			Type: d.text(lang, bot.TypeText(c.Type)), Stage: d.text(lang, stageOf(c.Case)),
@@ -229,26 +185,25 @@ func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 		data.Types = append(data.Types, option{string(t), d.text(lang, bot.TypeText(t)), q.Type == t})
 	}
 	data.Groups = append(data.Groups, option{"", anyOpt, q.Group == ""})
-	for _, g := range d.opt.Service.Config().Groups {
-		data.Groups = append(data.Groups, option{g.ID, d.text(lang, d.opt.Service.GroupText(g.ID)), q.Group == g.ID})
+	for _, g := range d.opt.Core.Config().Groups {
+		data.Groups = append(data.Groups, option{g.ID, d.text(lang, d.opt.Core.GroupText(g.ID)), q.Group == g.ID})
 	}
-	for _, s := range sqlite.SortBy {
-		data.Sorts = append(data.Sorts, option{s, d.text(lang, bot.T("web.sort."+s)), q.Sort == s || q.Sort == "" && s == sqlite.SortWaiting})
+	for _, s := range bot.SortBy {
+		data.Sorts = append(data.Sorts, option{s, d.text(lang, bot.T("web.sort."+s)), q.Sort == s})
 	}
-	pages := max((total+perPage-1)/perPage, 1)
-	data.PageText = d.text(lang, bot.T("web.page", "n", bot.N(pageNo), "of", bot.N(pages)))
+	data.PageText = d.text(lang, bot.T("web.page", "n", bot.N(cp.Page), "of", bot.N(cp.Pages)))
 	link := func(n int) string {
 		f := r.URL.Query()
 		f.Set("page", strconv.Itoa(n))
 		return "/cases?" + f.Encode()
 	}
-	if pageNo > 1 {
-		data.Prev = link(pageNo - 1)
+	if cp.Page > 1 {
+		data.Prev = link(cp.Page - 1)
 	}
-	if pageNo < pages {
-		data.Next = link(pageNo + 1)
+	if cp.Page < cp.Pages {
+		data.Next = link(cp.Page + 1)
 	}
-	if v.Roles.Staff {
+	if v.IsStaff() {
 		f := r.URL.Query()
 		f.Del("page")
 		data.CSV = "/cases.csv?" + f.Encode()
@@ -274,11 +229,11 @@ func (d *Dashboard) langName(lang, tag string) string {
 
 // casesCSV is the cases table, every page, as CSV, for staff.
 func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	if !v.Roles.Staff {
+	if !v.IsStaff() {
 		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
 		return
 	}
-	q, _, _ := d.query(r, v)
+	l := query(r)
 	lang := v.Lang
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
@@ -293,20 +248,19 @@ func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for q.Offset = 0; ; q.Offset += 500 {
-		q.Limit = 500
-		rows, _, err := d.opt.Store.CasePage(r.Context(), q)
+	l.PerPage = bot.ExportPerPage
+	for l.Page = 1; ; l.Page++ {
+		cp, err := d.opt.Core.Cases(r.Context(), v, l)
 		if err != nil {
-			d.log.Error("dashboard: cases CSV", "err", err)
-			d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+			d.failErr(w, r, &v, "cases CSV", err)
 			return
 		}
-		for _, c := range rows {
+		for _, c := range cp.Rows {
 			// A cell a spreadsheet would take for a formula is quoted as text.
 			_ = cw.Write([]string{strconv.FormatInt(c.ID, 10), cell(c.Title), string(c.Type), string(c.Stage), c.Lang,
 				stamp(c.CreatedAt), stamp(c.UpdatedAt), stamp(c.NextDeadline)})
 		}
-		if len(rows) < q.Limit {
+		if cp.Page >= cp.Pages {
 			break
 		}
 	}
@@ -326,14 +280,13 @@ func cell(s string) string {
 
 // exportJSON is helpdesk export, for staff.
 func (d *Dashboard) exportJSON(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	if !v.Roles.Staff || d.opt.Export == nil {
-		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
+	if d.opt.Export == nil {
+		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
 		return
 	}
 	var buf bytes.Buffer
-	if err := d.opt.Export(r.Context(), &buf); err != nil {
-		d.log.Error("dashboard: export", "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+	if err := d.opt.Export(r.Context(), v, &buf); err != nil {
+		d.failErr(w, r, &v, "export", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -370,6 +323,7 @@ type roundData struct {
 type voteData struct{ Voter, Choice string }
 
 type groupData struct {
+	Given          string // "a recommendation was given", to those who may not read it
 	Name           string
 	Routed         string
 	Claimed        string
@@ -385,18 +339,9 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
 		return
 	}
-	cv, err := d.opt.Service.CaseView(r.Context(), v, id)
+	cv, err := d.opt.Core.CaseView(r.Context(), v, id)
 	if err != nil {
-		if ref, ok := bot.AsRefusal(err); ok {
-			status := http.StatusForbidden
-			if ref.Text.ID == "error.no_case" {
-				status = http.StatusNotFound
-			}
-			d.fail(w, r, &v, status, ref.Text)
-			return
-		}
-		d.log.Error("dashboard: case page", "case", id, "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		d.failErr(w, r, &v, "case page", err)
 		return
 	}
 	lang := v.Lang
@@ -435,6 +380,10 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	}
 	for _, g := range cv.Groups {
 		gd := groupData{Name: t(g.Group), Routed: t(bot.T("web.case.routed", "at", bot.At(g.RoutedAt))), Recommendation: g.Recommendation}
+		if g.Recommended && g.Recommendation == "" {
+			// Given, but not for this reader: that much they may know.
+			gd.Given = t(bot.T("web.case.recommendation_given"))
+		}
 		if len(g.Claimers) == 0 {
 			gd.Claimed = t(bot.T("web.case.unclaimed"))
 		} else {
@@ -467,44 +416,42 @@ func safeLink(u string) bool {
 }
 
 func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	if !v.Roles.Staff {
-		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
-		return
-	}
-	list, err := d.opt.Store.Sessions(r.Context(), d.now())
+	pageNo, _ := strconv.Atoi(trimmed(r.URL.Query().Get("page"), 12))
+	sp, err := d.opt.Core.Sessions(r.Context(), v, pageNo)
 	if err != nil {
-		d.log.Error("dashboard: sessions", "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		d.failErr(w, r, &v, "sessions", err)
 		return
 	}
 	p := d.newPage(v.Lang, &v, bot.T("web.sessions.title"))
 	p.Nav = "sessions"
 	type row struct{ ID, Who, Since, Until string }
-	var rows []row
-	for _, s := range list {
-		who := s.User.Local()
-		if m, err := d.opt.Service.Viewer(r.Context(), s.User); err == nil && m.Name != "" {
-			who = m.Name
-		}
-		rows = append(rows, row{s.ID, who, p.Date(s.Created), p.Date(s.Expires)})
+	data := struct {
+		Rows       []row
+		Ended      bool
+		Count      string
+		PageText   string
+		Prev, Next string
+	}{Ended: r.URL.Query().Get("ended") == "1",
+		Count:    d.text(v.Lang, bot.T("web.sessions.count").Plural(sp.Total)),
+		PageText: d.text(v.Lang, bot.T("web.page", "n", bot.N(sp.Page), "of", bot.N(sp.Pages)))}
+	for _, s := range sp.Rows {
+		data.Rows = append(data.Rows, row{s.ID, s.Who.Name, p.Date(s.Created), p.Date(s.Expires)})
 	}
-	d.render(w, r, http.StatusOK, "sessions", p, struct {
-		Rows  []row
-		Ended bool
-	}{rows, r.URL.Query().Get("ended") == "1"})
+	if sp.Page > 1 {
+		data.Prev = "/sessions?page=" + strconv.Itoa(sp.Page-1)
+	}
+	if sp.Page < sp.Pages {
+		data.Next = "/sessions?page=" + strconv.Itoa(sp.Page+1)
+	}
+	d.render(w, r, http.StatusOK, "sessions", p, data)
 }
 
 func (d *Dashboard) endSession(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	if !v.Roles.Staff {
-		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	id := trimmed(r.PostFormValue("id"), 64)
-	ok, err := d.opt.Store.EndSession(r.Context(), id, v.ID, d.now())
+	ok, err := d.opt.Core.EndSession(r.Context(), v, id)
 	if err != nil {
-		d.log.Error("dashboard: end a session", "err", err)
-		d.fail(w, r, &v, http.StatusInternalServerError, bot.T("web.error.failed"))
+		d.failErr(w, r, &v, "end a session", err)
 		return
 	}
 	if ok {

@@ -28,7 +28,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wmse/helpdesk/adapters/backlog"
-	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -75,7 +74,7 @@ type Config struct {
 	Logger  *slog.Logger
 	// Metrics counts 429s, acknowledgements and reconciles; nil counts
 	// nothing.
-	Metrics *metrics.Platform
+	Metrics bot.PlatformMeter
 }
 
 // Adapter is the helpdesk on Discord: the core's bot.Chat, and the bridge
@@ -126,6 +125,9 @@ func New(cfg Config, svc *bot.Service) (*Adapter, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = bot.NoPlatformMeter
 	}
 	if cfg.RosterEvery <= 0 {
 		cfg.RosterEvery = 5 * time.Minute

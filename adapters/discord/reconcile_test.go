@@ -77,7 +77,7 @@ func TestLiveRemoveDuringReconcileNotUndone(t *testing.T) {
 	h.eventually("ana's vote taken back", func() bool { return strings.Contains(h.cardText(card), h.tally(0, 0, 0, 0, 5)) })
 	release()
 	h.eventually("the reconcile done", func() bool { return h.reconciled() == 2 })
-	recs, err := h.svc.Export(context.Background())
+	recs, err := h.svc.ExportAll(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	inv := a.invocation(ctx, uid, r.PostForm.Get("user_name"))
 	inv.Thread = r.PostForm.Get("root_id")
 	resp := a.svc.Command(ctx, inv, r.PostForm.Get("text"))
-	if resp.Reply != nil && firstID(*resp.Reply) == "request.pick_type" {
+	if resp.Result == bot.Choose {
 		// The dialog has the type as a select: no need to ask for it first.
 		// The core checks the requester's limit when the form comes back.
 		resp = bot.Response{Form: a.svc.FormFor(bot.RequestForm, "", resp.Reply.Lang)}
@@ -349,10 +349,10 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 	}
 	// A reply that is not a confirmation (a refusal, a failure) is shown
 	// on the dialog, which stays open: the state may be used again.
-	if resp.Reply != nil && !strings.HasPrefix(firstID(*resp.Reply), "reply.") {
+	if resp.Result != bot.Answered && resp.Reply != nil {
 		a.release(st)
 		text := a.render(*resp.Reply)
-		if firstID(*resp.Reply) == "request.unknown_type" {
+		if resp.Refusal != nil && resp.Refusal.Field == "type" {
 			writeJSON(w, &model.SubmitDialogResponse{Errors: map[string]string{"type": text}})
 			return
 		}
@@ -365,14 +365,6 @@ func (a *Adapter) serveDialog(w http.ResponseWriter, r *http.Request) {
 		a.background(ctx, func(ctx context.Context) { a.dmReply(ctx, inv.User, *resp.Reply) })
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// firstID is the message ID of a reply's first line.
-func firstID(m bot.Message) string {
-	if len(m.Lines) == 0 {
-		return ""
-	}
-	return m.Lines[0].ID
 }
 
 // background runs fn after the callback has been answered, until Run

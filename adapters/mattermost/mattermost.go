@@ -25,7 +25,6 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/wmse/helpdesk/adapters/backlog"
-	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -80,7 +79,7 @@ type Options struct {
 	Logger  *slog.Logger
 	// Metrics counts 429s, acknowledgements and reconciles; nil counts
 	// nothing.
-	Metrics *metrics.Platform
+	Metrics bot.PlatformMeter
 }
 
 // The limits of the bot's listener. Mattermost sends a small request at
@@ -169,6 +168,9 @@ var (
 // New checks opt and returns an adapter; Run connects it. The errors name
 // the option at fault and never include the token.
 func New(opt Options) (*Adapter, error) {
+	if opt.Metrics == nil {
+		opt.Metrics = bot.NoPlatformMeter
+	}
 	var problems []string
 	u, err := url.Parse(opt.URL)
 	if opt.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -38,8 +38,8 @@ func votingDesk(b *testing.B, m *metrics.Metrics) (svc *bot.Service, refs []stri
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	m.Watch(store)
 	svc = bot.New(store, wall{}, nil, cfg)
+	m.Watch(svc)
 	svc.Attach("bench", &pacedChat{})
 	// Eight of sixteen voting never make a majority: every vote stays a
 	// vote and no case moves on.
@@ -180,7 +180,7 @@ func BenchmarkScrape10000Cases(b *testing.B) {
 		m := metrics.New()
 		m.Platform("discord")
 		m.Platform("mattermost")
-		m.Watch(src)
+		m.Watch(bot.New(src, wall{}, nil, bot.Config{}))
 		return m.Handler()
 	}
 	big, little := handler(store), handler(small)
@@ -197,8 +197,9 @@ func BenchmarkScrape10000Cases(b *testing.B) {
 			b.Fatalf("count: %d, %v", n, err)
 		}
 	}
+	core := bot.New(store, wall{}, nil, bot.Config{})
 	figures := func() {
-		f, err := store.Figures(ctx, time.Now())
+		f, err := core.Figures(ctx)
 		if err != nil || f.Stages[bot.InitialReview] == 0 {
 			b.Fatalf("figures: %+v, %v", f, err)
 		}

@@ -7,7 +7,7 @@
 // scrape reads memory; they start again at zero when the bot restarts, as
 // Prometheus expects of counters. The state of the whole helpdesk (cases
 // by stage, the outbox backlog) is read from the database at each scrape,
-// from rows the store keeps small for it (see sqlite.Figures), so that it
+// from rows the store keeps small for it (see bot.Figures), so that it
 // is the truth even after a restore and costs the same with ten cases or
 // ten thousand.
 //
@@ -29,13 +29,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/bot"
 )
 
-// Source is where the figures of the whole helpdesk are read at a scrape.
+// Source is where the figures of the whole helpdesk are read at a scrape
+// (the core's bot.Service.Figures).
 type Source interface {
-	Figures(ctx context.Context, now time.Time) (sqlite.Figures, error)
+	Figures(ctx context.Context) (bot.Figures, error)
 }
 
 // scrapeTimeout bounds the database read of one scrape.
@@ -179,9 +179,12 @@ func (m *Metrics) Delivery(platform string, op bot.Op, r bot.DeliveryResult) {
 	m.deliveries.WithLabelValues(platform, string(op), string(r)).Inc()
 }
 
-var _ bot.Meter = (*Metrics)(nil)
+var (
+	_ bot.Meter         = (*Metrics)(nil)
+	_ bot.PlatformMeter = (*Platform)(nil)
+)
 
-// Transaction counts a database transaction (sqlite.Options.Observe).
+// Transaction counts a database transaction (the store's observer).
 func (m *Metrics) Transaction(write bool, took time.Duration, busy bool) {
 	if m == nil {
 		return
@@ -288,7 +291,7 @@ func (f *figures) Describe(ch chan<- *prometheus.Desc) {
 func (f *figures) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	fig, err := f.src.Figures(ctx, time.Now())
+	fig, err := f.src.Figures(ctx)
 	if err != nil {
 		// The error names the failure, never a secret or a person.
 		ch <- prometheus.NewInvalidMetric(casesDesc, err)

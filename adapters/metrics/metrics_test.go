@@ -47,8 +47,8 @@ func newHelpdesk(tb testing.TB, platforms ...string) *helpdesk {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	m.Watch(store)
 	svc := bot.New(store, wall{}, nil, bot.Config{Meter: m})
+	m.Watch(svc)
 	for _, p := range platforms {
 		m.Platform(p)
 		svc.Attach(p, &chat{})

@@ -122,7 +122,7 @@ func (h *harness) play(script string) string {
 // record returns case id as export shows it.
 func (h *harness) record(id int64) bot.Record {
 	h.t.Helper()
-	recs, err := h.svc.Export(context.Background())
+	recs, err := h.svc.ExportAll(context.Background())
 	if err != nil {
 		h.t.Fatalf("export: %v", err)
 	}
@@ -500,7 +500,7 @@ func TestFormIsCancelledByACommand(t *testing.T) {
 	out := h.play("/helpdesk request guidance\nA title\n/helpdesk mine\n")
 	wantIn(t, out, "rita> /helpdesk mine\nThe form was cancelled; nothing was sent.\n")
 	wantBlock(t, out, replyTo("rita"), h.text("en", "mine.none", "cmd", bot.C("/helpdesk request")))
-	if recs, _ := h.svc.Export(context.Background()); len(recs) != 0 {
+	if recs, _ := h.svc.ExportAll(context.Background()); len(recs) != 0 {
 		t.Errorf("a cancelled form opened %d cases", len(recs))
 	}
 }

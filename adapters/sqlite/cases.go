@@ -78,6 +78,10 @@ func (t *tx) Cases(f bot.CaseFilter) ([]bot.Case, error) {
 		where = append(where, "c.requester = ?")
 		args = append(args, f.Requester)
 	}
+	if f.Platform != "" {
+		where = append(where, "c.platform = ?")
+		args = append(args, f.Platform)
+	}
 	if f.Stage != "" {
 		where = append(where, "c.stage = ?")
 		args = append(args, f.Stage)

@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,189 +15,130 @@ import (
 // query (or a few) however large the database grows.
 
 // AddSignIn records a one-time sign-in link for user, known by the hash
-// of its secret.
-func (t *tx) AddSignIn(hash string, user bot.UserID, at, expires time.Time) error {
+// of its secret, and drops their oldest live links beyond keep.
+func (t *tx) AddSignIn(hash string, user bot.UserID, at, expires time.Time, keep int) error {
 	if _, err := t.exec(`INSERT INTO signins (hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		hash, user, encTime(at), encTime(expires)); err != nil {
 		return fmt.Errorf("add sign-in link: %w", dbErr(err))
 	}
+	// The person's live links past the newest keep go: a link is of no
+	// use to anyone once its person has asked for keep newer ones.
+	if _, err := t.exec(`DELETE FROM signins WHERE hash IN (
+			SELECT hash FROM signins WHERE user = ? AND used_at IS NULL AND expires_at > ?
+			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, user, encTime(at), keep); err != nil {
+		return fmt.Errorf("drop old sign-in links: %w", dbErr(err))
+	}
 	return nil
 }
 
-// Why a sign-in link or a session does not let someone in.
-var (
-	ErrLinkUsed    = errors.New("the link was used already")
-	ErrLinkExpired = errors.New("the link has expired")
-)
-
-// UseSignIn spends the link whose secret hashes to hash: it returns its
-// person and marks it used, once. An unknown link is bot.ErrNotFound.
-func (s *Store) UseSignIn(ctx context.Context, hash string, now time.Time) (bot.UserID, error) {
-	var user bot.UserID
-	err := s.Update(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
-		var expires time.Time
-		var used sql.NullString
-		err := t.queryRow(`SELECT user, expires_at, used_at FROM signins WHERE hash = ?`, hash).Scan(&user, timeCol{&expires}, &used)
-		switch {
-		case err != nil:
-			return dbErr(err)
-		case used.Valid:
-			return ErrLinkUsed
-		case !now.Before(expires):
-			return ErrLinkExpired
-		}
-		_, err = t.exec(`UPDATE signins SET used_at = ? WHERE hash = ?`, encTime(now), hash)
-		return err
-	})
+// SignInLink reads the link whose secret hashes to hash.
+func (t *tx) SignInLink(hash string) (bot.SignInLink, error) {
+	var l bot.SignInLink
+	var used sql.NullString
+	err := t.queryRow(`SELECT user, expires_at, used_at FROM signins WHERE hash = ?`, hash).Scan(&l.User, timeCol{&l.Expires}, &used)
 	if err != nil {
-		return "", fmt.Errorf("sign in: %w", err)
+		return bot.SignInLink{}, fmt.Errorf("read sign-in link: %w", dbErr(err))
 	}
-	return user, nil
+	l.Used = used.Valid
+	return l, nil
 }
 
-// SessionInfo is an open session, as staff see it. ID is a short prefix
-// of its hash: enough to end it, nothing to sign in with.
-type SessionInfo struct {
-	ID      string
-	User    bot.UserID
-	Created time.Time
-	Expires time.Time
+// UseSignIn marks the link hash used.
+func (t *tx) UseSignIn(hash string, at time.Time) error {
+	n, err := t.execN(`UPDATE signins SET used_at = ? WHERE hash = ? AND used_at IS NULL`, encTime(at), hash)
+	if err != nil {
+		return fmt.Errorf("spend sign-in link: %w", dbErr(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("spend sign-in link: %w", bot.ErrStale)
+	}
+	return nil
 }
 
-// sessionIDLen is the length of a SessionInfo.ID.
-const sessionIDLen = 16
-
-// StartSession records a session of user, known by the hash of its secret.
-func (s *Store) StartSession(ctx context.Context, hash string, user bot.UserID, now, expires time.Time) error {
-	return s.Update(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
-		// Sessions and links past their time are of no use to anyone.
-		if _, err := t.exec(`DELETE FROM signins WHERE expires_at < ?`, encTime(now.Add(-24*time.Hour))); err != nil {
-			return err
-		}
-		if _, err := t.exec(`DELETE FROM sessions WHERE expires_at < ?`, encTime(now.Add(-24*time.Hour))); err != nil {
-			return err
-		}
-		_, err := t.exec(`INSERT INTO sessions (hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			hash, user, encTime(now), encTime(expires))
-		return err
-	})
+// StartSession records a session of user, known by the hash of its
+// secret, and ends their oldest open sessions beyond keep.
+func (t *tx) StartSession(hash string, user bot.UserID, now, expires time.Time, keep int) error {
+	// Sessions and links past their time are of no use to anyone.
+	if _, err := t.exec(`DELETE FROM signins WHERE expires_at < ?`, encTime(now.Add(-24*time.Hour))); err != nil {
+		return fmt.Errorf("forget old sign-in links: %w", dbErr(err))
+	}
+	if _, err := t.exec(`DELETE FROM sessions WHERE expires_at < ?`, encTime(now.Add(-24*time.Hour))); err != nil {
+		return fmt.Errorf("forget old sessions: %w", dbErr(err))
+	}
+	if _, err := t.exec(`INSERT INTO sessions (hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		hash, user, encTime(now), encTime(expires)); err != nil {
+		return fmt.Errorf("start session: %w", dbErr(err))
+	}
+	if _, err := t.exec(`UPDATE sessions SET ended_at = ?, ended_by = ? WHERE hash IN (
+			SELECT hash FROM sessions WHERE user = ? AND ended_at IS NULL AND expires_at > ?
+			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, encTime(now), user, user, encTime(now), keep); err != nil {
+		return fmt.Errorf("end old sessions: %w", dbErr(err))
+	}
+	return nil
 }
 
 // Session returns the person of the open session whose secret hashes to
 // hash; bot.ErrNotFound when there is none (unknown, ended, expired).
-func (s *Store) Session(ctx context.Context, hash string, now time.Time) (bot.UserID, error) {
+func (t *tx) Session(hash string, now time.Time) (bot.UserID, error) {
 	var user bot.UserID
-	err := s.View(ctx, func(btx bot.Tx) error {
-		return btx.(*tx).queryRow(`SELECT user FROM sessions WHERE hash = ? AND ended_at IS NULL AND expires_at > ?`,
-			hash, encTime(now)).Scan(&user)
-	})
+	err := t.queryRow(`SELECT user FROM sessions WHERE hash = ? AND ended_at IS NULL AND expires_at > ?`,
+		hash, encTime(now)).Scan(&user)
 	if err != nil {
 		return "", fmt.Errorf("session: %w", dbErr(err))
 	}
 	return user, nil
 }
 
-// EndSession ends the session whose hash is hash, or begins with it (a
-// SessionInfo.ID); by is who ended it. It reports whether one was open.
-func (s *Store) EndSession(ctx context.Context, hash string, by bot.UserID, now time.Time) (bool, error) {
-	if len(hash) < sessionIDLen || strings.ContainsAny(hash, "%_") {
+// EndSession ends the open session whose hash is match, or begins with it
+// (a SessionInfo.ID), of a person of platform ("" for any); by is who
+// ended it. It reports whether one was open.
+func (t *tx) EndSession(match string, by bot.UserID, platform string, now time.Time) (bool, error) {
+	if len(match) < bot.SessionIDLen || strings.Trim(match, "0123456789abcdef") != "" {
 		return false, nil
 	}
-	var n int64
-	err := s.Update(ctx, func(btx bot.Tx) error {
-		var err error
-		n, err = btx.(*tx).execN(`UPDATE sessions SET ended_at = ?, ended_by = ? WHERE hash LIKE ? AND ended_at IS NULL AND expires_at > ?`,
-			encTime(now), by, hash+"%", encTime(now))
-		return err
-	})
+	// The hash is hex: a range of the primary key finds the prefix.
+	n, err := t.execN(`UPDATE sessions SET ended_at = ?, ended_by = ?
+		WHERE hash >= ? AND hash < ? AND ended_at IS NULL AND expires_at > ? AND (? = '' OR user LIKE ? ESCAPE '\')`,
+		encTime(now), by, match, match+"g", encTime(now), platform, likeEscape(platform)+":%")
 	if err != nil {
-		return false, fmt.Errorf("end session: %w", busyErr(err))
+		return false, fmt.Errorf("end session: %w", dbErr(err))
 	}
 	return n > 0, nil
 }
 
-// Sessions lists the open sessions, newest first.
-func (s *Store) Sessions(ctx context.Context, now time.Time) ([]SessionInfo, error) {
-	var out []SessionInfo
-	err := s.View(ctx, func(btx bot.Tx) error {
-		rows, err := btx.(*tx).query(`SELECT substr(hash, 1, ?), user, created_at, expires_at FROM sessions
-			WHERE ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC`, sessionIDLen, encTime(now))
-		out, err = collect(rows, err, func(r scanner) (SessionInfo, error) {
-			var si SessionInfo
-			err := r.Scan(&si.ID, &si.User, timeCol{&si.Created}, timeCol{&si.Expires})
-			return si, err
-		})
-		return err
+// Sessions lists a page of the open sessions of platform's people, newest
+// first, and how many there are.
+func (t *tx) Sessions(platform string, now time.Time, offset, limit int) ([]bot.SessionInfo, int, error) {
+	const where = ` FROM sessions WHERE ended_at IS NULL AND expires_at > ? AND user LIKE ? ESCAPE '\'`
+	args := []any{encTime(now), likeEscape(platform) + ":%"}
+	var total int
+	if err := t.queryRow(`SELECT count(*)`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count sessions: %w", dbErr(err))
+	}
+	rows, err := t.query(`SELECT substr(hash, 1, ?), user, created_at, expires_at`+where+` ORDER BY created_at DESC, hash LIMIT ? OFFSET ?`,
+		append(append([]any{bot.SessionIDLen}, args...), limit, max(offset, 0))...)
+	out, err := collect(rows, err, func(r scanner) (bot.SessionInfo, error) {
+		var si bot.SessionInfo
+		err := r.Scan(&si.ID, &si.User, timeCol{&si.Created}, timeCol{&si.Expires})
+		return si, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", busyErr(err))
+		return nil, 0, fmt.Errorf("list sessions: %w", dbErr(err))
 	}
-	return out, nil
+	return out, total, nil
 }
-
-// CaseQuery selects and orders a page of the cases table. Zero fields
-// select everything.
-type CaseQuery struct {
-	Stage     bot.Stage
-	Type      bot.RequestType
-	Group     string     // routed to this working group
-	Search    string     // in the title, any case
-	Requester bot.UserID // filed by this person (what a requester sees)
-	// VoteAwaits: under review, in a round this committee member has not
-	// voted in (and not their own request).
-	VoteAwaits bot.UserID
-	// Platform keeps the cases of one platform (what the committee and
-	// staff of that platform see).
-	Platform string
-	// Visible, when set, keeps what a person who is neither on the
-	// committee nor staff may see: their own cases and those routed to
-	// their working groups.
-	Visible *Visibility
-	// Sort is one of the SortBy keys; Desc reverses it.
-	Sort   string
-	Desc   bool
-	Offset int
-	Limit  int // 0 means 50
-}
-
-// Visibility is what one person may see of the cases.
-type Visibility struct {
-	User   bot.UserID
-	Groups []string
-}
-
-// The orders of the cases table.
-const (
-	SortWaiting  = "waiting" // since the last change, the oldest first
-	SortNumber   = "number"
-	SortOpened   = "opened"
-	SortTitle    = "title"
-	SortStage    = "stage"
-	SortDeadline = "deadline" // the next deadline, the soonest first
-)
-
-// SortBy lists the orders of the cases table.
-var SortBy = []string{SortWaiting, SortNumber, SortOpened, SortTitle, SortStage, SortDeadline}
 
 var sortSQL = map[string]string{
-	SortWaiting:  "c.updated_at",
-	SortNumber:   "c.id",
-	SortOpened:   "c.created_at",
-	SortTitle:    "c.title COLLATE NOCASE",
-	SortStage:    "c.stage",
-	SortDeadline: "coalesce(next_due, '9999')",
-}
-
-// CaseRow is a row of the cases table.
-type CaseRow struct {
-	bot.Case
-	NextDeadline time.Time // the deadline of the vote in progress; zero when none
+	bot.SortWaiting:  "c.updated_at",
+	bot.SortNumber:   "c.id",
+	bot.SortOpened:   "c.created_at",
+	bot.SortTitle:    "c.title COLLATE NOCASE",
+	bot.SortStage:    "c.stage",
+	bot.SortDeadline: "coalesce(next_due, '9999')",
 }
 
 // CasePage reads one page of the cases that match q, and how many match.
-func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, error) {
+func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 	var where []string
 	var args []any
 	if q.Stage != "" {
@@ -214,19 +153,21 @@ func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, erro
 	if q.Search != "" {
 		where, args = append(where, `c.title LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(q.Search)+"%")
 	}
-	if q.Requester != "" {
-		where, args = append(where, "c.requester = ?"), append(args, q.Requester)
-	}
-	if q.Platform != "" {
-		where, args = append(where, "c.platform = ?"), append(args, q.Platform)
-	}
-	if v := q.Visible; v != nil {
+	if sc := q.Scope; sc != nil {
+		// The rule of bot.Scope.Admits, as SQL: their own cases, and
+		// those of their platform that are all theirs to see or routed
+		// to one of their groups.
 		cond := "c.requester = ?"
-		args = append(args, v.User)
-		if len(v.Groups) > 0 {
-			marks := strings.TrimSuffix(strings.Repeat("?, ", len(v.Groups)), ", ")
-			cond += " OR EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
-			for _, g := range v.Groups {
+		args = append(args, sc.Person)
+		switch {
+		case sc.All:
+			cond = "c.platform = ? OR " + cond
+			args = append([]any{sc.Platform}, args...)
+		case len(sc.Groups) > 0:
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(sc.Groups)), ", ")
+			cond += " OR c.platform = ? AND EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
+			args = append(args, sc.Platform)
+			for _, g := range sc.Groups {
 				args = append(args, g)
 			}
 		}
@@ -245,7 +186,7 @@ func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, erro
 	}
 	order, ok := sortSQL[q.Sort]
 	if !ok {
-		order = sortSQL[SortWaiting]
+		order = sortSQL[bot.SortWaiting]
 	}
 	dir := "ASC"
 	if q.Desc {
@@ -255,29 +196,24 @@ func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, erro
 	if limit <= 0 {
 		limit = 50
 	}
-	var out []CaseRow
 	var total int
-	err := s.View(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
-		if err := t.queryRow(`SELECT count(*) FROM cases c`+cond, args...).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := t.query(`SELECT `+caseCols+`, (SELECT min(due) FROM timers t
-				WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due
-			FROM cases c`+cond+` ORDER BY `+order+` `+dir+`, c.id `+dir+` LIMIT ? OFFSET ?`,
-			append(args, limit, max(q.Offset, 0))...)
-		out, err = collect(rows, err, func(r scanner) (CaseRow, error) {
-			var row CaseRow
-			c := &row.Case
-			err := r.Scan(&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
-				&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
-				timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, timeCol{&row.NextDeadline})
-			return row, err
-		})
-		return err
+	if err := t.queryRow(`SELECT count(*) FROM cases c`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count the cases table: %w", dbErr(err))
+	}
+	rows, err := t.query(`SELECT `+caseCols+`, (SELECT min(due) FROM timers t
+			WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due
+		FROM cases c`+cond+` ORDER BY `+order+` `+dir+`, c.id `+dir+` LIMIT ? OFFSET ?`,
+		append(args, limit, max(q.Offset, 0))...)
+	out, err := collect(rows, err, func(r scanner) (bot.CaseRow, error) {
+		var row bot.CaseRow
+		c := &row.Case
+		err := r.Scan(&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
+			&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
+			timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, timeCol{&row.NextDeadline})
+		return row, err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("cases table: %w", busyErr(err))
+		return nil, 0, fmt.Errorf("cases table: %w", dbErr(err))
 	}
 	return out, total, nil
 }
@@ -285,40 +221,6 @@ func (s *Store) CasePage(ctx context.Context, q CaseQuery) ([]CaseRow, int, erro
 // likeEscape makes s match itself in a LIKE pattern with ESCAPE '\'.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// Stats are the figures of the statistics page.
-type Stats struct {
-	// Months are the requests filed in each month since From, by type,
-	// every month present.
-	Months []MonthCount
-	Stages map[bot.Stage]int
-	// Quarters hold the times to each milestone of the cases filed in
-	// each quarter since From.
-	Quarters []QuarterTimes
-	Ratings  [5]int // how many cases were rated 1 … 5
-}
-
-// MonthCount is one month's requests.
-type MonthCount struct {
-	Month  time.Time // its first day, UTC
-	ByType map[bot.RequestType]int
-	Total  int
-}
-
-// QuarterTimes are the times from filing to each milestone of the cases
-// filed in one quarter.
-type QuarterTimes struct {
-	Quarter  time.Time // its first day, UTC
-	Initial  Spread    // to the initial feedback
-	FinalGo  Spread    // to the final go
-	Resolved Spread    // to the resolution
-}
-
-// Spread is a set of durations by their quartiles.
-type Spread struct {
-	N                     int
-	P25, Median, P75, Max time.Duration
 }
 
 // The queries of Stats. None reads the event log, nor a case outside the
@@ -340,12 +242,12 @@ const (
 
 // Stats reads the statistics of the cases filed from the month of from
 // on, to now.
-func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
+func (t *tx) Stats(from, now time.Time) (bot.Stats, error) {
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var st Stats
-	months := map[string]*MonthCount{}
+	var st bot.Stats
+	months := map[string]*bot.MonthCount{}
 	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
-		mc := &MonthCount{Month: m, ByType: map[bot.RequestType]int{}}
+		mc := &bot.MonthCount{Month: m, ByType: map[bot.RequestType]int{}}
 		st.Months = append(st.Months, *mc)
 		months[m.Format("2006-01")] = mc
 	}
@@ -359,8 +261,7 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 		quarters[q] = &samples{}
 		qs = append(qs, q)
 	}
-	err := s.View(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
+	err := func() error {
 		rows, err := t.query(statsMonths, encTime(from))
 		if err != nil {
 			return err
@@ -416,28 +317,28 @@ func (s *Store) Stats(ctx context.Context, from, now time.Time) (Stats, error) {
 				q.resolved = append(q.resolved, resolved.Sub(opened))
 			}
 		}, encTime(quarterOf(from)))
-	})
+	}()
 	if err != nil {
-		return Stats{}, fmt.Errorf("statistics: %w", busyErr(err))
+		return bot.Stats{}, fmt.Errorf("statistics: %w", dbErr(err))
 	}
 	for i := range st.Months {
 		st.Months[i] = *months[st.Months[i].Month.Format("2006-01")]
 	}
 	for _, q := range qs {
 		s := quarters[q]
-		st.Quarters = append(st.Quarters, QuarterTimes{Quarter: q, Initial: spread(s.initial), FinalGo: spread(s.final), Resolved: spread(s.resolved)})
+		st.Quarters = append(st.Quarters, bot.QuarterTimes{Quarter: q, Initial: spread(s.initial), FinalGo: spread(s.final), Resolved: spread(s.resolved)})
 	}
 	return st, nil
 }
 
 // spread sums up durations by their quartiles (nearest rank).
-func spread(ds []time.Duration) Spread {
+func spread(ds []time.Duration) bot.Spread {
 	if len(ds) == 0 {
-		return Spread{}
+		return bot.Spread{}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1)+0.5)] }
-	return Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), Max: ds[len(ds)-1]}
+	return bot.Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), Max: ds[len(ds)-1]}
 }
 
 // Tallies reads the figures of /helpdesk stats: the stage counts the

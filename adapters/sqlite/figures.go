@@ -1,39 +1,19 @@
 package sqlite
 
 import (
-	"context"
 	"fmt"
 	"time"
 
 	"github.com/wmse/helpdesk/bot"
 )
 
-// Figures are the few numbers about the whole helpdesk that the operators'
-// metrics show, read in a handful of indexed rows however many cases and
-// events the database holds.
-type Figures struct {
-	// Stages counts the cases in each stage (kept by the triggers of
-	// migration 0005); every stage is present, zero or not.
-	Stages map[bot.Stage]int
-	// Outbox is the work waiting for each platform that has any.
-	Outbox map[string]Backlog
-}
-
-// Backlog is a platform's pending outbox work.
-type Backlog struct {
-	Due     int           // items due now (not put off until later)
-	Waiting int           // items put off: retried later, or held back
-	Oldest  time.Duration // how long the oldest due item has waited since it was made
-}
-
 // Figures reads the figures at now from one snapshot.
-func (s *Store) Figures(ctx context.Context, now time.Time) (Figures, error) {
-	f := Figures{Stages: make(map[bot.Stage]int, len(bot.Stages)), Outbox: map[string]Backlog{}}
+func (t *tx) Figures(now time.Time) (bot.Figures, error) {
+	f := bot.Figures{Stages: make(map[bot.Stage]int, len(bot.Stages)), Outbox: map[string]bot.Backlog{}}
 	for _, st := range bot.Stages {
 		f.Stages[st] = 0
 	}
-	err := s.View(ctx, func(btx bot.Tx) error {
-		t := btx.(*tx)
+	err := func() error {
 		counts, err := t.stageCounts()
 		if err != nil {
 			return err
@@ -71,9 +51,9 @@ func (s *Store) Figures(ctx context.Context, now time.Time) (Figures, error) {
 			f.Outbox[platform] = b
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
-		return Figures{}, fmt.Errorf("read figures: %w", busyErr(err))
+		return bot.Figures{}, fmt.Errorf("read figures: %w", dbErr(err))
 	}
 	return f, nil
 }

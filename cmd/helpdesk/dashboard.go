@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/wmse/helpdesk/adapters/dashboard"
-	"github.com/wmse/helpdesk/adapters/sqlite"
 	"github.com/wmse/helpdesk/adapters/web"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
@@ -58,17 +57,17 @@ type threadLinker interface {
 
 // serveDashboard serves the dashboard on ln until ctx ends and returns the
 // function that stops it.
-func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.Service, store *sqlite.Store, cat *locales.Catalog, clock bot.Clock, plats map[string]platform, log *slog.Logger) (func(), error) {
+func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.Service, cat *locales.Catalog, clock bot.Clock, plats map[string]platform, log *slog.Logger) (func(), error) {
 	d, err := dashboard.New(dashboard.Options{
-		Service: svc, Store: store, Catalog: cat, Clock: clock, URL: url, Logger: log,
+		Core: svc, Catalog: cat, Clock: clock, URL: url, Logger: log,
 		ThreadURL: func(platform, thread string) string {
 			if l, ok := plats[platform].(threadLinker); ok {
 				return l.ThreadURL(thread)
 			}
 			return ""
 		},
-		Export: func(ctx context.Context, w io.Writer) error {
-			recs, err := svc.Export(ctx)
+		Export: func(ctx context.Context, v bot.Viewer, w io.Writer) error {
+			recs, err := svc.Export(ctx, v)
 			if err != nil {
 				return err
 			}

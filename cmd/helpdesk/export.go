@@ -77,7 +77,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	defer closeStore()
-	recs, err := bot.New(store, wallClock{}, cat, cfg.Bot).Export(ctx)
+	recs, err := bot.New(store, wallClock{}, cat, cfg.Bot).ExportAll(ctx)
 	if err != nil {
 		log.Error("export", "err", err)
 		return exitError

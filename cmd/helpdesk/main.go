@@ -170,7 +170,6 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitError
 	}
 	defer closeStore()
-	m.Watch(store)
 
 	shellMode := !cfg.platformsWanted(os.Getenv)
 	dashLn, dashURL, err := dashboardListener(cfg.File.Dashboard, shellMode)
@@ -182,6 +181,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		cfg.Bot.DashboardURL = dashURL
 	}
 	svc := bot.New(store, clock, cat, cfg.Bot)
+	m.Watch(svc)
 	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
 	if err != nil {
 		if dashLn != nil {
@@ -191,7 +191,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitError
 	}
 	if dashLn != nil {
-		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, store, cat, clock, plats, log)
+		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, cat, clock, plats, log)
 		if err != nil {
 			dashLn.Close()
 			fmt.Fprintf(stderr, "helpdesk: dashboard: %v\n", err)

@@ -1,0 +1,420 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The read side: what the dashboard and the exports show, each a query
+// that takes the viewer and returns only what they may see (rights.go).
+// The chat's own reads (/helpdesk status, history, list, stats) go by the
+// same rules.
+
+// Viewer is a person looking at the dashboard, with their roles as the
+// roster has them now: the dashboard asks at every request, so a member
+// who leaves the committee sees what a requester sees at once.
+type Viewer struct {
+	Member
+	Lang string // the language to show the dashboard in
+}
+
+// SeesAll reports whether the viewer sees every case of their platform
+// (committee, chair, staff).
+func (v Viewer) SeesAll() bool { return seesAll(v.Member) }
+
+// SeesStats reports whether the viewer may read the statistics.
+func (v Viewer) SeesStats() bool { return seesStats(v.Member) }
+
+// IsStaff reports whether the viewer may read the exports and sessions.
+func (v Viewer) IsStaff() bool { return isStaff(v.Member) }
+
+// CaseView is a case as the dashboard shows it to one viewer: every text
+// in the core's words, for the catalog to render.
+type CaseView struct {
+	Case      Case
+	Requester Person
+	Status    Text // where it stands
+	Type      Text
+	Rounds    []RoundView
+	Groups    []GroupView
+	Timeline  []Entry
+	// Platform and Thread locate the case's thread (Thread empty when it
+	// has none yet).
+	Platform, Thread string
+}
+
+// RoundView is one vote of the committee on a case.
+type RoundView struct {
+	N                 int
+	Kind              Text
+	Opened, Deadline  time.Time
+	Closed, Escalated bool
+	Result            Text // when decided
+	Tally             Text // the votes so far, of those who may vote
+	Votes             []VoteView
+	ShowsWhoVotedWhat bool
+}
+
+// VoteView is one member's vote in a round.
+type VoteView struct {
+	Voter  Person
+	Choice Text
+}
+
+// GroupView is a working group a case was routed to. Recommended says a
+// recommendation was given; its text and author are there only for those
+// who may read them (see seesRecommendation).
+type GroupView struct {
+	Group          Text
+	RoutedAt       time.Time
+	Claimers       []Person
+	Recommended    bool
+	Recommendation string
+	RecommendedBy  Person
+}
+
+// Entry is one event of a case's log.
+type Entry struct {
+	At   time.Time
+	Who  Text
+	What Text
+}
+
+// CaseView reads case id for viewer, with the rights of the chat (see
+// rights.go): a case they may not see is a refusal (error.not_yours), one
+// that does not exist error.no_case.
+func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseView, error) {
+	var cv CaseView
+	err := s.view(ctx, func(w *work) error {
+		c, err := w.loadCase(id)
+		if err != nil {
+			return err
+		}
+		if ok, err := w.canSee(viewer.Member, c); err != nil || !ok {
+			if err == nil {
+				err = refuse(NotYours, "error.not_yours", "id", caseRef(c.ID))
+			}
+			return err
+		}
+		votes := seesVotes(viewer.Member, c)
+		// The same few people act on every line of the log: read each once.
+		people := map[UserID]Person{}
+		person := func(id UserID) Person {
+			p, ok := people[id]
+			if !ok {
+				p = w.person(id)
+				people[id] = p
+			}
+			return p
+		}
+		cv = CaseView{Case: c, Requester: person(c.Requester), Status: statusLine(c), Type: typeText(c.Type), Platform: c.Platform}
+		if p, err := w.tx.Post(c.ID, "thread"); err == nil {
+			cv.Thread = p.Ref
+		}
+		saved, err := w.tx.Votes(c.ID)
+		if err != nil {
+			return fmt.Errorf("read votes of case %d: %w", c.ID, err)
+		}
+		for n := 1; n <= c.Round; n++ {
+			r, err := w.tx.Round(c.ID, n)
+			if err != nil {
+				return fmt.Errorf("read round %d of case %d: %w", n, c.ID, err)
+			}
+			rv := RoundView{N: n, Kind: T("round." + string(r.Kind)), Opened: r.OpenedAt, Deadline: r.Deadline, Closed: r.Closed, Escalated: r.Escalated, ShowsWhoVotedWhat: votes}
+			if r.Result != "" {
+				rv.Result = choiceText(r.Result)
+			}
+			b := Ballot{Kind: r.Kind, Votes: map[UserID]Choice{}}
+			if !r.Closed && c.Stage.Open() {
+				if b, err = w.ballot(c, r); err != nil {
+					return err
+				}
+			} else {
+				for _, v := range saved {
+					if v.Round == n {
+						b.Votes[v.Voter] = v.Choice
+						b.Eligible = append(b.Eligible, v.Voter)
+					}
+				}
+			}
+			rv.Tally = tallyLine(r, b)
+			if votes {
+				voters := make([]UserID, 0, len(b.Votes))
+				for u := range b.Votes {
+					voters = append(voters, u)
+				}
+				slices.Sort(voters)
+				for _, u := range voters {
+					rv.Votes = append(rv.Votes, VoteView{Voter: person(u), Choice: choiceText(b.Votes[u])})
+				}
+			}
+			cv.Rounds = append(cv.Rounds, rv)
+		}
+		as, err := w.tx.Assignments(c.ID)
+		if err != nil {
+			return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+		}
+		var claimers []UserID
+		for _, x := range as {
+			claimers = append(claimers, x.Claimers...)
+		}
+		recommendations := seesRecommendation(viewer.Member, c, claimers)
+		for _, x := range as {
+			g := GroupView{Group: s.groupText(x.Group), RoutedAt: x.RoutedAt, Recommended: x.Recommendation != ""}
+			for _, u := range x.Claimers {
+				g.Claimers = append(g.Claimers, person(u))
+			}
+			if recommendations && g.Recommended {
+				g.Recommendation = x.Recommendation
+				if x.RecommendedBy != "" {
+					g.RecommendedBy = person(x.RecommendedBy)
+				}
+			}
+			cv.Groups = append(cv.Groups, g)
+		}
+		evs, err := w.tx.Events(c.ID)
+		if err != nil {
+			return fmt.Errorf("read events of case %d: %w", c.ID, err)
+		}
+		for _, e := range evs {
+			if !votes && (e.Type == EvVoteCast || e.Type == EvVoteRemoved) {
+				continue
+			}
+			who := T("history.helpdesk")
+			if e.Actor != "" {
+				who = T("person", "who", P(person(e.Actor)))
+			}
+			cv.Timeline = append(cv.Timeline, Entry{At: e.At, Who: who, What: s.eventText(e)})
+		}
+		return nil
+	})
+	return cv, err
+}
+
+// CasesPerPage is how many rows a page of the cases table shows; an
+// export reads ExportPerPage at a time.
+const (
+	CasesPerPage  = 50
+	ExportPerPage = 500
+)
+
+// CaseList is what a person asks of the cases table: filters, an order, a
+// page. Values the helpdesk does not know (a stage, a type, a group, an
+// order) are ignored, as if not given.
+type CaseList struct {
+	Stage  Stage
+	Type   RequestType
+	Group  string
+	Search string
+	Sort   string // one of SortBy; "" is SortWaiting
+	Desc   bool
+	// Waiting asks for what waits for the viewer: the rounds a committee
+	// member has not voted in, the cases in support for staff.
+	Waiting bool
+	Page    int // from 1
+	PerPage int // 0 is CasesPerPage; at most ExportPerPage
+}
+
+// CasesPage is one page of the cases table as a viewer may see it.
+type CasesPage struct {
+	Rows        []CaseRow
+	Total       int
+	Page, Pages int
+	// Waiting is what "waiting for me" meant for this viewer: "" when it
+	// was not asked or means nothing for them, else "committee" or
+	// "staff".
+	Waiting string
+	// Query is the filter as applied (unknown values dropped).
+	Query CaseList
+}
+
+// The orders of the cases table.
+const (
+	SortWaiting  = "waiting" // since the last change, the oldest first
+	SortNumber   = "number"
+	SortOpened   = "opened"
+	SortTitle    = "title"
+	SortStage    = "stage"
+	SortDeadline = "deadline" // the next deadline, the soonest first
+)
+
+// SortBy lists the orders of the cases table.
+var SortBy = []string{SortWaiting, SortNumber, SortOpened, SortTitle, SortStage, SortDeadline}
+
+// Cases reads a page of the cases viewer may see that match l.
+func (s *Service) Cases(ctx context.Context, viewer Viewer, l CaseList) (CasesPage, error) {
+	if !slices.Contains(Stages, l.Stage) {
+		l.Stage = ""
+	}
+	if !slices.Contains(RequestTypes, l.Type) {
+		l.Type = ""
+	}
+	if !slices.ContainsFunc(s.cfg.Groups, func(g Group) bool { return g.ID == l.Group }) {
+		l.Group = ""
+	}
+	if !slices.Contains(SortBy, l.Sort) {
+		l.Sort = SortWaiting
+	}
+	if l.PerPage <= 0 || l.PerPage > ExportPerPage {
+		l.PerPage = CasesPerPage
+	}
+	l.Page = clampPage(l.Page)
+	sc := scopeOf(viewer.Member)
+	q := CaseQuery{Stage: l.Stage, Type: l.Type, Group: l.Group, Search: l.Search, Scope: &sc,
+		Sort: l.Sort, Desc: l.Desc, Limit: l.PerPage}
+	out := CasesPage{Page: l.Page}
+	if l.Waiting {
+		switch {
+		case viewer.Roles.Committee || viewer.Roles.Chair:
+			q.VoteAwaits, out.Waiting = viewer.ID, "committee"
+		case viewer.Roles.Staff:
+			q.Stage, out.Waiting = Support, "staff"
+		default:
+			l.Waiting = false
+		}
+	}
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		q.Offset = (l.Page - 1) * l.PerPage
+		out.Rows, out.Total, err = w.tx.CasePage(q)
+		if err != nil {
+			return err
+		}
+		out.Pages = pages(out.Total, l.PerPage)
+		if l.Page > out.Pages {
+			// Past the end: the last page.
+			l.Page, out.Page = out.Pages, out.Pages
+			q.Offset = (l.Page - 1) * l.PerPage
+			out.Rows, out.Total, err = w.tx.CasePage(q)
+		}
+		return err
+	})
+	if err != nil {
+		return CasesPage{}, fmt.Errorf("cases table: %w", err)
+	}
+	out.Query = l
+	return out, nil
+}
+
+// StatsMonths is how many months the statistics go back.
+const StatsMonths = 12
+
+// Stats reads the statistics of the last StatsMonths months, for those
+// who may read them (the committee and staff, as /helpdesk stats). They
+// are counts of the whole helpdesk, every platform, and name nobody.
+func (s *Service) Stats(ctx context.Context, viewer Viewer) (Stats, error) {
+	if !seesStats(viewer.Member) {
+		return Stats{}, refuse(NotYours, "error.committee_or_staff")
+	}
+	var st Stats
+	err := s.view(ctx, func(w *work) error {
+		now := w.now
+		from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(StatsMonths - 1), 0)
+		var err error
+		st, err = w.tx.Stats(from, now)
+		return err
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("statistics: %w", err)
+	}
+	return st, nil
+}
+
+// Figures reads the few figures of the whole helpdesk that its operators'
+// metrics show (cases by stage, the outbox's backlog): counts, no person.
+func (s *Service) Figures(ctx context.Context) (Figures, error) {
+	var f Figures
+	err := s.view(ctx, func(w *work) error {
+		var err error
+		f, err = w.tx.Figures(w.now)
+		return err
+	})
+	return f, err
+}
+
+// Labels the dashboard shows, in the core's words.
+func StageText(st Stage) Text               { return stageText(st) }
+func TypeText(t RequestType) Text           { return typeText(t) }
+func OutcomeText(o Outcome) Text            { return outcomeText(o) }
+func (s *Service) GroupText(id string) Text { return s.groupText(id) }
+
+// What the store reads for the read side.
+
+// CaseQuery selects and orders a page of the cases table. Zero fields
+// select everything.
+type CaseQuery struct {
+	Stage  Stage
+	Type   RequestType
+	Group  string // routed to this working group
+	Search string // in the title
+	// VoteAwaits: under review, in a round this committee member has not
+	// voted in (and not their own request).
+	VoteAwaits UserID
+	// Scope, when set, keeps what one person may see (rights.go).
+	Scope *Scope
+	// Sort is one of SortBy; Desc reverses it.
+	Sort   string
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// CaseRow is a row of the cases table.
+type CaseRow struct {
+	Case
+	NextDeadline time.Time // the deadline of the vote in progress; zero when none
+}
+
+// Stats are the figures of the statistics page.
+type Stats struct {
+	// Months are the requests filed in each month since From, by type,
+	// every month present.
+	Months []MonthCount
+	Stages map[Stage]int
+	// Quarters hold the times to each milestone of the cases filed in
+	// each quarter since From.
+	Quarters []QuarterTimes
+	Ratings  [5]int // how many cases were rated 1 … 5
+}
+
+// MonthCount is one month's requests.
+type MonthCount struct {
+	Month  time.Time // its first day, UTC
+	ByType map[RequestType]int
+	Total  int
+}
+
+// QuarterTimes are the times from filing to each milestone of the cases
+// filed in one quarter.
+type QuarterTimes struct {
+	Quarter  time.Time // its first day, UTC
+	Initial  Spread    // to the initial feedback
+	FinalGo  Spread    // to the final go
+	Resolved Spread    // to the resolution
+}
+
+// Spread is a set of durations by their quartiles.
+type Spread struct {
+	N                     int
+	P25, Median, P75, Max time.Duration
+}
+
+// Figures are the few numbers about the whole helpdesk that the operators'
+// metrics show, read in a handful of indexed rows however many cases and
+// events the database holds.
+type Figures struct {
+	// Stages counts the cases in each stage; every stage is present,
+	// zero or not.
+	Stages map[Stage]int
+	// Outbox is the work waiting for each platform that has any.
+	Outbox map[string]Backlog
+}
+
+// Backlog is a platform's pending outbox work.
+type Backlog struct {
+	Due     int           // items due now (not put off until later)
+	Waiting int           // items put off: retried later, or held back
+	Oldest  time.Duration // how long the oldest due item has waited since it was made
+}
