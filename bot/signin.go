@@ -185,6 +185,13 @@ func (s *Service) Sessions(ctx context.Context, v Viewer, page int) (SessionsPag
 			return err
 		}
 		out = SessionsPage{Total: total, Page: page, Pages: pages(total, SessionsPerPage)}
+		if page > out.Pages {
+			// Past the end: the last page.
+			out.Page = out.Pages
+			if list, _, err = w.tx.Sessions(v.ID.Platform(), w.now, (out.Page-1)*SessionsPerPage, SessionsPerPage); err != nil {
+				return err
+			}
+		}
 		for _, si := range list {
 			out.Rows = append(out.Rows, SessionRow{SessionInfo: si, Who: w.person(si.User)})
 		}

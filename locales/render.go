@@ -316,6 +316,27 @@ func StripIsolates(s string) string {
 	}, s)
 }
 
+// NeutraliseBidi removes the explicit direction controls from text a
+// person wrote — the embeddings and overrides (U+202A … U+202E) and the
+// isolates (U+2066 … U+2069) — so that what they typed cannot reorder
+// what is shown around it or itself ("Invoice\u202Egpj.exe" reading as
+// "Invoice exe.jpg"). The marks (U+200E, U+200F) stay: they change no
+// order but that of the neutral characters beside them, and right-to-left
+// writers use them.
+func NeutraliseBidi(s string) string {
+	if !strings.ContainsFunc(s, bidiControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func bidiControl(r rune) bool { return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 }
+
 // literalRE finds what a translation writes literally and must read left
 // to right in a right-to-left line: a command with its arguments ("/helpdesk
 // status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web

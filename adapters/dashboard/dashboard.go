@@ -361,10 +361,16 @@ func (d *Dashboard) text(lang string, t bot.Text) string {
 	return d.opt.Catalog.Text(lang, t, plain)
 }
 
+// plain renders a text with what people wrote in it cleaned of direction
+// controls (the catalog's own isolates come after, and stay).
 var plain = locales.Style{
-	Escape: func(s string) string { return s },
-	Person: func(p bot.Person) string { return p.Name },
+	Escape: locales.NeutraliseBidi,
+	Person: func(p bot.Person) string { return locales.NeutraliseBidi(p.Name) },
 }
+
+// clean is what a person wrote, for a page: without direction controls
+// (the template escapes it, and <bdi> or dir="auto" isolates it).
+func clean(s string) string { return locales.NeutraliseBidi(s) }
 
 // trimmed keeps at most n runes of s, for values read from a query.
 func trimmed(s string, n int) string {

@@ -57,6 +57,8 @@ type desk struct {
 	cat   *locales.Catalog
 	clock *clock
 	srv   *httptest.Server
+	// writes counts the store's write transactions.
+	writes atomic.Int64
 }
 
 func newDesk(t testing.TB) *desk {
@@ -67,7 +69,11 @@ func newDesk(t testing.TB) *desk {
 	if d.cat, err = locales.Default(); err != nil {
 		t.Fatal(err)
 	}
-	if d.store, err = sqlite.OpenWith(ctx, filepath.Join(t.TempDir(), "helpdesk.db"), sqlite.Options{Clock: d.clock}); err != nil {
+	if d.store, err = sqlite.OpenWith(ctx, filepath.Join(t.TempDir(), "helpdesk.db"), sqlite.Options{Clock: d.clock, Observe: func(write bool, _ time.Duration, _ bool) {
+		if write {
+			d.writes.Add(1)
+		}
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.store.Close() })

@@ -70,7 +70,7 @@ func (d *Dashboard) newPage(lang string, v *bot.Viewer, title bot.Text) *page {
 		p.Dir = "rtl"
 	}
 	if v != nil {
-		p.Viewer = &viewerInfo{Name: v.Name, SeesAll: v.SeesAll(), Staff: v.IsStaff(), Stats: v.SeesStats(),
+		p.Viewer = &viewerInfo{Name: clean(v.Name), SeesAll: v.SeesAll(), Staff: v.IsStaff(), Stats: v.SeesStats(),
 			Committee: v.Roles.Committee || v.Roles.Chair}
 		if p.Viewer.Name == "" {
 			p.Viewer.Name = v.ID.Local()
@@ -140,7 +140,7 @@ func query(r *http.Request) bot.CaseList {
 		Stage:   bot.Stage(trimmed(f.Get("stage"), 40)),
 		Type:    bot.RequestType(trimmed(f.Get("type"), 40)),
 		Group:   trimmed(f.Get("group"), 80),
-		Search:  trimmed(f.Get("q"), 200),
+		Search:  clean(trimmed(f.Get("q"), 200)),
 		Sort:    trimmed(f.Get("sort"), 20),
 		Desc:    f.Get("desc") == "1",
 		Waiting: f.Get("view") == "waiting",
@@ -169,7 +169,7 @@ func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 	}
 	for _, c := range cp.Rows {
 		data.Rows = append(data.Rows, caseRow{
-			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: c.Title,
+			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: clean(c.Title),
 			Type: d.text(lang, bot.TypeText(c.Type)), Stage: d.text(lang, stageOf(c.Case)),
 			Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), Waiting: p.Date(c.UpdatedAt),
 			Deadline: p.Date(c.NextDeadline),
@@ -270,8 +270,10 @@ func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	_, _ = w.Write(buf.Bytes())
 }
 
-// cell keeps a spreadsheet from reading user text as a formula.
+// cell keeps a spreadsheet from reading user text as a formula, or from
+// showing it reordered by its direction controls.
 func cell(s string) string {
+	s = clean(s)
 	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
 		return "'" + s
 	}
@@ -347,9 +349,12 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	lang := v.Lang
 	t := func(x bot.Text) string { return d.text(lang, x) }
 	c := cv.Case
+	for _, f := range []*string{&c.Title, &c.Description, &c.Organisation, &c.Links, &c.Timeline} {
+		*f = clean(*f)
+	}
 	p := d.newPage(lang, &v, bot.T("web.case.title", "id", bot.C("#"+strconv.FormatInt(c.ID, 10)), "title", bot.S(c.Title)))
 	p.Nav = "cases"
-	data := caseData{Heading: p.Title, Case: c, Requester: cv.Requester.Name, Type: t(cv.Type), Status: t(cv.Status),
+	data := caseData{Heading: p.Title, Case: c, Requester: clean(cv.Requester.Name), Type: t(cv.Type), Status: t(cv.Status),
 		Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), NoGroups: t(bot.T("web.case.no_groups"))}
 	if c.Rating > 0 {
 		data.Rating = t(bot.T("web.case.rating", "n", bot.N(c.Rating)))
@@ -374,12 +379,12 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 			rd.State = t(bot.T("web.case.round.open", "at", bot.At(rv.Deadline)))
 		}
 		for _, vv := range rv.Votes {
-			rd.Votes = append(rd.Votes, voteData{Voter: vv.Voter.Name, Choice: t(vv.Choice)})
+			rd.Votes = append(rd.Votes, voteData{Voter: clean(vv.Voter.Name), Choice: t(vv.Choice)})
 		}
 		data.Rounds = append(data.Rounds, rd)
 	}
 	for _, g := range cv.Groups {
-		gd := groupData{Name: t(g.Group), Routed: t(bot.T("web.case.routed", "at", bot.At(g.RoutedAt))), Recommendation: g.Recommendation}
+		gd := groupData{Name: t(g.Group), Routed: t(bot.T("web.case.routed", "at", bot.At(g.RoutedAt))), Recommendation: clean(g.Recommendation)}
 		if g.Recommended && g.Recommendation == "" {
 			// Given, but not for this reader: that much they may know.
 			gd.Given = t(bot.T("web.case.recommendation_given"))
@@ -435,7 +440,7 @@ func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		Count:    d.text(v.Lang, bot.T("web.sessions.count").Plural(sp.Total)),
 		PageText: d.text(v.Lang, bot.T("web.page", "n", bot.N(sp.Page), "of", bot.N(sp.Pages)))}
 	for _, s := range sp.Rows {
-		data.Rows = append(data.Rows, row{s.ID, s.Who.Name, p.Date(s.Created), p.Date(s.Expires)})
+		data.Rows = append(data.Rows, row{s.ID, clean(s.Who.Name), p.Date(s.Created), p.Date(s.Expires)})
 	}
 	if sp.Page > 1 {
 		data.Prev = "/sessions?page=" + strconv.Itoa(sp.Page-1)

@@ -24,8 +24,8 @@ func (t *tx) AddSignIn(hash string, user bot.UserID, at, expires time.Time, keep
 	// The person's live links past the newest keep go: a link is of no
 	// use to anyone once its person has asked for keep newer ones.
 	if _, err := t.exec(`DELETE FROM signins WHERE hash IN (
-			SELECT hash FROM signins WHERE user = ? AND used_at IS NULL AND expires_at > ?
-			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, user, encTime(at), keep); err != nil {
+			SELECT hash FROM signins WHERE user = ? AND hash <> ? AND used_at IS NULL AND expires_at > ?
+			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, user, hash, encTime(at), max(keep-1, 0)); err != nil {
 		return fmt.Errorf("drop old sign-in links: %w", dbErr(err))
 	}
 	return nil
@@ -70,8 +70,8 @@ func (t *tx) StartSession(hash string, user bot.UserID, now, expires time.Time, 
 		return fmt.Errorf("start session: %w", dbErr(err))
 	}
 	if _, err := t.exec(`UPDATE sessions SET ended_at = ?, ended_by = ? WHERE hash IN (
-			SELECT hash FROM sessions WHERE user = ? AND ended_at IS NULL AND expires_at > ?
-			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, encTime(now), user, user, encTime(now), keep); err != nil {
+			SELECT hash FROM sessions WHERE user = ? AND hash <> ? AND ended_at IS NULL AND expires_at > ?
+			ORDER BY created_at DESC, hash LIMIT -1 OFFSET ?)`, encTime(now), user, user, hash, encTime(now), max(keep-1, 0)); err != nil {
 		return fmt.Errorf("end old sessions: %w", dbErr(err))
 	}
 	return nil
