@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
@@ -73,28 +75,28 @@ const (
 // runPlatforms runs the core's background work and every platform until
 // ctx ends or one of them fails.
 func runPlatforms(ctx context.Context, svc *bot.Service, plats map[string]platform, log *slog.Logger) error {
+	g, ctx := errgroup.WithContext(ctx)
+	// One that stops, even without an error, stops the others.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, len(plats)+1)
-	go func() { errs <- svc.Run(ctx, pollEvery, tickEvery) }()
+	g.Go(func() error {
+		defer cancel()
+		return svc.Run(ctx, pollEvery, tickEvery)
+	})
 	for name, p := range plats {
-		go func() {
-			err := p.Run(ctx)
-			if err != nil {
-				err = fmt.Errorf("%s: %w", name, err)
+		g.Go(func() error {
+			defer cancel()
+			if err := p.Run(ctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
-			errs <- err
-		}()
+			return nil
+		})
 	}
-	var first error
-	for range len(plats) + 1 {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-			log.Error("stopping", "err", err)
-		}
-		cancel() // one stopped: stop the others
+	err := g.Wait()
+	if err != nil {
+		log.Error("stopping", "err", err)
 	}
-	return first
+	return err
 }
 
 // secretFromEnv reads a secret (a token) from the environment: the variable
