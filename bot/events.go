@@ -27,6 +27,10 @@ func (w *work) reaction(r Reaction, added bool) error {
 	platform := r.User.Platform()
 	p, c, err := w.tx.PostByRef(platform, r.Post)
 	if errors.Is(err, ErrNotFound) {
+		// Most are on posts that are not the helpdesk's. One on a post
+		// of the helpdesk not recorded yet (made on the platform, the
+		// answer still on its way) is not lost: once recorded, the post's
+		// reactions are read again (see Service.reread).
 		return nil
 	}
 	if err != nil {
@@ -44,6 +48,13 @@ func (w *work) reaction(r Reaction, added bool) error {
 		return w.ratingReaction(c, p, r.User, emoji, added)
 	}
 	return nil
+}
+
+// takesReactions reports whether people's reactions on a post of that
+// name mean something (the cases of reaction).
+func takesReactions(name string) bool {
+	return name == "card" || strings.HasPrefix(name, "vote/") || name == "routing" ||
+		strings.HasPrefix(name, "group/") || name == "rating"
 }
 
 // routingReaction routes a case by a committee member's group emoji on the

@@ -76,7 +76,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 	}
 	ref, target, err := s.call(ctx, chat, it)
 	if err == nil {
-		return true, s.delivered(it, Delivered, s.update(ctx, func(w *work) error {
+		uerr := s.update(ctx, func(w *work) error {
 			switch {
 			case it.Op == OpPost && it.Name != "":
 				// A post made again (the first was deleted on the
@@ -100,7 +100,11 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 				}
 			}
 			return w.tx.Done(it.ID)
-		}))
+		})
+		if uerr == nil && it.Op == OpPost && takesReactions(it.Name) {
+			s.reread(ctx, chat, ref)
+		}
+		return true, s.delivered(it, Delivered, uerr)
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -144,6 +148,30 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 		}
 		return w.failed(it, err)
 	}))
+}
+
+// reread asks the platform, when it can, to read the reactions on post
+// ref again now that the post is recorded. A person may react in the
+// moment between the post's creation on the platform and its record here
+// (the platform shows the post before its answer to the post reaches the
+// helpdesk, and its reaction event may come first): the core ignores a
+// reaction on a post it does not know, so that reaction would be lost
+// until the next reconnect. Reading the post again rather than keeping
+// early reactions in the core is what survives a restart as well:
+//
+//   - killed after the post was made and before its record, the outbox
+//     makes the post again with the same key, the platform answers with the
+//     same post (within its memory of keys), and this read follows that
+//     record;
+//   - killed after the record and before this read, the reconcile every
+//     adapter does after it connects reads the post, which is watched now.
+//
+// The read is only scheduled: the adapter does it in order with its live
+// reaction events, so that an older read cannot undo a newer event.
+func (s *Service) reread(ctx context.Context, chat Chat, ref string) {
+	if r, ok := chat.(Rereader); ok {
+		r.Reread(ctx, ref)
+	}
 }
 
 // delivered counts an attempt at it once its result is recorded (err, the

@@ -45,6 +45,20 @@ type Unreacter interface {
 	Unreact(ctx context.Context, ref string, emoji string) error
 }
 
+// Rereader is optional: a platform on which a reaction to a post can reach
+// the helpdesk before the post's reference does (the post is shown to
+// people as soon as it is made, and its reaction events travel apart from
+// the answer to the call that made it) reads the reactions on the post
+// again once the helpdesk has recorded it.
+type Rereader interface {
+	// Reread schedules a read of the reactions on post ref, just recorded,
+	// handed to Service.Reconcile in order with the platform's live
+	// reaction events, so that a stale read does not undo a newer event.
+	// It does not wait for the read. A read that fails is left to the
+	// reconcile after the next (re)connect, which reads every watched post.
+	Reread(ctx context.Context, ref string)
+}
+
 // Archiver is optional: a platform whose threads can be archived archives
 // the thread of a closed case.
 type Archiver interface {

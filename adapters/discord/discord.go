@@ -41,6 +41,7 @@ var (
 	_ bot.Archiver  = (*Adapter)(nil)
 	_ bot.Pacer     = (*Adapter)(nil)
 	_ bot.Unreacter = (*Adapter)(nil)
+	_ bot.Rereader  = (*Adapter)(nil)
 )
 
 // Config is how the adapter finds its way on the server.
@@ -111,7 +112,8 @@ type Adapter struct {
 	memberAt  map[string]uint64
 	keys      map[string]string   // message keys posted by this process → refs
 	whole     map[string][]string // refs of shortened cards → their whole text
-	live      map[string]uint64   // while a reconcile runs: live reaction events by post
+	live      map[string]uint64   // while reactions are read: live reaction events by post
+	liveReads int                 // the reads of reactions under way (reconciles, rereads)
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)

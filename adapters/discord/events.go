@@ -23,6 +23,7 @@ type gatewayEvent struct {
 	gone      []string // messages deleted ("CHANNEL/MESSAGE")
 	thread    string   // a thread (or forum post) deleted
 	held      *heldRead
+	reread    string // a post the core has just recorded
 	member    *memberEvent
 	roster    *heldRoster
 }
@@ -89,6 +90,8 @@ func (a *Adapter) handlings(ctx context.Context, e gatewayEvent) []*backlog.Even
 		a.startReconcile(ctx)
 	case e.held != nil:
 		a.applyHeld(ctx, e.held)
+	case e.reread != "":
+		a.startReread(ctx, e.reread)
 	case e.gone != nil:
 		return a.goneHandlings(e.gone)
 	case e.thread != "":
@@ -457,20 +460,78 @@ func (a *Adapter) startReconcile(ctx context.Context) {
 		if prev != nil {
 			<-prev
 		}
-		a.mu.Lock()
-		a.live = map[string]uint64{}
-		a.mu.Unlock()
+		a.countLive(true)
 		a.reconnected(rctx)
-		a.mu.Lock()
-		a.live = nil
-		a.mu.Unlock()
+		a.countLive(false)
 		if rctx.Err() == nil {
 			a.connected.Store(true)
 		}
 	}()
 }
 
-// touched counts a live reaction event on a post while a reconcile runs.
+// Reread has the reactions on post ref read again, the core having just
+// recorded it, and returns at once. Discord shows a message as soon as it
+// is created and sends MESSAGE_REACTION_ADD on the gateway apart from the
+// answer to the create: a person's reaction can come before the core
+// knows the message, and the core ignores it then. The request goes
+// through the worker's queue, behind the events already received.
+func (a *Adapter) Reread(ctx context.Context, ref string) {
+	a.enqueue(ctx, gatewayEvent{reread: ref})
+}
+
+// startReread reads the reactions on a post the core has just recorded, in
+// its own goroutine as a reconcile reads every watched post, and hands
+// them to the core through the worker, read again if live events on the
+// post came meanwhile (see applyHeld). It runs in the worker, so that the
+// live events after it are counted from now on. A read that fails is left
+// to the reconcile of the next connection (a post that still matters is
+// watched).
+func (a *Adapter) startReread(ctx context.Context, post string) {
+	a.countLive(true)
+	a.reconciles.Add(1)
+	go func() {
+		defer a.reconciles.Done()
+		defer a.countLive(false)
+		read := 0
+		for n := 1; ctx.Err() == nil; n++ {
+			applied, err := a.reconcile(ctx, post, &read)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Warn("discord: read the reactions on a new post again", "post", post, "err", err)
+				}
+				return
+			}
+			if applied {
+				return
+			}
+			if n == maxReads {
+				a.log.Warn("discord: reactions changing while read; the live events keep the post", "post", post)
+				return
+			}
+		}
+	}()
+}
+
+// countLive starts (on) or stops counting the live reaction events by
+// post, for a read of reactions that begins or ends: the counts are kept
+// while any read is under way, and only grow meanwhile.
+func (a *Adapter) countLive(on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if on {
+		if a.liveReads == 0 {
+			a.live = map[string]uint64{}
+		}
+		a.liveReads++
+		return
+	}
+	a.liveReads--
+	if a.liveReads == 0 {
+		a.live = nil
+	}
+}
+
+// touched counts a live reaction event on a post while reactions are read.
 func (a *Adapter) touched(post string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -480,7 +541,7 @@ func (a *Adapter) touched(post string) {
 }
 
 // liveEvents is the number of live reaction events on post since the
-// reconcile began.
+// reads under way began (a read compares two of them).
 func (a *Adapter) liveEvents(post string) uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()

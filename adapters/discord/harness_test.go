@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -270,8 +271,15 @@ func (h *harness) request(user, title string) string {
 	return card
 }
 
-// voters react ✅ (or emoji) on a message.
+// vote has users react with emoji on a message as people do: by clicking
+// the emoji the bot put there, so once the bot's own reaction is on it,
+// and by then the bot has recorded the message. A test of a reaction that
+// comes sooner calls the fake's React itself.
 func (h *harness) vote(msg, emoji string, users ...string) {
+	h.t.Helper()
+	h.eventually("the bot's "+emoji+" on "+msg, func() bool {
+		return slices.Contains(h.f.Message(msg).Reactions, discordtest.Reaction{Emoji: emoji, User: discordtest.Bot})
+	})
 	for _, u := range users {
 		h.f.React(u, msg, emoji, false)
 	}

@@ -150,6 +150,10 @@ type Adapter struct {
 	refusals refusalLog
 	// backlog keeps the WebSocket events the core could not take yet.
 	backlog backlog.Backlog
+	// rereads are posts just recorded by the core whose reactions the
+	// WebSocket loop reads again (see Reread); rereadC tells it of them.
+	rereads map[string]bool
+	rereadC chan struct{}
 	// usedStates are dialog states already submitted successfully, until
 	// they expire.
 	usedStates map[string]time.Time
@@ -163,6 +167,7 @@ var (
 	_ bot.Chat      = (*Adapter)(nil)
 	_ bot.Pacer     = (*Adapter)(nil)
 	_ bot.Unreacter = (*Adapter)(nil)
+	_ bot.Rereader  = (*Adapter)(nil)
 )
 
 // New checks opt and returns an adapter; Run connects it. The errors name
@@ -231,6 +236,7 @@ func New(opt Options) (*Adapter, error) {
 		log:        opt.Logger.With("platform", Platform),
 		started:    make(chan struct{}),
 		ready:      make(chan struct{}),
+		rereadC:    make(chan struct{}, 1),
 		users:      map[string]cachedUser{},
 		roles:      map[string]bot.Roles{},
 		posted:     map[string]string{},

@@ -138,6 +138,8 @@ func (a *Adapter) listen(ctx context.Context, wsc *model.WebSocketClient) {
 			if a.backlog.Drain(ctx) > 0 {
 				retry.Reset(a.backlog.Delay())
 			}
+		case <-a.rereadC:
+			a.rereadPending(ctx)
 		case ev, ok := <-wsc.EventChannel:
 			if !ok {
 				return
@@ -261,15 +263,7 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 			continue
 		}
 		read += len(rs)
-		h := bot.HeldReactions{Post: ref, Users: map[bot.UserID][]string{}}
-		for _, r := range rs {
-			if r.UserId == a.me.Id || r.DeleteAt != 0 {
-				continue
-			}
-			u := userID(r.UserId)
-			h.Users[u] = append(h.Users[u], emojiFromName(r.EmojiName))
-		}
-		if err := a.svc.Reconcile(ctx, Platform, h); err != nil {
+		if err := a.svc.Reconcile(ctx, Platform, a.held(ref, rs)); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
@@ -283,4 +277,74 @@ func (a *Adapter) reconcile(ctx context.Context) error {
 		a.backlog.Forget(ref)
 	}
 	return nil
+}
+
+// held is what the reactions Mattermost lists on post ref tell the core:
+// the people's, not the bot's own, in the order listed.
+func (a *Adapter) held(ref string, rs []*model.Reaction) bot.HeldReactions {
+	h := bot.HeldReactions{Post: ref, Users: map[bot.UserID][]string{}}
+	for _, r := range rs {
+		if r.UserId == a.me.Id || r.DeleteAt != 0 {
+			continue
+		}
+		u := userID(r.UserId)
+		h.Users[u] = append(h.Users[u], emojiFromName(r.EmojiName))
+	}
+	return h
+}
+
+// Reread has the WebSocket loop read the reactions on post ref again, the
+// core having just recorded it, and returns at once. Mattermost shows a
+// post to the channel as soon as it is made and sends reaction_added over
+// the WebSocket apart from its answer to the bot's create: a person's
+// reaction can come before the core knows the post, and the core ignores
+// it then. A request made while the WebSocket is down waits for the next
+// connection (whose reconcile reads the post too, if it still matters).
+func (a *Adapter) Reread(_ context.Context, ref string) {
+	a.mu.Lock()
+	if a.rereads == nil {
+		a.rereads = map[string]bool{}
+	}
+	a.rereads[ref] = true
+	a.mu.Unlock()
+	select {
+	case a.rereadC <- struct{}{}:
+	default: // the loop has been told already and will find ref
+	}
+}
+
+// rereadPending reads the reactions on the posts Reread asked for and
+// hands them to the core. It runs in the WebSocket loop, between two
+// events: every event it has handled is in what Mattermost lists now, and
+// each one still to come, older or newer than the read, is then applied
+// after it in order, so the last one on each reaction wins, as it should.
+// Reading outside the loop would let a read older than an event handled
+// meanwhile undo it. A read that fails is left to the reconcile of the
+// next connection (a post that still matters is watched).
+func (a *Adapter) rereadPending(ctx context.Context) {
+	a.mu.Lock()
+	refs := a.rereads
+	a.rereads = nil
+	a.mu.Unlock()
+	for ref := range refs {
+		var rs []*model.Reaction
+		err := a.do(ctx, "read reactions", callOpts{}, func() (r *model.Response, err error) {
+			rs, r, err = a.client.GetReactions(ctx, ref)
+			return r, err
+		})
+		if err == nil {
+			err = a.svc.Reconcile(ctx, Platform, a.held(ref, rs))
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			a.log.Warn("read the reactions on a new post again", "post", ref, "err", err)
+			continue
+		}
+		a.log.Debug("reactions on a new post read again", "post", ref, "reactions", len(rs))
+		// As after a reconcile: events of the post still waiting in the
+		// backlog are older than the read.
+		a.backlog.Forget(ref)
+	}
 }

@@ -27,6 +27,13 @@
 //   - The members of a private channel are listed only to its members.
 //   - Reaction events reach only the channel's members (the bot must be
 //     one); Mattermost's rate limiter answers 429 in plain text.
+//   - A post is in its channel once the server has saved it, before the
+//     bot has read the answer to its create, and reaction_added travels
+//     over the WebSocket apart from that answer: a person quick to react
+//     (or an answer slow on its way back) makes the bot hear of a
+//     reaction on its post before it knows the post's id. HoldPosts
+//     models that answer being slow (modelled from how the two channels
+//     work, not yet seen on a real server).
 package mmtest
 
 import (
@@ -129,6 +136,7 @@ type Server struct {
 	fails      []failure
 	forbidden  map[string]bool // patterns answered 403
 	conns      map[*wsConn]bool
+	holds      map[string]chan struct{} // channel id → released when closed
 	wsRefuse   bool
 	wsConnect  int
 	clock      int64
@@ -240,6 +248,29 @@ func (s *Server) IsMember(channel, user string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.members[channel][user]
+}
+
+// HoldPosts holds back the answers to the bot's posts in channel until
+// release is called: each post is made when asked for and is in the
+// channel at once (Posts lists it, people may react to it, and React sends
+// reaction_added to the bot then); only the answer with its id waits.
+func (s *Server) HoldPosts(channel string) (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	if s.holds == nil {
+		s.holds = map[string]chan struct{}{}
+	}
+	s.holds[channel] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.holds, channel)
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // FailNext makes the next n requests to a route (a pattern such as
@@ -951,7 +982,16 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	if p.PendingPostId != "" {
 		s.pending[p.PendingPostId] = pendingPost{id: p.Id, at: time.Now()}
 	}
-	reply(w, http.StatusCreated, stored.Clone())
+	out := stored.Clone()
+	if held := s.holds[p.ChannelId]; held != nil {
+		s.mu.Unlock()
+		select {
+		case <-held:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock() // for the deferred unlock
+	}
+	reply(w, http.StatusCreated, out)
 }
 
 // createEphemeral refuses: only a system admin may create ephemeral posts
