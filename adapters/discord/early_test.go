@@ -13,7 +13,7 @@ import (
 func (h *harness) hasOpenVote(id int64, user string) {
 	h.t.Helper()
 	h.eventually("the core counts the vote of "+user, func() bool {
-		recs, err := h.svc.Export(context.Background())
+		recs, err := h.svc.ExportAll(context.Background())
 		if err != nil {
 			h.t.Fatal(err)
 		}

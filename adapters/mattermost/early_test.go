@@ -12,7 +12,7 @@ import (
 func (h *harness) hasOpenVote(id int64, who string) {
 	h.t.Helper()
 	h.eventually("the core counts "+who+"'s vote on case", func() bool {
-		recs, err := h.svc.Export(context.Background())
+		recs, err := h.svc.ExportAll(context.Background())
 		if err != nil {
 			h.t.Fatal(err)
 		}
