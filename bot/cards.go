@@ -105,7 +105,7 @@ func (w *work) card(c Case) (Message, error) {
 				return m, err
 			}
 			m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
-			if r.Post == "card" {
+			if r.Post == PostCard {
 				m.Lines = append(m.Lines, voteHow(r.Kind))
 			} else {
 				m.Lines = append(m.Lines, T("card.vote_in_thread", "round", roundNo(r.N)))
@@ -173,39 +173,36 @@ func (w *work) refreshVote(c Case, r Round) error {
 	if err := w.refreshCard(c); err != nil {
 		return err
 	}
-	if r.Post == "card" {
+	if r.Post == PostCard {
 		return nil
 	}
 	return w.edit(c, r.Post)
 }
 
 // refreshCard asks for the case's card to be shown again as it stands.
-func (w *work) refreshCard(c Case) error { return w.edit(c, "card") }
+func (w *work) refreshCard(c Case) error { return w.edit(c, PostCard) }
 
 // view renders a post of a case from the current state: the card, a vote
 // message, a working group's card. The outbox worker calls it to perform
 // an edit, so that the latest state is what lands.
-func (w *work) view(c Case, name string) (Message, error) {
-	switch {
-	case name == "card":
+func (w *work) view(c Case, name PostName) (Message, error) {
+	if name == PostCard {
 		return w.card(c)
-	case strings.HasPrefix(name, "vote/"):
-		n, err := strconv.Atoi(strings.TrimPrefix(name, "vote/"))
-		if err != nil {
-			return Message{}, fmt.Errorf("post %q: %w", name, err)
-		}
+	}
+	if n, ok := name.Round(); ok {
 		r, err := w.tx.Round(c.ID, n)
 		if err != nil {
 			return Message{}, fmt.Errorf("read round %d of case %d: %w", n, c.ID, err)
 		}
 		return w.voteMessage(c, r)
-	case strings.HasPrefix(name, "group/"):
+	}
+	if g, ok := name.Group(); ok {
 		as, err := w.tx.Assignments(c.ID)
 		if err != nil {
 			return Message{}, fmt.Errorf("read groups of case %d: %w", c.ID, err)
 		}
 		for _, a := range as {
-			if "group/"+a.Group == name {
+			if a.Group == g {
 				return w.groupCard(c, a), nil
 			}
 		}
@@ -237,7 +234,7 @@ func (w *work) requesterLang(c Case) string {
 }
 
 // tellRequester sends the requester a private message in their language.
-func (w *work) tellRequester(c Case, name string, lines ...Text) error {
+func (w *work) tellRequester(c Case, name PostName, lines ...Text) error {
 	return w.dm(c, name, c.Requester, Message{Lang: w.requesterLang(c), Lines: lines})
 }
 

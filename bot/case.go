@@ -159,7 +159,7 @@ type Round struct {
 	CaseID    int64
 	N         int
 	Kind      RoundKind
-	Post      string // name of the post that carries the vote reactions
+	Post      PostName // the post that carries the vote reactions
 	OpenedAt  time.Time
 	Deadline  time.Time
 	Closed    bool
@@ -223,10 +223,11 @@ type Volunteer struct {
 }
 
 // Post is a message the helpdesk placed on a platform for a case, known by
-// its role in the case ("card", "vote/2", "routing", "group/planning").
+// its role in the case (PostName: PostCard, "vote/2", "routing",
+// "group/planning").
 type Post struct {
 	CaseID   int64
-	Name     string
+	Name     PostName
 	Platform string
 	Ref      string // the platform's reference, opaque to the core
 }

@@ -394,7 +394,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if err := w.toThread(*c, w.committeeMsg(T("thread.asked", "who", P(w.person(a.ID))), Quoted(q))); err != nil {
 			return Text{}, err
 		}
-		err = w.tellRequester(*c, "", T("dm.question", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(q),
+		err = w.tellRequester(*c, NoPost, T("dm.question", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(q),
 			T("dm.question.how", "cmd", command(fmt.Sprintf("answer #%d …", c.ID))))
 		return T("reply.asked", "id", caseRef(c.ID)), err
 	})
@@ -630,12 +630,12 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 		if err := w.closeCase(c, Resolved); err != nil {
 			return Text{}, err
 		}
-		if err := w.tellRequester(*c, "rating",
+		if err := w.tellRequester(*c, PostRating,
 			T("dm.resolved", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(summary),
 			T("dm.rate.how", "cmd", command(fmt.Sprintf("rate #%d 1-5", c.ID)))); err != nil {
 			return Text{}, err
 		}
-		if err := w.react(*c, "rating", RatingEmoji...); err != nil {
+		if err := w.react(*c, PostRating, RatingEmoji...); err != nil {
 			return Text{}, err
 		}
 		if err := w.refreshCard(*c); err != nil {
@@ -709,7 +709,7 @@ func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response,
 		if err := w.closeCase(c, ClosedBy); err != nil {
 			return Text{}, err
 		}
-		if err := w.tellRequester(*c, "", T("dm.closed", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(reason)); err != nil {
+		if err := w.tellRequester(*c, NoPost, T("dm.closed", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(reason)); err != nil {
 			return Text{}, err
 		}
 		if err := w.refreshCard(*c); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -37,24 +36,19 @@ func (w *work) reaction(r Reaction, added bool) error {
 		return fmt.Errorf("find post %s: %w", r.Post, err)
 	}
 	emoji := NormEmoji(r.Emoji)
-	switch {
-	case p.Name == "card" || strings.HasPrefix(p.Name, "vote/"):
-		return w.vote(c, p, r.User, emoji, added)
-	case p.Name == "routing":
-		return w.routingReaction(c, p, r.User, emoji, added)
-	case strings.HasPrefix(p.Name, "group/"):
+	// The kinds of PostName.TakesReactions.
+	if _, group := p.Name.Group(); group {
 		return w.claimReaction(c, p, r.User, emoji, added)
-	case p.Name == "rating":
+	}
+	switch {
+	case p.Name.Ballot():
+		return w.vote(c, p, r.User, emoji, added)
+	case p.Name == PostRouting:
+		return w.routingReaction(c, p, r.User, emoji, added)
+	case p.Name == PostRating:
 		return w.ratingReaction(c, p, r.User, emoji, added)
 	}
 	return nil
-}
-
-// takesReactions reports whether people's reactions on a post of that
-// name mean something (the cases of reaction).
-func takesReactions(name string) bool {
-	return name == "card" || strings.HasPrefix(name, "vote/") || name == "routing" ||
-		strings.HasPrefix(name, "group/") || name == "rating"
 }
 
 // routingReaction routes a case by a committee member's group emoji on the
@@ -99,7 +93,7 @@ func (w *work) claimReaction(c Case, p Post, user UserID, emoji string, added bo
 	if err != nil || !changed || !added {
 		return err
 	}
-	group := strings.TrimPrefix(p.Name, "group/")
+	group, _ := p.Name.Group()
 	m, err := w.member(user)
 	if err != nil {
 		return err
@@ -253,26 +247,26 @@ func (s *Service) Watched(ctx context.Context, platform string) ([]string, error
 			if c.Platform != platform {
 				continue
 			}
-			var names []string
+			var names []PostName
 			switch c.Stage {
 			case InitialReview, FinalReview:
 				if r, err := w.tx.Round(c.ID, c.Round); err == nil && !r.Closed {
 					names = append(names, r.Post)
 				}
 			case Routing:
-				names = append(names, "routing")
+				names = append(names, PostRouting)
 			case WorkingGroup:
 				as, err := w.tx.Assignments(c.ID)
 				if err != nil {
 					return err
 				}
-				names = append(names, "routing")
+				names = append(names, PostRouting)
 				for _, a := range as {
-					names = append(names, "group/"+a.Group)
+					names = append(names, GroupPost(a.Group))
 				}
 			case Closed:
 				if c.Outcome == Resolved && c.Rating == 0 {
-					names = append(names, "rating")
+					names = append(names, PostRating)
 				}
 			}
 			for _, n := range names {

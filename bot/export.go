@@ -89,7 +89,7 @@ func (s *Service) ReactionTarget(ctx context.Context, id int64, user UserID, emo
 		if err != nil {
 			return err
 		}
-		name := ""
+		var name PostName
 		switch {
 		case emoji == NormEmoji(EmojiClaim):
 			m, err := w.member(user)
@@ -103,17 +103,17 @@ func (s *Service) ReactionTarget(ctx context.Context, id int64, user UserID, emo
 			// The first routed group the person belongs to, else the first.
 			for _, a := range as {
 				if m.Roles.InGroup(a.Group) {
-					name = "group/" + a.Group
+					name = GroupPost(a.Group)
 					break
 				}
 			}
 			if name == "" && len(as) > 0 {
-				name = "group/" + as[0].Group
+				name = GroupPost(as[0].Group)
 			}
 		case c.Stage == Routing || c.Stage == WorkingGroup:
-			name = "routing"
+			name = PostRouting
 		case c.Stage == Closed && c.Outcome == Resolved:
-			name = "rating"
+			name = PostRating
 		case c.Round > 0:
 			r, err := w.tx.Round(c.ID, c.Round)
 			if err != nil {

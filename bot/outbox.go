@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -90,7 +89,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 					return fmt.Errorf("record post %s of case %d: %w", it.Name, it.CaseID, err)
 				}
 			case it.Op == OpThread:
-				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: "thread", Platform: it.Platform, Ref: ref}); err != nil {
+				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: PostThread, Platform: it.Platform, Ref: ref}); err != nil {
 					return fmt.Errorf("record thread of case %d: %w", it.CaseID, err)
 				}
 			}
@@ -101,7 +100,7 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 			}
 			return w.tx.Done(it.ID)
 		})
-		if uerr == nil && it.Op == OpPost && takesReactions(it.Name) {
+		if uerr == nil && it.Op == OpPost && it.Name.TakesReactions() {
 			s.reread(ctx, chat, ref)
 		}
 		return true, s.delivered(it, Delivered, uerr)
@@ -219,7 +218,7 @@ var errNoTarget = errors.New("target was never posted")
 // call performs an item on the platform, resolving the names of posts and
 // threads to their platform references first.
 func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target string, err error) {
-	lookup := func(name string) (string, error) {
+	lookup := func(name PostName) (string, error) {
 		var ref string
 		err := s.view(ctx, func(w *work) error {
 			p, err := w.tx.Post(it.CaseID, name)
@@ -232,9 +231,9 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 		return ref, err
 	}
 	if it.Op == OpPost && it.Place.Kind == InThread || it.Op == OpInvite || it.Op == OpArchive || it.Message.LinkThread {
-		th, err := lookup("thread")
+		th, err := lookup(PostThread)
 		if err != nil {
-			return "", "thread", err
+			return "", string(PostThread), err
 		}
 		it.Place.Thread, it.Message.Thread = th, th
 	}
@@ -245,14 +244,14 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 	case OpThread:
 		card, err := lookup(it.Name)
 		if err != nil {
-			return "", it.Name, err
+			return "", string(it.Name), err
 		}
 		ref, err = chat.StartThread(ctx, card, it.Message)
 		return ref, card, err
 	case OpUnreact:
 		target, err := lookup(it.Name)
 		if err != nil {
-			return "", it.Name, err
+			return "", string(it.Name), err
 		}
 		if u, ok := chat.(Unreacter); ok {
 			return "", target, u.Unreact(ctx, target, it.Emoji)
@@ -261,7 +260,7 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 	case OpEdit, OpReact:
 		target, err := lookup(it.Name)
 		if err != nil {
-			return "", it.Name, err
+			return "", string(it.Name), err
 		}
 		if it.Op == OpEdit {
 			var m Message
@@ -278,8 +277,8 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 			}
 			m.Key = it.Message.Key
 			if m.LinkThread {
-				if m.Thread, err = lookup("thread"); err != nil {
-					return "", "thread", err
+				if m.Thread, err = lookup(PostThread); err != nil {
+					return "", string(PostThread), err
 				}
 			}
 			return "", target, chat.Edit(ctx, target, m)
@@ -306,7 +305,7 @@ func (w *work) failed(it Item, cause error) error {
 	if err != nil {
 		return fmt.Errorf("read case %d: %w", it.CaseID, err)
 	}
-	if err := w.event(c, "", EvDeliveryLost, "op", string(it.Op), "name", it.Name, "place", string(it.Place.Kind)); err != nil {
+	if err := w.event(c, "", EvDeliveryLost, "op", string(it.Op), "name", string(it.Name), "place", string(it.Place.Kind)); err != nil {
 		return err
 	}
 	switch {
@@ -460,15 +459,15 @@ func (w *work) goneAgain(it Item) (bool, error) {
 // starting the thread again on the card. Each lost thread is brought back
 // once; false when the case has no thread to bring back.
 func (w *work) threadGone(c Case) (bool, error) {
-	th, err := w.tx.Post(c.ID, "thread")
+	th, err := w.tx.Post(c.ID, PostThread)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read thread of case %d: %w", c.ID, err)
 	}
-	if card, err := w.tx.Post(c.ID, "card"); err == nil && card.Ref == th.Ref {
-		handled, _, err := w.repost(c, "card")
+	if card, err := w.tx.Post(c.ID, PostCard); err == nil && card.Ref == th.Ref {
+		handled, _, err := w.repost(c, PostCard)
 		return handled, err
 	}
 	first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now)
@@ -476,7 +475,7 @@ func (w *work) threadGone(c Case) (bool, error) {
 		return err == nil, err
 	}
 	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
-	return true, w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name})
+	return true, w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name})
 }
 
 // repost posts again a post of a case that was deleted on the platform:
@@ -496,8 +495,8 @@ func (w *work) threadGone(c Case) (bool, error) {
 // call (fresh) rather than by an earlier one whose work is still on its
 // way; handled is false for a post that no longer matters (any post but the
 // card of a closed case) or that the helpdesk does not make again.
-func (w *work) repost(c Case, name string) (handled, fresh bool, err error) {
-	if !c.Stage.Open() && name != "card" {
+func (w *work) repost(c Case, name PostName) (handled, fresh bool, err error) {
+	if !c.Stage.Open() && name != PostCard {
 		return false, false, nil
 	}
 	old, err := w.tx.Post(c.ID, name)
@@ -520,13 +519,13 @@ func (w *work) repost(c Case, name string) (handled, fresh bool, err error) {
 	if err := w.react(c, name, emoji...); err != nil {
 		return false, false, err
 	}
-	th, err := w.tx.Post(c.ID, "thread")
+	th, err := w.tx.Post(c.ID, PostThread)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return true, true, nil // no thread yet: its own item starts it on the new card
 	case err != nil:
 		return false, false, fmt.Errorf("read thread of case %d: %w", c.ID, err)
-	case name == "card" && th.Ref == old.Ref:
+	case name == PostCard && th.Ref == old.Ref:
 		return true, true, w.moveThread(c, th)
 	}
 	return true, true, w.toThread(c, w.committeeMsg(T("thread.reposted")))
@@ -541,7 +540,7 @@ func (w *work) moveThread(c Case, old Post) error {
 		return err
 	}
 	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
-	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
+	if err := w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name}); err != nil {
 		return err
 	}
 	lines, err := w.historyLines(c, movedHistory, true)
@@ -551,14 +550,14 @@ func (w *work) moveThread(c Case, old Post) error {
 	if err := w.toThread(c, w.committeeMsg(append([]Text{T("thread.moved")}, lines...)...)); err != nil {
 		return err
 	}
-	var names []string
+	var names []PostName
 	if c.Round > 0 && (c.Stage == InitialReview || c.Stage == FinalReview) {
-		if r, err := w.tx.Round(c.ID, c.Round); err == nil && !r.Closed && r.Post != "card" {
+		if r, err := w.tx.Round(c.ID, c.Round); err == nil && !r.Closed && r.Post != PostCard {
 			names = append(names, r.Post)
 		}
 	}
 	if c.Stage == Routing || c.Stage == WorkingGroup {
-		names = append(names, "routing")
+		names = append(names, PostRouting)
 	}
 	for _, n := range names {
 		p, err := w.tx.Post(c.ID, n)
@@ -595,21 +594,23 @@ func (w *work) moveThread(c Case, old Post) error {
 // remake is a post of a case as it would be made now: where it goes, what
 // it says and the helpdesk's reactions on it. ok is false for a post the
 // helpdesk does not make again.
-func (w *work) remake(c Case, name string) (to Place, m Message, emoji []string, ok bool, err error) {
+func (w *work) remake(c Case, name PostName) (to Place, m Message, emoji []string, ok bool, err error) {
+	_, vote := name.Round()
+	group, isGroup := name.Group()
 	switch {
-	case name == "card":
+	case name == PostCard:
 		to = Place{Kind: InCommittee}
 		m, err = w.card(c)
-	case strings.HasPrefix(name, "vote/"):
+	case vote:
 		to = Place{Kind: InThread}
 		m, err = w.view(c, name)
-	case name == "routing":
+	case name == PostRouting:
 		to, m = Place{Kind: InThread}, w.routingMessage(c)
 		if c.Stage == Routing || c.Stage == WorkingGroup {
 			emoji = w.routingEmoji()
 		}
-	case strings.HasPrefix(name, "group/"):
-		to = Place{Kind: InGroup, Group: strings.TrimPrefix(name, "group/")}
+	case isGroup:
+		to = Place{Kind: InGroup, Group: group}
 		m, err = w.view(c, name)
 		if c.Stage == WorkingGroup {
 			emoji = []string{EmojiClaim}

@@ -187,7 +187,7 @@ type Tx interface {
 
 	// PutPost records (or replaces) the platform reference of a named post.
 	PutPost(p Post) error
-	Post(caseID int64, name string) (Post, error)
+	Post(caseID int64, name PostName) (Post, error)
 	// PostByRef finds a post by its platform reference, with its case (a
 	// reaction needs both).
 	PostByRef(platform, ref string) (Post, Case, error)
@@ -321,7 +321,7 @@ type Item struct {
 	Platform string
 	CaseID   int64
 	Op       Op
-	Name     string // the post this item creates (post, thread) or acts on
+	Name     PostName // the post this item creates (post, thread) or acts on
 	Place    Place
 	Message  Message
 	Emoji    string

@@ -110,7 +110,7 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 			return p
 		}
 		cv = CaseView{Case: c, Requester: person(c.Requester), Status: statusLine(c), Type: typeText(c.Type), Platform: c.Platform}
-		if p, err := w.tx.Post(c.ID, "thread"); err == nil {
+		if p, err := w.tx.Post(c.ID, PostThread); err == nil {
 			cv.Thread = p.Ref
 		}
 		saved, err := w.tx.Votes(c.ID)

@@ -339,7 +339,7 @@ func (w *work) enqueue(c Case, it Item) error {
 
 // post asks for m to be posted to place; name (may be empty) records the
 // post's reference for later edits and reactions.
-func (w *work) post(c Case, name string, to Place, m Message) error {
+func (w *work) post(c Case, name PostName, to Place, m Message) error {
 	return w.enqueue(c, Item{Op: OpPost, Name: name, Place: to, Message: m})
 }
 
@@ -349,14 +349,14 @@ func (w *work) toThread(c Case, m Message) error {
 }
 
 // dm sends m privately to user.
-func (w *work) dm(c Case, name string, user UserID, m Message) error {
+func (w *work) dm(c Case, name PostName, user UserID, m Message) error {
 	return w.post(c, name, Place{Kind: InDirect, User: user}, m)
 }
 
 // edit asks for post name to be shown again as the case now stands; the
 // content is read at delivery, so edits of one post pending together
 // collapse into one that shows the latest state.
-func (w *work) edit(c Case, name string) error {
+func (w *work) edit(c Case, name PostName) error {
 	it := Item{Op: OpEdit, Name: name, Collapse: fmt.Sprintf("%d/%s", c.ID, name)}
 	if o := w.s.outlet(c.Platform); o != nil && o.pace > 0 {
 		it.Due = w.now.Add(o.pace)
@@ -364,7 +364,7 @@ func (w *work) edit(c Case, name string) error {
 	return w.enqueue(c, it)
 }
 
-func (w *work) react(c Case, name string, emoji ...string) error {
+func (w *work) react(c Case, name PostName, emoji ...string) error {
 	for _, e := range emoji {
 		if err := w.enqueue(c, Item{Op: OpReact, Name: name, Emoji: e}); err != nil {
 			return err

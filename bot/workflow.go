@@ -42,17 +42,17 @@ func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
 	if err != nil {
 		return c, err
 	}
-	if err := w.post(c, "card", Place{Kind: InCommittee}, card); err != nil {
+	if err := w.post(c, PostCard, Place{Kind: InCommittee}, card); err != nil {
 		return c, err
 	}
 	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
-	if err := w.enqueue(c, Item{Op: OpThread, Name: "card", Message: name}); err != nil {
+	if err := w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name}); err != nil {
 		return c, err
 	}
 	if err := w.reactChoices(c, r); err != nil {
 		return c, err
 	}
-	err = w.tellRequester(c, "",
+	err = w.tellRequester(c, NoPost,
 		T("dm.opened", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))),
 		T("dm.opened.next", "id", caseRef(c.ID)))
 	return c, err
@@ -63,9 +63,9 @@ func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
 func (w *work) openRound(c *Case, kind RoundKind) (Round, error) {
 	c.Round++
 	rule := w.s.cfg.Rule
-	r := Round{CaseID: c.ID, N: c.Round, Kind: kind, OpenedAt: w.now, Deadline: w.now.Add(rule.Deadline), Post: "card"}
+	r := Round{CaseID: c.ID, N: c.Round, Kind: kind, OpenedAt: w.now, Deadline: w.now.Add(rule.Deadline), Post: PostCard}
 	if r.N > 1 {
-		r.Post = fmt.Sprintf("vote/%d", r.N)
+		r.Post = VotePost(r.N)
 	}
 	if err := w.tx.OpenRound(r); err != nil {
 		return r, fmt.Errorf("open round %d of case %d: %w", r.N, c.ID, err)
@@ -185,9 +185,9 @@ func (w *work) readBallot(c Case, r Round) (Ballot, error) {
 
 // vote applies a vote reaction added or removed on a round's post.
 func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error {
-	n := 1
-	if p.Name != "card" {
-		n, _ = strconv.Atoi(strings.TrimPrefix(p.Name, "vote/"))
+	n := 1 // the card is the first round's ballot
+	if v, ok := p.Name.Round(); ok {
+		n = v
 	}
 	if c.Stage != InitialReview && c.Stage != FinalReview {
 		// No vote in progress: the reaction means nothing.
@@ -272,7 +272,7 @@ func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) err
 	}
 	m := w.to(user, T("notice.vote_moved", "id", caseRef(c.ID), "round", roundNo(c.Round)))
 	m.LinkThread = true
-	return w.dm(c, "", user, m)
+	return w.dm(c, NoPost, user, m)
 }
 
 // setReaction records a reaction in the set; false when nothing changed.
@@ -321,7 +321,7 @@ func (w *work) noticeOnce(c Case, user UserID, key string, t Text) error {
 	if err != nil || !first {
 		return err
 	}
-	return w.dm(c, "", user, w.to(user, t))
+	return w.dm(c, NoPost, user, w.to(user, t))
 }
 
 // decide closes a round with its result and moves the case on.
@@ -352,7 +352,7 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 		"round", roundNo(r.N), "result", X(choiceText(v.Result)), "reason", X(reasonText(v.Reason))))); err != nil {
 		return err
 	}
-	if r.Post != "card" {
+	if r.Post != PostCard {
 		if err := w.edit(*c, r.Post); err != nil {
 			return err
 		}
@@ -365,14 +365,14 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 			err = w.postRouting(*c)
 		}
 		if err == nil {
-			err = w.tellRequester(*c, "", T("dm.accepted", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.accepted", "id", id, "title", S(c.Title)))
 		}
 	case Info:
 		if err = w.setStage(c, NeedsInfo, ""); err == nil {
 			err = w.toThread(*c, w.committeeMsg(T("thread.info_needed", "cmd", command(fmt.Sprintf("ask #%d", c.ID)))))
 		}
 		if err == nil {
-			err = w.tellRequester(*c, "", T("dm.needs_info", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.needs_info", "id", id, "title", S(c.Title)))
 		}
 	case Go:
 		if err = w.setStage(c, Support, ""); err == nil {
@@ -382,11 +382,11 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 			err = w.tellStaffSupport(*c, false)
 		}
 		if err == nil {
-			err = w.tellRequester(*c, "", T("dm.go", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", S(c.Title)))
 		}
 	case Decline, NoGo:
 		if err = w.closeCase(c, Declined); err == nil {
-			err = w.tellRequester(*c, "", T("dm.declined", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.declined", "id", id, "title", S(c.Title)))
 		}
 	case Back:
 		err = w.backToGroups(c)
@@ -420,7 +420,7 @@ func (w *work) escalate(c Case, r Round, why Reason) error {
 		people[i] = T("person", "who", P(w.person(u)))
 		m := w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", S(c.Title), "reason", X(reasonText(why)), "cmd", cmd))
 		m.LinkThread = true
-		if err := w.dm(c, "", u, m); err != nil {
+		if err := w.dm(c, NoPost, u, m); err != nil {
 			return err
 		}
 	}
@@ -460,10 +460,10 @@ func (w *work) deciders(c Case) ([]UserID, error) {
 // postRouting posts the routing message: one reaction per working group and
 // one for "no group needed".
 func (w *work) postRouting(c Case) error {
-	if err := w.post(c, "routing", Place{Kind: InThread}, w.routingMessage(c)); err != nil {
+	if err := w.post(c, PostRouting, Place{Kind: InThread}, w.routingMessage(c)); err != nil {
 		return err
 	}
-	return w.react(c, "routing", w.routingEmoji()...)
+	return w.react(c, PostRouting, w.routingEmoji()...)
 }
 
 // routingMessage lists the working groups and their emoji.
@@ -515,10 +515,10 @@ func (w *work) route(c *Case, by UserID, groups []string) error {
 			continue
 		}
 		added = append(added, g)
-		if err := w.post(*c, "group/"+g, Place{Kind: InGroup, Group: g}, w.groupCard(*c, a)); err != nil {
+		if err := w.post(*c, GroupPost(g), Place{Kind: InGroup, Group: g}, w.groupCard(*c, a)); err != nil {
 			return err
 		}
-		if err := w.react(*c, "group/"+g, EmojiClaim); err != nil {
+		if err := w.react(*c, GroupPost(g), EmojiClaim); err != nil {
 			return err
 		}
 	}
@@ -568,7 +568,7 @@ func (w *work) refreshGroupCard(c Case, group string) error {
 	}
 	for _, a := range as {
 		if a.Group == group {
-			return w.edit(c, "group/"+group)
+			return w.edit(c, GroupPost(group))
 		}
 	}
 	return nil
@@ -631,7 +631,7 @@ func (w *work) backToGroups(c *Case) error {
 	var groups []string
 	for _, a := range as {
 		groups = append(groups, a.Group)
-		if err := w.edit(*c, "group/"+a.Group); err != nil {
+		if err := w.edit(*c, GroupPost(a.Group)); err != nil {
 			return err
 		}
 		g, _ := w.s.group(a.Group)
@@ -663,7 +663,7 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 			if err := w.endBallot(*c, r); err != nil {
 				return err
 			}
-			if r.Post != "card" {
+			if r.Post != PostCard {
 				if err := w.edit(*c, r.Post); err != nil {
 					return err
 				}
@@ -681,7 +681,7 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
 	}
 	for _, a := range as {
-		if err := w.edit(*c, "group/"+a.Group); err != nil {
+		if err := w.edit(*c, GroupPost(a.Group)); err != nil {
 			return err
 		}
 	}
@@ -753,7 +753,7 @@ func (w *work) tellStaffSupport(c Case, reminder bool) error {
 		}
 		msg := w.to(m.ID, lines...)
 		msg.LinkThread = true
-		if err := w.dm(c, "", m.ID, msg); err != nil {
+		if err := w.dm(c, NoPost, m.ID, msg); err != nil {
 			return err
 		}
 		told++
@@ -786,7 +786,7 @@ func (w *work) remind(c Case, r Round) error {
 		t := T("dm.reminder", "id", caseRef(c.ID), "title", S(c.Title), "at", At(r.Deadline), "kind", X(T("round."+string(r.Kind)))).Plural(int(left.Hours()))
 		m := w.to(u, t, voteHow(r.Kind))
 		m.LinkThread = true
-		if err := w.dm(c, "", u, m); err != nil {
+		if err := w.dm(c, NoPost, u, m); err != nil {
 			return err
 		}
 	}

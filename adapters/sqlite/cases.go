@@ -180,7 +180,7 @@ func (t *tx) PutPost(p bot.Post) error {
 }
 
 // Post returns the post name of case caseID, or bot.ErrNotFound.
-func (t *tx) Post(caseID int64, name string) (bot.Post, error) {
+func (t *tx) Post(caseID int64, name bot.PostName) (bot.Post, error) {
 	p := bot.Post{CaseID: caseID, Name: name}
 	err := t.queryRow(`SELECT platform, ref FROM posts WHERE case_id = ? AND name = ?`, caseID, name).
 		Scan(&p.Platform, &p.Ref)

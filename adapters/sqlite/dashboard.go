@@ -157,19 +157,23 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 		// The rule of bot.Scope.Admits, as SQL: their own cases, and
 		// those of their platform that are all theirs to see or routed
 		// to one of their groups.
-		cond := "c.requester = ?"
-		args = append(args, sc.Person)
+		var cond string
 		switch {
+		case sc.All && sc.Person.Platform() == sc.Platform:
+			// Their own cases are cases of their platform: one term,
+			// which leaves the planner the index of the order.
+			cond, args = "c.platform = ?", append(args, sc.Platform)
 		case sc.All:
-			cond = "c.platform = ? OR " + cond
-			args = append([]any{sc.Platform}, args...)
+			cond, args = "c.platform = ? OR c.requester = ?", append(args, sc.Platform, sc.Person)
 		case len(sc.Groups) > 0:
 			marks := strings.TrimSuffix(strings.Repeat("?, ", len(sc.Groups)), ", ")
-			cond += " OR c.platform = ? AND EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
-			args = append(args, sc.Platform)
+			cond = "c.requester = ? OR c.platform = ? AND EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
+			args = append(args, sc.Person, sc.Platform)
 			for _, g := range sc.Groups {
 				args = append(args, g)
 			}
+		default:
+			cond, args = "c.requester = ?", append(args, sc.Person)
 		}
 		where = append(where, "("+cond+")")
 	}

@@ -779,7 +779,7 @@ func TestAHeldBackEditDoesNotHoldUpTheCase(t *testing.T) {
 		MustView(t, s, func(tx bot.Tx) error {
 			items, err := tx.Pending("shell", now, 10)
 			for _, it := range items {
-				out = append(out, it.Name)
+				out = append(out, string(it.Name))
 			}
 			return err
 		})
@@ -794,7 +794,7 @@ func TestPendingOrderAndBlocking(t *testing.T) {
 	c1 := MustCase(t, s, "shell:ana", bot.InitialReview)
 	c2 := MustCase(t, s, "shell:bea", bot.InitialReview)
 	item := func(platform string, caseID int64, name string, created time.Duration) *bot.Item {
-		return &bot.Item{Platform: platform, CaseID: caseID, Op: bot.OpPost, Name: name,
+		return &bot.Item{Platform: platform, CaseID: caseID, Op: bot.OpPost, Name: bot.PostName(name),
 			Place: bot.Place{Kind: bot.InThread}, Message: bot.Message{Lang: "en", Title: bot.T(name)},
 			Created: at(created)}
 	}
