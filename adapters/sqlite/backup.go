@@ -77,9 +77,12 @@ func (s *Store) ScheduledBackup(ctx context.Context, path string, keep int) (Bac
 		// Recorded before the copy is linked into place: the helpdesk
 		// never holds a backup it has no record of. A record whose link
 		// then fails is dropped; one left by a crash names a file that
-		// is not there or not this one, and is dropped by the rotation.
+		// is not there or not this one, and is dropped by the rotation
+		// (or replaced here, by a backup to the same path).
 		_, err := s.w.ExecContext(ctx, `INSERT INTO backups (path, dir, written_at, bytes, dev, ino, sha256)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, abs, filepath.Dir(abs), encTime(s.now()), id.size, int64(id.dev), int64(id.ino), id.sum)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (path) DO UPDATE SET dir = excluded.dir, written_at = excluded.written_at,
+				bytes = excluded.bytes, dev = excluded.dev, ino = excluded.ino, sha256 = excluded.sha256`, abs, filepath.Dir(abs), encTime(s.now()), id.size, int64(id.dev), int64(id.ino), id.sum)
 		if err != nil {
 			return fmt.Errorf("record the backup: %w", busyErr(err))
 		}
