@@ -549,6 +549,11 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 	return resp
 }
 
+// formKeyKept is how long a form's key is kept against a replay: far
+// longer than a form lives (a Mattermost dialog's state expires after a
+// day and is refused after that, whatever the key).
+const formKeyKept = 30 * 24 * time.Hour
+
 // firstSubmission refuses a submission whose key was taken before, in the
 // transaction that takes it: a form sent twice (a replayed dialog, a
 // redelivered modal) opens one case. A form sent back with field errors
@@ -557,7 +562,7 @@ func (w *work) firstSubmission(sub Submission) error {
 	if sub.Key == "" {
 		return nil
 	}
-	first, err := w.tx.FirstNotice("", "submission/"+sub.Key, w.now)
+	first, err := w.tx.FirstNotice("", "submission/"+sub.Key, w.now, formKeyKept)
 	if err != nil {
 		return fmt.Errorf("record submission: %w", err)
 	}

@@ -73,7 +73,7 @@ func (w *work) routingReaction(c Case, p Post, user UserID, emoji string, added 
 		return err
 	}
 	if !m.Roles.Committee && !m.Roles.Chair {
-		return w.noticeOnce(c, user, "route.not_member", T("notice.route_not_member", "id", caseRef(c.ID)))
+		return w.noticeOnce(c, user, "route.not_member", forever, T("notice.route_not_member", "id", caseRef(c.ID)))
 	}
 	if c.Stage != Routing && (c.Stage != WorkingGroup || none) {
 		return nil
@@ -99,7 +99,7 @@ func (w *work) claimReaction(c Case, p Post, user UserID, emoji string, added bo
 		return err
 	}
 	if !m.Roles.InGroup(group) {
-		return w.noticeOnce(c, user, "claim.not_member/"+group, T("notice.claim_not_member", "id", caseRef(c.ID), "group", X(w.s.groupText(group))))
+		return w.noticeOnce(c, user, "claim.not_member/"+group, forever, T("notice.claim_not_member", "id", caseRef(c.ID), "group", X(w.s.groupText(group))))
 	}
 	if c.Stage != WorkingGroup {
 		return nil

@@ -335,7 +335,7 @@ func (w *work) tellStaffOnce(c Case, key string, t Text) error {
 	}
 	for _, m := range all {
 		if m.Roles.Staff {
-			if err := w.noticeOnce(c, m.ID, key, t); err != nil {
+			if err := w.noticeOnce(c, m.ID, key, forever, t); err != nil {
 				return err
 			}
 		}
@@ -470,7 +470,7 @@ func (w *work) threadGone(c Case) (bool, error) {
 		handled, _, err := w.repost(c, PostCard)
 		return handled, err
 	}
-	first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now)
+	first, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+th.Ref, w.now, forever)
 	if err != nil || !first {
 		return err == nil, err
 	}
@@ -510,7 +510,7 @@ func (w *work) repost(c Case, name PostName) (handled, fresh bool, err error) {
 	if err != nil || !ok {
 		return false, false, err
 	}
-	if first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+old.Ref, w.now); err != nil || !first {
+	if first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+old.Ref, w.now, forever); err != nil || !first {
 		return err == nil, false, err
 	}
 	if err := w.post(c, name, to, m); err != nil {
@@ -536,7 +536,7 @@ func (w *work) repost(c Case, name PostName) (handled, fresh bool, err error) {
 // far, then the posts of the thread that still matter.
 func (w *work) moveThread(c Case, old Post) error {
 	// Work that finds the old thread gone from now on waits for this one.
-	if _, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+old.Ref, w.now); err != nil {
+	if _, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+old.Ref, w.now, forever); err != nil {
 		return err
 	}
 	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
@@ -574,7 +574,7 @@ func (w *work) moveThread(c Case, old Post) error {
 		if !ok {
 			continue
 		}
-		first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+p.Ref, w.now)
+		first, err := w.tx.FirstNotice("", "repost/"+c.Platform+"/"+p.Ref, w.now, forever)
 		if err != nil {
 			return err
 		}

@@ -235,8 +235,11 @@ type Tx interface {
 	PutVolunteer(v Volunteer) error
 	Volunteers() ([]Volunteer, error)
 
-	// FirstNotice records that user was told key; false when they had been.
-	FirstNotice(user UserID, key string, at time.Time) (bool, error)
+	// FirstNotice records that user was told key at at; false when they
+	// had been. keep is how long the record matters: once it is over the
+	// record may be forgotten, and the notice is then new again; zero
+	// keeps it forever (a notice told once ever).
+	FirstNotice(user UserID, key string, at time.Time, keep time.Duration) (bool, error)
 
 	// SetReachable records whether the last private message to user
 	// reached them; Reachable reads it (true when nothing failed).

@@ -493,10 +493,16 @@ func (w *work) committee(platform string) ([]Member, error) {
 	return out, nil
 }
 
+// IncidentKept is how long the record that staff were told of an
+// incident (TellStaff) is kept.
+const IncidentKept = 30 * 24 * time.Hour
+
 // TellStaff writes t privately to every staff member the helpdesk knows,
 // on every attached platform, each in their language, once for key (a
 // key per incident: "backup.failed/2026-12-03"). It is for what the
-// people who run the helpdesk must know and may not read in a log.
+// people who run the helpdesk must know and may not read in a log. The
+// record that they were told is kept for IncidentKept, long after the
+// incident's key can come again, and then forgotten.
 func (s *Service) TellStaff(ctx context.Context, key string, t Text) error {
 	s.mu.Lock()
 	platforms := make([]string, 0, len(s.chats))
@@ -513,7 +519,7 @@ func (s *Service) TellStaff(ctx context.Context, key string, t Text) error {
 			}
 			for _, m := range all {
 				if m.Roles.Staff {
-					if err := w.noticeOnce(Case{Platform: p}, m.ID, key, t); err != nil {
+					if err := w.noticeOnce(Case{Platform: p}, m.ID, key, IncidentKept, t); err != nil {
 						return err
 					}
 				}

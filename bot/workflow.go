@@ -229,13 +229,13 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	case !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }):
 		if added {
 			w.votes = append(w.votes, VoteNotCommittee)
-			return w.noticeOnce(c, user, "vote.not_member", T("notice.not_member", "id", caseRef(c.ID)))
+			return w.noticeOnce(c, user, "vote.not_member", forever, T("notice.not_member", "id", caseRef(c.ID)))
 		}
 		return nil
 	case user == c.Requester:
 		if added {
 			w.votes = append(w.votes, VoteRequester)
-			return w.noticeOnce(c, user, fmt.Sprintf("vote.recused/%d", c.ID), T("notice.recused", "id", caseRef(c.ID)))
+			return w.noticeOnce(c, user, fmt.Sprintf("vote.recused/%d", c.ID), forever, T("notice.recused", "id", caseRef(c.ID)))
 		}
 		return nil
 	}
@@ -266,7 +266,7 @@ func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) err
 	if err != nil || !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }) {
 		return err
 	}
-	first, err := w.tx.FirstNotice(user, fmt.Sprintf("vote.moved/%d/%d", c.ID, c.Round), w.now)
+	first, err := w.tx.FirstNotice(user, fmt.Sprintf("vote.moved/%d/%d", c.ID, c.Round), w.now, forever)
 	if err != nil || !first {
 		return err
 	}
@@ -315,9 +315,15 @@ func (w *work) weigh(c Case, r Round, deadlinePassed bool) error {
 	return w.escalate(c, r, v.Reason)
 }
 
-// noticeOnce tells a person something privately, once for key.
-func (w *work) noticeOnce(c Case, user UserID, key string, t Text) error {
-	first, err := w.tx.FirstNotice(user, key, w.now)
+// forever is how long a notice told once ever is kept (see
+// Tx.FirstNotice): a person is told it once, and the marks that a deleted
+// post is being made again are rare and must not let it be made twice.
+const forever time.Duration = 0
+
+// noticeOnce tells a person something privately, once for key while the
+// record is kept (keep; forever for once ever).
+func (w *work) noticeOnce(c Case, user UserID, key string, keep time.Duration, t Text) error {
+	first, err := w.tx.FirstNotice(user, key, w.now, keep)
 	if err != nil || !first {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -178,13 +179,22 @@ func (a *Adapter) Post(ctx context.Context, to bot.Place, m bot.Message) (string
 		}
 	}
 	out := ref(channel, first)
-	a.remember(m.Key, out, r)
+	a.remember(m.Key, out, r, to.Kind == bot.InCommittee)
 	return out, nil
 }
 
+// maxWhole bounds the whole texts of shortened cards kept for their
+// threads. A card's thread starts right after it is posted, so only a
+// thread that keeps failing to start (or a core that never starts it)
+// leaves one behind; the oldest is forgotten first, and its thread then
+// has no copy of the text.
+const maxWhole = 128
+
 // remember keeps a key's reference, and the whole text of a shortened card
-// for its thread.
-func (a *Adapter) remember(key, out string, r rendered) {
+// for its thread when the card will have one (committee, the case's card):
+// a group's card or a direct message never does, and the text it cut is
+// in the case's thread already.
+func (a *Adapter) remember(key, out string, r rendered, threaded bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if key != "" {
@@ -195,9 +205,35 @@ func (a *Adapter) remember(key, out string, r rendered) {
 		}
 		a.keys[key] = out
 	}
-	if r.edited {
-		a.whole[out] = r.whole
+	if r.edited && threaded {
+		a.keepWholeLocked(out, r.whole)
 	}
+}
+
+// keepWholeLocked keeps the whole text of the shortened card ref, forgetting
+// the oldest beyond maxWhole.
+func (a *Adapter) keepWholeLocked(ref string, whole []string) {
+	if _, ok := a.whole[ref]; ok {
+		a.wholeRefs = slices.DeleteFunc(a.wholeRefs, func(r string) bool { return r == ref })
+	}
+	a.whole[ref] = whole
+	a.wholeRefs = append(a.wholeRefs, ref)
+	for len(a.wholeRefs) > maxWhole {
+		old := a.wholeRefs[0]
+		a.wholeRefs = a.wholeRefs[1:]
+		delete(a.whole, old)
+		a.log.Warn("discord: a shortened card's thread was not started; its whole text is forgotten", "card", old)
+	}
+}
+
+// takeWholeLocked returns and forgets the whole text kept for card ref.
+func (a *Adapter) takeWholeLocked(ref string) []string {
+	whole, ok := a.whole[ref]
+	if ok {
+		delete(a.whole, ref)
+		a.wholeRefs = slices.DeleteFunc(a.wholeRefs, func(r string) bool { return r == ref })
+	}
+	return whole
 }
 
 // forumPost opens a post in the committee's forum channel: its starter
@@ -221,7 +257,7 @@ func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (str
 		}
 		if found != "" {
 			out := ref(found, found)
-			a.remember(m.Key, out, r)
+			a.remember(m.Key, out, r, true)
 			return out, nil
 		}
 		e := *r.first.Embeds[0]
@@ -239,7 +275,7 @@ func (a *Adapter) forumPost(ctx context.Context, m bot.Message, r rendered) (str
 		return "", err
 	}
 	out := ref(th.ID, th.ID)
-	a.remember(m.Key, out, r)
+	a.remember(m.Key, out, r, true)
 	return out, nil
 }
 
@@ -313,8 +349,7 @@ func (a *Adapter) StartThread(ctx context.Context, cardRef string, name bot.Mess
 		}
 	}
 	a.mu.Lock()
-	whole := a.whole[cardRef]
-	delete(a.whole, cardRef)
+	whole := a.takeWholeLocked(cardRef)
 	a.mu.Unlock()
 	// The key names the database; the thread alone would not.
 	key := "t" + thread

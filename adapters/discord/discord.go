@@ -110,10 +110,14 @@ type Adapter struct {
 	// a roster read older than a member's event is not applied to them.
 	memberSeq uint64
 	memberAt  map[string]uint64
-	keys      map[string]string   // message keys posted by this process → refs
-	whole     map[string][]string // refs of shortened cards → their whole text
-	live      map[string]uint64   // while reactions are read: live reaction events by post
-	liveReads int                 // the reads of reactions under way (reconciles, rereads)
+	keys      map[string]string // message keys posted by this process → refs
+	// The whole text of each shortened committee card, until its thread
+	// starts (the core starts it right after the post), and their refs,
+	// oldest first: at most maxWhole are kept.
+	whole     map[string][]string
+	wholeRefs []string
+	live      map[string]uint64 // while reactions are read: live reaction events by post
+	liveReads int               // the reads of reactions under way (reconciles, rereads)
 }
 
 // New returns an adapter for svc; attach it with svc.Attach(Platform, a)

@@ -673,6 +673,12 @@ func TestParseDuration(t *testing.T) {
 		{"7 days", 0, false},
 		{"soon", 0, false},
 		{"99999999d", 0, false},
+		{"36500d", 36500 * 24 * time.Hour, true},
+		{"36500d1ns", 0, false},
+		{"36500d2000000h", 0, false},
+		{"999999999999h", 0, false},
+		{"2562047h", 0, false},
+		{"-2562047h", 0, false},
 	} {
 		got, err := shell.ParseDuration(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {

@@ -2,19 +2,38 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
-// BackupInfo says what a backup holds.
+// BackupInfo says what a backup holds, and what the rotation after a
+// scheduled one did.
 type BackupInfo struct {
 	Path         string
 	Bytes        int64
 	Cases        int
 	Installation string // the copy's own installation id
+
+	// Removed lists the older scheduled backups the rotation removed.
+	Removed []string
+	// Forgotten lists the records of older backups the rotation dropped
+	// without removing anything, each with the reason: the file at the
+	// path is not (or no longer) the one the helpdesk wrote.
+	Forgotten []ForgottenBackup
+}
+
+// ForgottenBackup is a backup record that no longer names a file the
+// helpdesk may remove, and why.
+type ForgottenBackup struct {
+	Path string
+	Why  string
 }
 
 // Backup writes a consistent copy of the database to path while the
@@ -22,37 +41,140 @@ type BackupInfo struct {
 // then checks it: it passes PRAGMA integrity_check and opens as a store.
 // The copy gets an installation id of its own: a helpdesk restored from it
 // never gives the platforms the keys this database gave, so it cannot be
-// handed this database's posts as its own (see migration 0003). path must
-// not exist; a failed backup leaves nothing there.
+// handed this database's posts as its own (see migration 0003). It knows no
+// scheduled backups (see ScheduledBackup): a restored helpdesk never
+// removes the backups its original wrote.
+//
+// path must not exist, not even as a symbolic link: the copy is made in a
+// directory of its own next to path and linked into place at the end
+// (link(2) neither follows nor replaces what is there), so a link planted
+// at path is never written through. A failed backup leaves nothing at path.
+// The copy is readable by its owner only.
 func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
-	info := BackupInfo{Path: path}
-	if _, err := os.Stat(path); err == nil {
-		return info, fmt.Errorf("backup to %s: the file exists", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return info, fmt.Errorf("backup to %s: %w", path, err)
+	info, _, err := s.backup(ctx, path, nil)
+	return info, err
+}
+
+// ScheduledBackup is Backup, recorded in this database as a scheduled
+// backup, followed by the rotation of path's directory: of the scheduled
+// backups this database recorded there, the newest keep stay (the one just
+// written among them) and the older ones are removed. Rotation never reads
+// a directory: it removes only a file it recorded, and only when that is
+// still the very file it wrote — the same device and inode, size and
+// SHA-256 — and not the database the store runs on. A record whose file is
+// gone or is another file now is dropped and the file left alone. The
+// returned info lists both; an error after the backup was written comes
+// with its info.
+func (s *Store) ScheduledBackup(ctx context.Context, path string, keep int) (BackupInfo, error) {
+	if keep < 1 {
+		return BackupInfo{Path: path}, fmt.Errorf("backup to %s: keep %d, not at least 1", path, keep)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(path)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return BackupInfo{Path: path}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	info, _, err := s.backup(ctx, path, func(id fileID) error {
+		// Recorded before the copy is linked into place: the helpdesk
+		// never holds a backup it has no record of. A record whose link
+		// then fails is dropped; one left by a crash names a file that
+		// is not there or not this one, and is dropped by the rotation
+		// (or replaced here, by a backup to the same path).
+		_, err := s.w.ExecContext(ctx, `INSERT INTO backups (path, dir, written_at, bytes, dev, ino, sha256)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (path) DO UPDATE SET dir = excluded.dir, written_at = excluded.written_at,
+				bytes = excluded.bytes, dev = excluded.dev, ino = excluded.ino, sha256 = excluded.sha256`, abs, filepath.Dir(abs), encTime(s.now()), id.size, int64(id.dev), int64(id.ino), id.sum)
+		if err != nil {
+			return fmt.Errorf("record the backup: %w", busyErr(err))
 		}
-	}()
+		return nil
+	})
+	if err != nil {
+		return info, err
+	}
+	if err := s.rotate(ctx, filepath.Dir(abs), keep, &info); err != nil {
+		return info, fmt.Errorf("rotate the backups in %s: %w", filepath.Dir(path), err)
+	}
+	return info, nil
+}
+
+// fileID is what proves that a file is the one the helpdesk wrote.
+type fileID struct {
+	dev, ino uint64 // zero where the system does not tell
+	size     int64
+	sum      string // SHA-256 of the content, in hex
+}
+
+// backup writes the checked copy into a private temporary directory next
+// to path, calls record (when not nil) with the copy's identity and links
+// it into place.
+func (s *Store) backup(ctx context.Context, path string, record func(fileID) error) (BackupInfo, fileID, error) {
+	info := BackupInfo{Path: path}
+	if _, err := os.Lstat(path); err == nil {
+		return info, fileID{}, fmt.Errorf("backup to %s: the file exists", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	// The directory is new and the helpdesk's alone (mode 0700): nothing
+	// can be planted in it. An absolute name keeps SQLite from reading a
+	// name that begins with "file:" as a URI.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	tmpDir, err := os.MkdirTemp(dir, ".helpdesk-backup-")
+	if err != nil {
+		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, "backup.db")
+
+	if err := s.writeCopy(ctx, tmp, &info); err != nil {
+		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	id, err := identify(tmp, nil)
+	if err != nil {
+		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	info.Bytes = id.size
+	if record != nil {
+		if err := record(id); err != nil {
+			return info, id, fmt.Errorf("backup to %s: %w", path, err)
+		}
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if record != nil {
+			abs, _ := filepath.Abs(path)
+			if _, ferr := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM backups WHERE path = ?`, abs); ferr != nil {
+				err = errors.Join(err, fmt.Errorf("forget the record: %w", ferr))
+			}
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return info, id, fmt.Errorf("backup to %s: the file exists", path)
+		}
+		return info, id, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return info, id, nil
+}
+
+// writeCopy makes the checked copy at tmp, a name in a directory of the
+// helpdesk's own, and fills in info's cases and installation.
+func (s *Store) writeCopy(ctx context.Context, tmp string, info *BackupInfo) error {
 	// The read pool is query_only, and the writer must not wait for the
 	// copy: a connection of its own reads the snapshot.
 	src, err := sql.Open("sqlite", s.path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
-		return info, fmt.Errorf("backup: %w", err)
+		return err
 	}
 	defer src.Close()
-	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return info, fmt.Errorf("backup to %s: %w", path, busyErr(err))
+	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		return busyErr(err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		return info, fmt.Errorf("backup to %s: %w", path, err)
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
 	}
-	dst, err := sql.Open("sqlite", path)
+	dst, err := sql.Open("sqlite", tmp)
 	if err != nil {
-		return info, fmt.Errorf("check the backup: %w", err)
+		return fmt.Errorf("check the copy: %w", err)
 	}
 	var check string
 	err = dst.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check)
@@ -62,28 +184,169 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupInfo, error) {
 	if err == nil {
 		_, err = dst.ExecContext(ctx, `UPDATE installation SET id = lower(hex(randomblob(10)))`)
 	}
+	if err == nil {
+		// The copy's records of scheduled backups are the original's:
+		// a helpdesk restored from it did not write those.
+		_, err = dst.ExecContext(ctx, `DELETE FROM backups`)
+	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return info, fmt.Errorf("check the backup %s: %w", path, err)
+		return fmt.Errorf("check the copy: %w", err)
 	}
-	restored, err := Open(ctx, path)
+	restored, err := Open(ctx, tmp)
 	if err != nil {
-		return info, fmt.Errorf("the backup %s does not open as a store: %w", path, err)
+		return fmt.Errorf("the copy does not open as a store: %w", err)
 	}
-	defer restored.Close()
-	if err := restored.r.QueryRowContext(ctx, `SELECT count(*) FROM cases`).Scan(&info.Cases); err != nil {
-		return info, fmt.Errorf("count the cases of the backup: %w", err)
+	err = restored.r.QueryRowContext(ctx, `SELECT count(*) FROM cases`).Scan(&info.Cases)
+	if err == nil {
+		err = restored.r.QueryRowContext(ctx, `SELECT id FROM installation`).Scan(&info.Installation)
 	}
-	if err := restored.r.QueryRowContext(ctx, `SELECT id FROM installation`).Scan(&info.Installation); err != nil {
-		return info, fmt.Errorf("read the backup's installation id: %w", err)
+	if cerr := restored.Close(); err == nil {
+		err = cerr
 	}
-	st, err := os.Stat(path)
 	if err != nil {
-		return info, err
+		return fmt.Errorf("read the copy: %w", err)
 	}
-	info.Bytes = st.Size()
-	ok = true
-	return info, nil
+	// Opening it as a store made it a WAL database; a backup is one file,
+	// with no -wal or -shm beside it when it is opened.
+	dst, err = sql.Open("sqlite", tmp)
+	if err != nil {
+		return err
+	}
+	_, err = dst.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("end the copy's WAL: %w", err)
+	}
+	return nil
+}
+
+// identify reads the identity of the regular file at path, opened without
+// following a symbolic link. When want is not nil, the file opened must be
+// the one want describes (os.SameFile), so that what is hashed is what was
+// looked at.
+func identify(path string, want fs.FileInfo) (fileID, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return fileID{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fileID{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return fileID{}, fmt.Errorf("%s is not a regular file", path)
+	}
+	if want != nil && !os.SameFile(st, want) {
+		return fileID{}, fmt.Errorf("%s changed while it was read", path)
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fileID{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	dev, ino := devIno(st)
+	return fileID{dev: dev, ino: ino, size: n, sum: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// rotate removes the scheduled backups recorded in dir beyond the newest
+// keep that are still the files written, and drops the records of those
+// that are not.
+func (s *Store) rotate(ctx context.Context, dir string, keep int, info *BackupInfo) error {
+	type record struct {
+		path     string
+		id       fileID
+		dev, ino int64
+	}
+	rows, err := s.w.QueryContext(ctx, `SELECT path, bytes, dev, ino, sha256 FROM backups
+		WHERE dir = ? ORDER BY written_at DESC, path DESC`, dir)
+	if err != nil {
+		return fmt.Errorf("read the backup records: %w", busyErr(err))
+	}
+	var recs []record
+	for rows.Next() {
+		var r record
+		if err := rows.Scan(&r.path, &r.id.size, &r.dev, &r.ino, &r.id.sum); err != nil {
+			rows.Close()
+			return fmt.Errorf("read the backup records: %w", err)
+		}
+		r.id.dev, r.id.ino = uint64(r.dev), uint64(r.ino)
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the backup records: %w", busyErr(err))
+	}
+
+	live, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("the database file: %w", err)
+	}
+	forget := func(path, why string) error {
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM backups WHERE path = ?`, path); err != nil {
+			return fmt.Errorf("drop the record of %s: %w", path, busyErr(err))
+		}
+		if why != "" {
+			info.Forgotten = append(info.Forgotten, ForgottenBackup{Path: path, Why: why})
+		}
+		return nil
+	}
+	kept := 0
+	for _, r := range recs {
+		st, err := os.Lstat(r.path)
+		var why string
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			why = "the file is gone"
+		case err != nil:
+			return fmt.Errorf("look at %s: %w", r.path, err)
+		case !st.Mode().IsRegular():
+			why = "not a regular file now"
+		case os.SameFile(st, live):
+			why = "it is the database the helpdesk runs on"
+		case st.Size() != r.id.size || !sameDevIno(st, r.id):
+			why = "another file now"
+		}
+		if why != "" {
+			if err := forget(r.path, why); err != nil {
+				return err
+			}
+			continue
+		}
+		if kept < keep {
+			kept++
+			continue
+		}
+		id, err := identify(r.path, st)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			why = "the file is gone"
+		case err != nil:
+			return fmt.Errorf("read %s: %w", r.path, err)
+		case id != r.id:
+			why = "its content changed since it was written"
+		}
+		if why == "" {
+			if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove an old backup: %w", err)
+			}
+			info.Removed = append(info.Removed, r.path)
+		}
+		if err := forget(r.path, why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameDevIno reports whether st is the file id was read from, where the
+// system tells device and inode; elsewhere the size and content decide.
+func sameDevIno(st fs.FileInfo, id fileID) bool {
+	dev, ino := devIno(st)
+	return dev == id.dev && ino == id.ino
 }

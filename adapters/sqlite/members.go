@@ -100,10 +100,20 @@ func (t *tx) Volunteers() ([]bot.Volunteer, error) {
 }
 
 // FirstNotice records that user was told key at at; false when they had
-// been (the first time is kept).
-func (t *tx) FirstNotice(user bot.UserID, key string, at time.Time) (bool, error) {
-	n, err := t.execN(`INSERT INTO notices (user, key, at) VALUES (?, ?, ?)
-		ON CONFLICT (user, key) DO NOTHING`, user, key, encTime(at))
+// been (the first time is kept). A record kept for a while (keep > 0) is
+// forgotten once at is past it: each call first deletes those due, a
+// range of the partial index notices_forget, so that the table holds only
+// what still matters.
+func (t *tx) FirstNotice(user bot.UserID, key string, at time.Time, keep time.Duration) (bool, error) {
+	if _, err := t.exec(`DELETE FROM notices WHERE forget_at <= ?`, encTime(at)); err != nil {
+		return false, fmt.Errorf("forget old notices: %w", dbErr(err))
+	}
+	var forget any
+	if keep > 0 {
+		forget = encTime(at.Add(keep))
+	}
+	n, err := t.execN(`INSERT INTO notices (user, key, at, forget_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user, key) DO NOTHING`, user, key, encTime(at), forget)
 	if err != nil {
 		return false, fmt.Errorf("notice %q to %s: %w", key, user, dbErr(err))
 	}

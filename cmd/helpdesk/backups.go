@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/wmse/helpdesk/adapters/metrics"
@@ -35,6 +33,7 @@ func scheduleBackups(ctx context.Context, store *sqlite.Store, svc *bot.Service,
 			if ctx.Err() != nil {
 				return
 			}
+			logRotation(log, info)
 			m.Backup(err == nil, time.Now())
 			if err != nil {
 				log.Error("scheduled backup failed", "dir", dir, "err", err)
@@ -49,33 +48,26 @@ func scheduleBackups(ctx context.Context, store *sqlite.Store, svc *bot.Service,
 	}
 }
 
-// backupOnce writes one checked backup into dir, named for now, and removes
-// the oldest scheduled backups beyond keep.
+// backupOnce writes one checked backup into dir, named for now, and
+// removes the oldest scheduled backups beyond keep. Only backups this
+// database recorded as written are removed, and only while each is still
+// the file written (see sqlite.Store.ScheduledBackup); other files in dir,
+// whatever their names, are left alone. info lists what was removed.
 func backupOnce(ctx context.Context, store *sqlite.Store, dir string, keep int, now time.Time) (sqlite.BackupInfo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return sqlite.BackupInfo{}, fmt.Errorf("backup directory: %w", err)
 	}
 	path := filepath.Join(dir, backupPrefix+now.UTC().Format("20060102T150405Z")+".db")
-	info, err := store.Backup(ctx, path)
-	if err != nil {
-		return info, err
+	return store.ScheduledBackup(ctx, path, keep)
+}
+
+// logRotation says what a rotation removed, and which records of backups
+// it dropped without removing anything (and why).
+func logRotation(log *slog.Logger, info sqlite.BackupInfo) {
+	for _, p := range info.Removed {
+		log.Info("old backup removed", "path", p)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return info, fmt.Errorf("list the backups: %w", err)
+	for _, f := range info.Forgotten {
+		log.Warn("a recorded backup is not the file written; left alone and no longer rotated", "path", f.Path, "why", f.Why)
 	}
-	var ours []string
-	for _, e := range entries {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, ".db") {
-			ours = append(ours, n)
-		}
-	}
-	sort.Strings(ours)
-	for len(ours) > keep {
-		if err := os.Remove(filepath.Join(dir, ours[0])); err != nil {
-			return info, fmt.Errorf("remove an old backup: %w", err)
-		}
-		ours = ours[1:]
-	}
-	return info, nil
 }

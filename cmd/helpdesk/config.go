@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -224,8 +225,13 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 			return 0
 		}
 		d, err := shell.ParseDuration(v)
-		if err != nil || d <= 0 {
+		switch {
+		case errors.Is(err, shell.ErrTooLong):
+			bad("%s: %q is too long: at most %s (36500d)", key, v, shell.MaxDuration)
+			return 0
+		case err != nil || d <= 0:
 			bad("%s: %q is not a positive duration (like 7d, 48h or 1h30m)", key, v)
+			return 0
 		}
 		return d
 	}

@@ -235,3 +235,34 @@ func TestRunInProcess(t *testing.T) {
 		t.Errorf("-log xml: exit %d, want %d", code, exitError)
 	}
 }
+
+// A duration too long for Go's time.Duration (about 292 years), or with
+// more days than the helpdesk takes, is refused as too long, naming the
+// key, rather than wrapping around or being called "not a positive
+// duration".
+func TestConfigDurationOverflowIsRefusedNamingTheKey(t *testing.T) {
+	for _, key := range []struct{ section, name string }{
+		{"helpdesk", "request_window"},
+		{"rules", "deadline"},
+		{"rules", "remind_after"},
+		{"rules", "support_remind_after"},
+		{"backup", "every"},
+	} {
+		for _, v := range []string{"999999999999h", "36500d2000000h", "106751d", "9223372036854775807ns", "2562047h", "36501d"} {
+			text := "[" + key.section + "]\n" + key.name + " = \"" + v + "\"\n"
+			if key.section == "backup" {
+				text += "dir = \"b\"\n"
+			}
+			_, err := loadConfig(MustWriteConfig(t, text), mustCatalog(t))
+			want := key.section + "." + key.name + `: "` + v + `" is too long`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s = %q: %v, want an error saying %s", key.section+"."+key.name, v, err, want)
+			}
+		}
+	}
+	// The longest taken is 36500 days.
+	c, err := loadConfig(MustWriteConfig(t, "[rules]\ndeadline = \"36500d\"\n"), mustCatalog(t))
+	if err != nil || c.Bot.Rule.Deadline != 36500*24*time.Hour {
+		t.Fatalf("36500d: %v %v", c.Bot.Rule.Deadline, err)
+	}
+}

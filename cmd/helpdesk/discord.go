@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -117,6 +118,8 @@ func newDiscord(ps platformSetup) (platform, error) {
 	if v := sec.RosterEvery; v != "" {
 		d, err := shell.ParseDuration(v)
 		switch {
+		case errors.Is(err, shell.ErrTooLong):
+			bad("discord.roster_every: %q is too long: at most %s (36500d)", v, shell.MaxDuration)
 		case err != nil || d <= 0:
 			bad("discord.roster_every: %q is not a positive duration (like 5m or 1h)", v)
 		case d < time.Minute:
