@@ -677,6 +677,17 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 			apiErr(w, 403, 50007, "Cannot send messages to this user")
 			return
 		}
+		// Create Message: "Requires the SEND_MESSAGES permission" in a
+		// guild channel, SEND_MESSAGES_IN_THREADS in a thread, else 403
+		// Missing Permissions (50013).
+		need := PermSendMessages
+		if c.Parent != "" {
+			need = PermSendMessagesInThreads
+		}
+		if c.DMUser == "" && f.botPermissionsLocked(c)&need == 0 {
+			apiErr(w, 403, 50013, "Missing Permissions")
+			return
+		}
 		if c.Archived {
 			apiErr(w, 400, 50083, "Thread is archived")
 			return
@@ -844,6 +855,48 @@ func (f *Fake) fill(m *Message, in map[string]json.RawMessage) {
 	if v, ok := in["allowed_mentions"]; ok {
 		m.Mentions = v
 	}
+}
+
+// botPermissionsLocked are the bot's permissions in a guild channel, as
+// Discord computes them (Permissions, "Permission Overwrites"): the
+// @everyone role's and the bot's roles' permissions (ADMINISTRATOR is all),
+// then the channel's overwrites: @everyone's, the bot's roles' (deny, then
+// allow), the bot's own. Without VIEW_CHANNEL there is nothing. A thread
+// has its parent's overwrites.
+func (f *Fake) botPermissionsLocked(c *Channel) int64 {
+	if p := f.channels[c.Parent]; p != nil {
+		c = p
+	}
+	roles := f.members[Bot].Roles
+	p := f.roles[Guild]
+	for _, r := range roles {
+		p |= f.roles[r]
+	}
+	if p&PermAdministrator != 0 {
+		return ^int64(0)
+	}
+	for _, o := range c.Overwrites {
+		if !o.Member && o.ID == Guild {
+			p = p&^o.Deny | o.Allow
+		}
+	}
+	var allow, deny int64
+	for _, o := range c.Overwrites {
+		if !o.Member && o.ID != Guild && slices.Contains(roles, o.ID) {
+			allow |= o.Allow
+			deny |= o.Deny
+		}
+	}
+	p = p&^deny | allow
+	for _, o := range c.Overwrites {
+		if o.Member && o.ID == Bot {
+			p = p&^o.Deny | o.Allow
+		}
+	}
+	if p&PermViewChannel == 0 {
+		return 0
+	}
+	return p
 }
 
 func (f *Fake) channelJSON(c *Channel) map[string]any {
