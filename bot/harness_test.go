@@ -71,11 +71,11 @@ func (f *fakeChat) delete(ref string) {
 		f.deleted = map[string]bool{}
 	}
 	f.deleted[ref] = true
-	if f.threadIsCard {
-		for _, s := range f.log {
-			if s.Op == bot.OpPost && s.Place.Kind == bot.InThread && s.Place.Thread == ref {
-				f.deleted[s.Ref] = true
-			}
+	// A thread deleted takes its posts with it, on Discord as on
+	// Mattermost (where it goes with its card).
+	for _, s := range f.log {
+		if s.Op == bot.OpPost && s.Place.Kind == bot.InThread && s.Place.Thread == ref {
+			f.deleted[s.Ref] = true
 		}
 	}
 	for card, th := range f.threads {
@@ -132,7 +132,7 @@ func (f *fakeChat) StartThread(_ context.Context, ref string, name bot.Message) 
 	if err := f.failing(bot.OpThread, bot.Place{}); err != nil {
 		return "", err
 	}
-	if f.threadIsCard && f.deleted[ref] {
+	if f.deleted[ref] { // no thread starts on a deleted post (Discord: Unknown Message)
 		return "", bot.ErrGone
 	}
 	if th, ok := f.threads[ref]; ok {

@@ -363,6 +363,12 @@ func (a *Adapter) Invite(ctx context.Context, thread string, user bot.UserID) er
 	if err := a.wait(ctx); err != nil {
 		return err
 	}
+	// The thread is read afresh, not from the cache, which post_deleted
+	// may not have reached yet: following a deleted thread is not known
+	// to fail (the fake lets it), and an invitation is rare (a claim).
+	a.mu.Lock()
+	delete(a.channelOf, thread)
+	a.mu.Unlock()
 	channel, err := a.postChannel(ctx, thread)
 	if err != nil {
 		return err

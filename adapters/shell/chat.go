@@ -107,13 +107,21 @@ func (s *Shell) Edit(_ context.Context, ref string, m bot.Message) error {
 
 // React shows the helpdesk's own reaction on post ref. Consecutive
 // reactions on one post are gathered on one line ("m3: ✅ ❌ ❓"), printed
-// before anything else is.
+// before anything else is. A reaction the helpdesk already holds on the
+// post is not shown again: on a platform, reacting twice holds it once.
 func (s *Shell) React(_ context.Context, ref string, emoji string) error {
 	if !isPostID(ref) {
 		return fmt.Errorf("react on %q: %w", ref, bot.ErrGone)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.held[ref] == nil {
+		s.held[ref] = map[string]bool{}
+	}
+	if s.held[ref][bot.NormEmoji(emoji)] {
+		return nil
+	}
+	s.held[ref][bot.NormEmoji(emoji)] = true
 	if s.reactPost != ref {
 		s.flushLocked()
 		s.reactPost = ref

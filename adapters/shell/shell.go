@@ -74,9 +74,10 @@ type Shell struct {
 
 	mu         sync.Mutex // guards the transcript and what the shell knows of it
 	out        io.Writer
-	keys       map[string]string // message key → post id
-	posts      map[string]post   // by post id
-	threads    map[string]string // thread id → language of its name
+	keys       map[string]string          // message key → post id
+	posts      map[string]post            // by post id
+	threads    map[string]string          // thread id → language of its name
+	held       map[string]map[string]bool // post id → the helpdesk's reactions on it
 	seq        int
 	reactPost  string   // the post of the reactions not printed yet
 	reactEmoji []string // and the reactions
@@ -97,6 +98,7 @@ func New(o Options) *Shell {
 		keys:        map[string]string{},
 		posts:       map[string]post{},
 		threads:     map[string]string{},
+		held:        map[string]map[string]bool{},
 	}
 	if s.clock == nil {
 		s.clock = NewClock(time.Now())

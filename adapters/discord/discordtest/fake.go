@@ -1,6 +1,75 @@
 // Package discordtest is a fake Discord for tests: the REST routes the
 // helpdesk's adapter uses and a gateway, over real HTTP and WebSocket. It
 // records what the bot did and lets a test act as the server's users.
+//
+// What it models of the real Discord, and where that is documented (the
+// sections of Discord's developer documentation named in brackets) or was
+// seen (a throwaway program against local fakes, through discordgo
+// v0.29.0; see the project's LIBRARIES.md):
+//
+//   - Messages with an enforced nonce: a second create with the same nonce
+//     by the same author within a few minutes returns the earlier message
+//     and creates nothing, whatever the channel [Create Message,
+//     enforce_nonce]. The fake remembers a nonce for NonceWindow; what
+//     Discord does when that message was deleted meanwhile is not
+//     documented, and the fake then creates a new one.
+//   - A forum post is a thread and its starter message, with the thread's
+//     id, returned as a channel with the message nested; it takes no nonce,
+//     so a repeat makes a second post [Start Thread in Forum or Media
+//     Channel].
+//   - A thread started from a message has the message's id; a second one
+//     on the same message answers 400, code 160004 [Start Thread from
+//     Message; JSON Error Codes].
+//   - An archived thread refuses posts, edits, reactions and new members
+//     with 400, code 50083, until it is unarchived by a channel edit
+//     [Modify Channel, archived; JSON Error Codes].
+//   - A deleted message answers 404 Unknown Message (10008) to reading,
+//     editing and reacting; deleting sends MESSAGE_DELETE or, for several,
+//     MESSAGE_DELETE_BULK [Gateway Events]. A deleted thread takes its
+//     messages with it (the message it was started from stays in the
+//     parent), answers 404 Unknown Channel (10003) everywhere, and only
+//     THREAD_DELETE is sent, with a subset of the channel object.
+//   - Reactions: the emoji in Create Reaction's path must be URL-encoded
+//     Unicode or name:id, else 400 Unknown Emoji (10014); reacting again
+//     changes nothing; Delete Own Reaction answers 204 whether or not the
+//     bot held it, and sends MESSAGE_REACTION_REMOVE for the bot's own
+//     reaction too [Create Reaction; Delete Own Reaction]. A reaction
+//     remove event carries no member, an add does [Gateway Events;
+//     LIBRARIES.md]. A message's reactions give count (the bot's own
+//     included), me and emoji; Get Reactions pages by user id with after
+//     and limit [Message Object, Reaction Object; Get Reactions].
+//   - Reading reaction lists is rate-limited per channel (about five a
+//     second), with X-RateLimit-* headers and a 429 carrying Retry-After
+//     and retry_after in seconds [Rate Limits]; other routes are not.
+//   - Permissions: @everyone holds Discord's default text permissions and
+//     the bot's own role adds MANAGE_THREADS; permissions in a channel are
+//     computed from the roles and the channel's overwrites, and Create
+//     Message without SEND_MESSAGES (SEND_MESSAGES_IN_THREADS in a
+//     thread) answers 403 Missing Permissions (50013) [Permissions,
+//     Permission Overwrites; Create Message]. Other routes check nothing.
+//   - Direct messages: Create DM returns the existing channel; a user who
+//     closed them makes a post there answer 403 Cannot send messages to
+//     this user (50007) [Create DM; JSON Error Codes].
+//   - Every request needs the bot's "Bot TOKEN" authorization, else 401.
+//   - Interactions take one response; a second answers 400, code 40060
+//     [Create Interaction Response; JSON Error Codes].
+//   - Members: List Guild Members needs the privileged GUILD_MEMBERS
+//     intent (403 Missing Access, 50001, once RefuseMemberList says the
+//     bot lacks it), and a gateway
+//     Identify asking for an intent the bot was not granted is closed with
+//     4014; a bad token with 4004 [Gateway, Privileged Intents; Gateway
+//     Close Event Codes]. A member who left answers 404 Unknown Member
+//     (10007) [Get Guild Member]. List Active Guild Threads gives threads
+//     by id, newest first [List Active Guild Threads].
+//   - The gateway: Hello, Identify, READY; heartbeats are acknowledged;
+//     Resume keeps the intents the session identified with and answers
+//     RESUMED. A new session is told nothing of what happened before it.
+//     Each session gets only the events its intents ask for [Gateway, List
+//     of Intents]. JSON text frames, no compression [LIBRARIES.md].
+//
+// What it does not model: Discord replays the events a resumed session
+// missed, the fake does not (a test sends them); permissions are checked
+// on Create Message only; rate limits only on reaction lists.
 package discordtest
 
 import (
@@ -677,6 +746,17 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 			apiErr(w, 403, 50007, "Cannot send messages to this user")
 			return
 		}
+		// Create Message: "Requires the SEND_MESSAGES permission" in a
+		// guild channel, SEND_MESSAGES_IN_THREADS in a thread, else 403
+		// Missing Permissions (50013).
+		need := PermSendMessages
+		if c.Parent != "" {
+			need = PermSendMessagesInThreads
+		}
+		if c.DMUser == "" && f.botPermissionsLocked(c)&need == 0 {
+			apiErr(w, 403, 50013, "Missing Permissions")
+			return
+		}
 		if c.Archived {
 			apiErr(w, 400, 50083, "Thread is archived")
 			return
@@ -844,6 +924,48 @@ func (f *Fake) fill(m *Message, in map[string]json.RawMessage) {
 	if v, ok := in["allowed_mentions"]; ok {
 		m.Mentions = v
 	}
+}
+
+// botPermissionsLocked are the bot's permissions in a guild channel, as
+// Discord computes them (Permissions, "Permission Overwrites"): the
+// @everyone role's and the bot's roles' permissions (ADMINISTRATOR is all),
+// then the channel's overwrites: @everyone's, the bot's roles' (deny, then
+// allow), the bot's own. Without VIEW_CHANNEL there is nothing. A thread
+// has its parent's overwrites.
+func (f *Fake) botPermissionsLocked(c *Channel) int64 {
+	if p := f.channels[c.Parent]; p != nil {
+		c = p
+	}
+	roles := f.members[Bot].Roles
+	p := f.roles[Guild]
+	for _, r := range roles {
+		p |= f.roles[r]
+	}
+	if p&PermAdministrator != 0 {
+		return ^int64(0)
+	}
+	for _, o := range c.Overwrites {
+		if !o.Member && o.ID == Guild {
+			p = p&^o.Deny | o.Allow
+		}
+	}
+	var allow, deny int64
+	for _, o := range c.Overwrites {
+		if !o.Member && o.ID != Guild && slices.Contains(roles, o.ID) {
+			allow |= o.Allow
+			deny |= o.Deny
+		}
+	}
+	p = p&^deny | allow
+	for _, o := range c.Overwrites {
+		if o.Member && o.ID == Bot {
+			p = p&^o.Deny | o.Allow
+		}
+	}
+	if p&PermViewChannel == 0 {
+		return 0
+	}
+	return p
 }
 
 func (f *Fake) channelJSON(c *Channel) map[string]any {

@@ -16,6 +16,8 @@
 //     server app/post.go DeletePost).
 //   - PUT /posts/{id}/patch of a deleted or unknown post answers 403, not
 //     404 (api4 patchPost checks the permission on the post first).
+//     Adding or removing a reaction on one answers 404 (app
+//     SaveReactionForPost and DeleteReactionForPost read the post first).
 //   - pending_post_id is remembered server-wide for 30 s: a second create
 //     with the same one, in any channel, returns the earlier post and
 //     makes nothing (observed; app/post.go pendingPostIDsCacheTTL).
@@ -241,6 +243,14 @@ func (s *Server) MakePrivate(channel string) {
 	if c := s.channels[channel]; c != nil {
 		c.Type = model.ChannelTypePrivate
 	}
+}
+
+// RemoveMember removes a user from a channel, as an admin may. A bot
+// removed from a channel can no longer post there (403, observed).
+func (s *Server) RemoveMember(channel, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.members[channel], user)
 }
 
 // IsMember reports whether a user is in a channel.
@@ -1128,12 +1138,20 @@ func (s *Server) getReactions(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, out)
 }
 
+// deleteReaction answers 404 for a deleted post, as saving a reaction
+// does: the server reads the post first (app DeleteReactionForPost,
+// GetSinglePost without deleted posts).
 func (s *Server) deleteReaction(w http.ResponseWriter, r *http.Request) {
 	if r.PathValue("user") != s.BotID {
 		appError(w, http.StatusForbidden, "api.context.permissions.app_error", "reactions only as oneself")
 		return
 	}
 	s.mu.Lock()
+	if p := s.posts[r.PathValue("id")]; p == nil || p.DeleteAt != 0 {
+		s.mu.Unlock()
+		appError(w, http.StatusNotFound, "app.post.get.app_error", "post not found")
+		return
+	}
 	var gone *model.Reaction
 	rs := s.reactions[r.PathValue("id")][:0]
 	for _, x := range s.reactions[r.PathValue("id")] {
