@@ -493,23 +493,26 @@ func (a *Adapter) startReread(ctx context.Context, post string) {
 		defer a.reconciles.Done()
 		defer a.countLive(false)
 		read := 0
-		for n := 1; ctx.Err() == nil; n++ {
-			applied, err := a.reconcile(ctx, post, &read)
-			if err != nil {
-				if ctx.Err() == nil {
-					a.log.Warn("discord: read the reactions on a new post again", "post", post, "err", err)
-				}
-				return
-			}
-			if applied {
-				return
-			}
-			if n == maxReads {
-				a.log.Warn("discord: reactions changing while read; the live events keep the post", "post", post)
-				return
-			}
+		if err := a.settle(ctx, post, &read); err != nil && ctx.Err() == nil {
+			a.log.Warn("discord: read the reactions on a new post again", "post", post, "err", err)
 		}
 	}()
+}
+
+// settle reconciles post, reading it again while live events on it come
+// meanwhile, at most maxReads times (then the live events keep it).
+func (a *Adapter) settle(ctx context.Context, post string, read *int) error {
+	for n := 1; ctx.Err() == nil; n++ {
+		applied, err := a.reconcile(ctx, post, read)
+		if err != nil || applied {
+			return err
+		}
+		if n == maxReads {
+			a.log.Warn("discord: reactions changing while read; the live events keep the post", "post", post)
+			return nil
+		}
+	}
+	return nil
 }
 
 // countLive starts (on) or stops counting the live reaction events by
@@ -589,19 +592,8 @@ func (a *Adapter) reconnected(ctx context.Context) {
 		return
 	}
 	for _, r := range refs {
-		for n := 1; ctx.Err() == nil; n++ {
-			applied, err := a.reconcile(ctx, r, &read)
-			if err != nil {
-				a.log.Warn("discord: reconcile reactions", "post", r, "err", err)
-				break
-			}
-			if applied {
-				break
-			}
-			if n == maxReads {
-				a.log.Warn("discord: reactions changing while read; the live events keep the post", "post", r)
-				break
-			}
+		if err := a.settle(ctx, r, &read); err != nil {
+			a.log.Warn("discord: reconcile reactions", "post", r, "err", err)
 		}
 	}
 	if ctx.Err() == nil {
