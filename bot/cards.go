@@ -64,6 +64,16 @@ func (s *Service) eventText(e Event) Text {
 		return T(id, "rating", n("rating"))
 	case EvDeliveryLost:
 		return T(id, "op", C(d["op"]))
+	case EvOwner:
+		return T(id, "who", P(Person{ID: UserID(d["owner"]), Name: d["name"]}))
+	case EvReopened:
+		return T(id, "stage", X(stageText(Stage(d["stage"]))))
+	case EvWaitReminded:
+		what := T("wait." + d["wait"])
+		if g := d["subject"]; g != "" && (d["wait"] == string(TimerUnclaimed) || d["wait"] == string(TimerRecommend)) {
+			what = T("wait."+d["wait"]+".group", "group", X(s.groupText(g)))
+		}
+		return T(id, "what", X(what), "to", X(T("wait.to."+d["to"])))
 	}
 	return T(id)
 }
@@ -104,11 +114,17 @@ func (w *work) card(c Case) (Message, error) {
 			if err != nil {
 				return m, err
 			}
-			m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
-			if r.Post == PostCard {
-				m.Lines = append(m.Lines, voteHow(r.Kind))
-			} else {
-				m.Lines = append(m.Lines, T("card.vote_in_thread", "round", roundNo(r.N)))
+			switch {
+			case r.Escalated:
+				lines, err := w.escalatedLines(c, r, b)
+				if err != nil {
+					return m, err
+				}
+				m.Lines = append(m.Lines, lines...)
+			case r.Post == PostCard:
+				m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)), voteHow(r.Kind))
+			default:
+				m.Lines = append(m.Lines, tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)), T("card.vote_in_thread", "round", roundNo(r.N)))
 			}
 		}
 	}
@@ -135,6 +151,9 @@ func (w *work) card(c Case) (Message, error) {
 		}
 		m.Fields = append(m.Fields, Field{Label: T("field.groups"), Value: T("list", "items", w.s.groupsText(ids))})
 	}
+	if c.Owner != "" {
+		m.Fields = append(m.Fields, Field{Label: T("field.owner"), Value: T("person", "who", P(w.person(c.Owner)))})
+	}
 	if c.Rating > 0 {
 		m.Fields = append(m.Fields, Field{Label: T("field.rating"), Value: T("rating.value", "n", N(c.Rating))})
 	}
@@ -160,11 +179,33 @@ func (w *work) voteMessage(c Case, r Round) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	m.Lines = append(m.Lines, voteHow(r.Kind), tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
 	if r.Escalated {
-		m.Lines = append(m.Lines, T("vote.escalated"))
+		lines, err := w.escalatedLines(c, r, b)
+		m.Lines = append(m.Lines, lines...)
+		return m, err
 	}
+	m.Lines = append(m.Lines, voteHow(r.Kind), tallyLine(r, b), T("vote.deadline", "at", At(r.Deadline)))
 	return m, nil
+}
+
+// escalatedLines show a round the rule handed to the chair: the tally,
+// that voting closed, who must decide now and how, and what a late vote
+// still does.
+func (w *work) escalatedLines(c Case, r Round, b Ballot) ([]Text, error) {
+	deciders, err := w.deciders(c)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]Text, len(deciders))
+	for i, u := range deciders {
+		people[i] = T("person", "who", P(w.person(u)))
+	}
+	return []Text{
+		tallyLine(r, b),
+		T("vote.closed_at", "at", At(r.Deadline)),
+		T("vote.decides_now", "who", L(people), "cmd", command(fmt.Sprintf("decide #%d …", c.ID))).Plural(len(deciders)),
+		T("vote.late"),
+	}, nil
 }
 
 // refreshVote asks for the card and, for later rounds, the vote message to

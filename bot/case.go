@@ -52,7 +52,13 @@ const (
 	Declined  Outcome = "declined"
 	Withdrawn Outcome = "withdrawn"
 	ClosedBy  Outcome = "closed" // closed by staff, with a reason
+	// Abandoned: a question to the requester stayed unanswered past
+	// Waits.QuestionClose.
+	Abandoned Outcome = "abandoned"
 )
+
+// Outcomes lists the outcomes in the order statistics show them.
+var Outcomes = []Outcome{Resolved, Declined, Withdrawn, ClosedBy, Abandoned}
 
 // RequestType is the kind of help asked for.
 type RequestType string
@@ -86,8 +92,14 @@ type Case struct {
 	Outcome      Outcome
 	Round        int // number of the current (or last) vote round; 0 before the first
 	Rating       int // 1–5 once the requester rated the help, else 0
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Owner is the staff member who looks after the case, if any.
+	Owner     UserID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ClosedAt is when the case was last closed, and ClosedFrom the stage
+	// it was in then (a reopened case returns there); zero while open.
+	ClosedAt   time.Time
+	ClosedFrom Stage
 }
 
 // EventType names what happened to a case; the event log is made of them.
@@ -112,13 +124,19 @@ const (
 	EvWithdrawn    EventType = "case.withdrawn"
 	EvClosed       EventType = "case.closed"
 	EvDeliveryLost EventType = "delivery.failed"
+	EvNote         EventType = "case.note"       // an internal note, for the helpdesk only
+	EvOwner        EventType = "case.owner"      // a staff member took the case, or was given it
+	EvReason       EventType = "decision.reason" // the committee's reason for a decision, given after it
+	EvReopened     EventType = "case.reopened"
+	EvWaitReminded EventType = "wait.reminded" // a wait's timer told someone
+	EvAbandoned    EventType = "case.abandoned"
 )
 
 // EventTypes lists every EventType, in the order of a case's life.
 var EventTypes = []EventType{
 	EvOpened, EvVoteCast, EvVoteRemoved, EvRoundOpened, EvRoundDecided, EvEscalated, EvReminded,
 	EvAsked, EvAnswered, EvRouted, EvClaimed, EvRecommended, EvResolved, EvRated, EvWithdrawn,
-	EvClosed, EvDeliveryLost,
+	EvClosed, EvDeliveryLost, EvNote, EvOwner, EvReason, EvReopened, EvWaitReminded, EvAbandoned,
 }
 
 // Event is one line of a case's audit trail: who did what, when. Detail holds
@@ -130,6 +148,11 @@ type Event struct {
 	Actor  UserID // empty when the helpdesk itself acted (a deadline, a rule)
 	Type   EventType
 	Detail map[string]string
+	// Text is what the person said, when the event is a saying: a
+	// question, an answer, a note, a recommendation, a reason, a summary.
+	Text string
+	// Internal marks an event the requester does not see (see Internal).
+	Internal bool
 }
 
 // RoundKind tells an initial-feedback vote from a final-go vote.
@@ -232,13 +255,30 @@ type Post struct {
 	Ref      string // the platform's reference, opaque to the core
 }
 
-// Timer is a deadline or a reminder kept in the database.
+// Timer is a deadline or a reminder kept in the database: it fires once,
+// whenever the helpdesk runs next after Due.
 type Timer struct {
 	ID     int64
-	CaseID int64
-	Round  int
+	CaseID int64 // 0 for a timer of no case (a digest)
+	Round  int   // the round of a vote's timers
 	Kind   TimerKind
-	Due    time.Time
+	// Subject is what a wait is about within its case: a working group
+	// (unclaimed, recommend); for a digest, the person.
+	Subject string
+	// Step is the place of the timer in its wait's chain: 1 reminds, 2
+	// tells those above, 3 closes (see waits.go).
+	Step  int
+	Since time.Time // when the wait began
+	Due   time.Time
+}
+
+// Wait is a wait gone past its first reminder and not over: what
+// "overdue" means in the to-do lists and on /metrics.
+type Wait struct {
+	CaseID  int64
+	Kind    TimerKind
+	Subject string
+	Since   time.Time
 }
 
 // TimerKind says what a timer does when it falls due.
@@ -248,6 +288,15 @@ type TimerKind string
 const (
 	TimerReminder TimerKind = "reminder"
 	TimerDeadline TimerKind = "deadline"
-	// TimerSupport reminds staff of a case still waiting for support.
-	TimerSupport TimerKind = "support"
+	// The waits (waits.go). TimerSupport is a case in support that nobody
+	// owns: staff are reminded.
+	TimerSupport   TimerKind = "support"
+	TimerQuestion  TimerKind = "question"  // a question to the requester, unanswered
+	TimerUnclaimed TimerKind = "unclaimed" // a group's card nobody claimed
+	TimerRecommend TimerKind = "recommend" // a claimed group without a recommendation
+	TimerIdle      TimerKind = "idle"      // an owned case where nothing happens
+	TimerDigest    TimerKind = "digest"    // a person's daily to-do list
 )
+
+// WaitKinds lists the kinds of wait, in the order of a case's life.
+var WaitKinds = []TimerKind{TimerQuestion, TimerUnclaimed, TimerRecommend, TimerSupport, TimerIdle}

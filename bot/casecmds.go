@@ -94,6 +94,9 @@ func (s *Service) status(ctx context.Context, a asker, args string) (Response, e
 				lines = append(lines, T("status.group.waiting", "group", X(w.s.groupText(x.Group))))
 			}
 		}
+		if c.Owner != "" {
+			lines = append(lines, T("status.owner", "who", P(w.person(c.Owner))))
+		}
 		lines = append(lines, T("status.opened", "at", At(c.CreatedAt), "who", P(w.person(c.Requester))))
 		return lines, nil
 	})
@@ -172,7 +175,7 @@ func (s *Service) history(ctx context.Context, a asker, args string) (Response, 
 	_, err := s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
 		// Who voted what is for the committee and staff; the requester
 		// and the groups read the rounds and their outcomes.
-		lines, err := w.historyLines(c, 0, a.committee() || a.Roles.Staff)
+		lines, err := w.historyLines(c, 0, a.Member)
 		if err != nil {
 			return nil, err
 		}
@@ -186,19 +189,23 @@ func (s *Service) history(ctx context.Context, a asker, args string) (Response, 
 // posted again shows.
 const movedHistory = 30
 
-// historyLines is a case's event log, a line per event; with last > 0, only
-// the last events, after a line saying how many earlier ones there are.
-// Without votes, who voted what is left out.
-func (w *work) historyLines(c Case, last int, votes bool) ([]Text, error) {
+// historyLines is a case's event log as reader may read it, a line per
+// event; with last > 0, only the last events, after a line saying how
+// many earlier ones there are. Who voted what is for the committee and
+// staff (seesVotes); internal events are not for the requester
+// (seesInternal).
+func (w *work) historyLines(c Case, last int, reader Member) ([]Text, error) {
 	all, err := w.tx.Events(c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read events of case %d: %w", c.ID, err)
 	}
+	votes, internal := seesVotes(reader, c), seesInternal(reader, c)
 	evs := all[:0:0]
 	for _, e := range all {
-		if votes || e.Type != EvVoteCast && e.Type != EvVoteRemoved {
-			evs = append(evs, e)
+		if e.Internal && !internal || !votes && (e.Type == EvVoteCast || e.Type == EvVoteRemoved) {
+			continue
 		}
+		evs = append(evs, e)
 	}
 	var lines []Text
 	if last > 0 && len(evs) > last {
@@ -388,7 +395,10 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.event(*c, a.ID, EvAsked); err != nil {
+		if err := w.said(*c, a.ID, EvAsked, q); err != nil {
+			return Text{}, err
+		}
+		if err := w.startWait(*c, TimerQuestion, ""); err != nil {
 			return Text{}, err
 		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.asked", "who", P(w.person(a.ID))), Quoted(q))); err != nil {
@@ -424,7 +434,10 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.event(*c, a.ID, EvAnswered); err != nil {
+		if err := w.said(*c, a.ID, EvAnswered, ans); err != nil {
+			return Text{}, err
+		}
+		if err := w.endWait(*c, TimerQuestion, ""); err != nil {
 			return Text{}, err
 		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.answered", "who", P(w.person(a.ID))), Quoted(ans))); err != nil {
@@ -485,11 +498,16 @@ func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response,
 			}
 			return Text{}, refuse(Malformed, "route.unknown_group", "given", S(strings.Join(bad, ", ")), "groups", L(ids))
 		}
-		if err := w.route(c, a.ID, groups); err != nil {
+		empty, err := w.route(c, a.ID, groups)
+		if err != nil {
 			return Text{}, err
 		}
 		if groups == nil {
 			return T("reply.routed_none", "id", caseRef(c.ID)), nil
+		}
+		if len(empty) > 0 {
+			return T("reply.routed.empty", "id", caseRef(c.ID), "groups", s.groupsText(groups), "empty", s.groupsText(empty),
+				"cmd", command(fmt.Sprintf("route #%d …", c.ID))), nil
 		}
 		return T("reply.routed", "id", caseRef(c.ID), "groups", s.groupsText(groups)), nil
 	})
@@ -588,7 +606,8 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 		if !allowed {
 			return Text{}, refuse(NotYours, "error.chair_only", "id", caseRef(c.ID))
 		}
-		choice := Choice(strings.ToLower(strings.TrimSpace(rest)))
+		word, reason, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		choice := Choice(strings.ToLower(word))
 		var opts []Text
 		ok := false
 		for _, ch := range ChoicesOf(r.Kind) {
@@ -598,11 +617,16 @@ func (s *Service) decideCmd(ctx context.Context, a asker, args string) (Response
 		if !ok {
 			return Text{}, refuse(Malformed, "decide.which", "choices", L(opts), "cmd", command(fmt.Sprintf("decide #%d", c.ID)))
 		}
+		if reason = strings.TrimSpace(reason); reason != "" {
+			if reason, err = textArg(fmt.Sprintf("decide #%d %s", c.ID, choice), "hint.reason", reason); err != nil {
+				return Text{}, err
+			}
+		}
 		b, err := w.ballot(*c, r)
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.decide(c, r, b, Verdict{Decided: true, Result: choice, Reason: ByChair}, a.ID); err != nil {
+		if err := w.decide(c, r, b, Verdict{Decided: true, Result: choice, Reason: ByChair}, a.ID, reason); err != nil {
 			return Text{}, err
 		}
 		return T("reply.decided", "id", caseRef(c.ID), "result", X(choiceText(choice))), nil
@@ -621,7 +645,7 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.event(*c, a.ID, EvResolved); err != nil {
+		if err := w.said(*c, a.ID, EvResolved, summary); err != nil {
 			return Text{}, err
 		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.resolved", "who", P(w.person(a.ID))), Quoted(summary))); err != nil {
@@ -700,7 +724,7 @@ func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response,
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.event(*c, a.ID, EvClosed); err != nil {
+		if err := w.said(*c, a.ID, EvClosed, reason); err != nil {
 			return Text{}, err
 		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.closed", "who", P(w.person(a.ID))), Quoted(reason))); err != nil {

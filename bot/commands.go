@@ -90,6 +90,13 @@ func init() {
 		"rate":      (*Service).rateCmd,
 		"withdraw":  (*Service).withdraw,
 		"close":     (*Service).closeCmd,
+		"take":      (*Service).take,
+		"assign":    (*Service).assign,
+		"note":      (*Service).note,
+		"reason":    (*Service).reason,
+		"reopen":    (*Service).reopen,
+		"todo":      (*Service).todoCmd,
+		"digest":    (*Service).digestCmd,
 	}
 }
 
@@ -300,7 +307,7 @@ func (w *work) canSee(m Member, c Case) (bool, error) {
 }
 
 func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
-	lines := []Text{T("help.intro"), T("help.requester")}
+	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework")}
 	if a.committee() {
 		lines = append(lines, T("help.committee"))
 	}

@@ -79,9 +79,17 @@ func (w *work) routingReaction(c Case, p Post, user UserID, emoji string, added 
 		return nil
 	}
 	if none {
-		return w.route(&c, user, nil)
+		_, err := w.route(&c, user, nil)
+		return err
 	}
-	return w.route(&c, user, []string{group})
+	empty, err := w.route(&c, user, []string{group})
+	if err != nil || len(empty) == 0 {
+		return err
+	}
+	// Whoever routed by a reaction is told privately, at once.
+	msg := w.to(user, T("notice.group_empty", "id", caseRef(c.ID), "groups", w.s.groupsText(empty), "cmd", command(fmt.Sprintf("route #%d …", c.ID))))
+	msg.LinkThread = true
+	return w.dm(c, NoPost, user, msg)
 }
 
 // claimReaction claims a case for a group by 🙋 on the group's card.

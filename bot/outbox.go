@@ -543,7 +543,7 @@ func (w *work) moveThread(c Case, old Post) error {
 	if err := w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name}); err != nil {
 		return err
 	}
-	lines, err := w.historyLines(c, movedHistory, true)
+	lines, err := w.historyLines(c, movedHistory, threadReader(c))
 	if err != nil {
 		return err
 	}
@@ -629,4 +629,10 @@ func (w *work) remake(c Case, name PostName) (to Place, m Message, emoji []strin
 		}
 	}
 	return to, m, emoji, true, nil
+}
+
+// threadReader is who reads a case's thread, for what is posted there: the
+// committee of its platform.
+func threadReader(c Case) Member {
+	return Member{ID: UserID(c.Platform + ":"), Roles: Roles{Committee: true}}
 }

@@ -144,7 +144,7 @@ type Tx interface {
 	CreateCase(c *Case) error
 	Case(id int64) (Case, error)
 	// UpdateCase writes the mutable fields of c (Stage, Outcome, Round,
-	// Rating, UpdatedAt), provided the case is still in stage from;
+	// Rating, Owner, UpdatedAt, ClosedAt, ClosedFrom), provided the case is still in stage from;
 	// otherwise it returns ErrStale and writes nothing.
 	UpdateCase(c Case, from Stage) error
 	// Cases lists the cases that match f, oldest first.
@@ -164,6 +164,11 @@ type Tx interface {
 	SetLang(id UserID, lang string) error
 	// Members lists the people known on a platform.
 	Members(platform string) ([]Member, error)
+	// SetDigest records the hour (0–23, the helpdesk's time zone) a
+	// person's daily digest is sent at; -1 sends none.
+	SetDigest(id UserID, hour int) error
+	// Digest is that hour, -1 for none (and for someone unknown).
+	Digest(id UserID) (int, error)
 
 	OpenRound(r Round) error
 	Round(caseID int64, n int) (Round, error)
@@ -221,6 +226,24 @@ type Tx interface {
 	FireTimer(id int64) (bool, error)
 	// CancelTimers drops the unfired timers of a case's round.
 	CancelTimers(caseID int64, round int) error
+	// EndWait ends a case's wait of a kind about subject: its timers,
+	// fired or not, are cancelled (a fired one no longer counts as
+	// overdue). An empty subject ends every subject of the kind.
+	EndWait(caseID int64, kind TimerKind, subject string) error
+	// EndWaits ends every wait of a case (it closed).
+	EndWaits(caseID int64) error
+	// Waiting lists the timers of a case not cancelled (fired or not), by
+	// due time: its waits and where they stand.
+	Waiting(caseID int64) ([]Timer, error)
+	// Overdue lists the waits of open cases gone past their first
+	// reminder, by case.
+	Overdue() ([]Wait, error)
+	// NextTimer is the earliest unfired timer of a kind and subject with
+	// no case (a digest), or ErrNotFound.
+	NextTimer(kind TimerKind, subject string) (Timer, error)
+	// CancelPersonTimers cancels the unfired timers of a kind and subject
+	// with no case.
+	CancelPersonTimers(kind TimerKind, subject string) error
 
 	// Assign routes a case to a group; false when it already was.
 	Assign(a Assignment) (bool, error)

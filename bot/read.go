@@ -75,11 +75,15 @@ type GroupView struct {
 	RecommendedBy  Person
 }
 
-// Entry is one event of a case's log.
+// Entry is one event of a case's log, as far as the viewer may read it.
 type Entry struct {
 	At   time.Time
 	Who  Text
 	What Text
+	// Text is what was said (a question, an answer, a note, a reason);
+	// Internal marks what the requester does not see.
+	Text     string
+	Internal bool
 }
 
 // CaseView reads case id for viewer, with the rights of the chat (see
@@ -178,15 +182,20 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 		if err != nil {
 			return fmt.Errorf("read events of case %d: %w", c.ID, err)
 		}
+		internal := seesInternal(viewer.Member, c)
 		for _, e := range evs {
-			if !votes && (e.Type == EvVoteCast || e.Type == EvVoteRemoved) {
+			if e.Internal && !internal || !votes && (e.Type == EvVoteCast || e.Type == EvVoteRemoved) {
 				continue
 			}
 			who := T("history.helpdesk")
 			if e.Actor != "" {
 				who = T("person", "who", P(person(e.Actor)))
 			}
-			cv.Timeline = append(cv.Timeline, Entry{At: e.At, Who: who, What: s.eventText(e)})
+			text := e.Text
+			if e.Type == EvRecommended && !recommendations {
+				text = ""
+			}
+			cv.Timeline = append(cv.Timeline, Entry{At: e.At, Who: who, What: s.eventText(e), Text: text, Internal: e.Internal})
 		}
 		return nil
 	})

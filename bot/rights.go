@@ -19,6 +19,9 @@ import "slices"
 //	                                    thread)
 //	statistics (counts)     no         no                   yes               yes
 //	exports, sessions       no         no                   no                their platform's
+//	internal events (votes, no         yes, on the cases    yes               yes
+//	notes, recommendations,            they see
+//	reminders)
 //
 // The README's "Who sees what" section says the same for people.
 
@@ -86,3 +89,22 @@ func seesStats(m Member) bool { return seesAll(m) }
 // isStaff reports whether m may read exports and sessions (their
 // platform's) and end sessions.
 func isStaff(m Member) bool { return m.Roles.Staff }
+
+// Internal reports whether events of type t are for the helpdesk only: the
+// requester does not see them (in their history, on the dashboard, in what
+// is exported for them). Who voted what, internal notes, the groups'
+// recommendations (the requester hears the outcome), the rule's
+// escalations and the reminders of a wait are internal; what the
+// requester said, was asked and was told is not.
+func Internal(t EventType) bool {
+	switch t {
+	case EvVoteCast, EvVoteRemoved, EvEscalated, EvReminded, EvRecommended, EvDeliveryLost, EvNote, EvWaitReminded:
+		return true
+	}
+	return false
+}
+
+// seesInternal reports whether m may read the internal events of c: anyone
+// who may read the case except its requester, whatever their roles (a
+// committee member does not read the notes on their own request).
+func seesInternal(m Member, c Case) bool { return m.ID != c.Requester }

@@ -53,9 +53,15 @@ type Config struct {
 	// means DefaultCommandsPerMinute.
 	CommandsPerMinute int
 	// SupportRemindAfter is how long a case may wait for support before
-	// staff are reminded of it (again after each such wait); zero means
-	// DefaultSupportRemindAfter.
+	// staff are reminded of it (again after each such wait, until someone
+	// takes it); zero means DefaultSupportRemindAfter, a negative value no
+	// reminder.
 	SupportRemindAfter time.Duration
+	// Waits are the timers of every other wait (waits.go).
+	Waits Waits
+	// Location is the helpdesk's time zone, where digests fall at their
+	// hour; nil is UTC.
+	Location *time.Location
 	// MaxAttempts is how often the outbox tries a piece of work that fails
 	// for a passing reason before giving it up.
 	MaxAttempts int
@@ -108,8 +114,12 @@ func (c *Config) fill() {
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
-	if c.SupportRemindAfter <= 0 {
+	if c.SupportRemindAfter == 0 {
 		c.SupportRemindAfter = DefaultSupportRemindAfter
+	}
+	c.Waits.fill()
+	if c.Location == nil {
+		c.Location = time.UTC
 	}
 	if c.MaxRequests <= 0 {
 		c.MaxRequests = DefaultMaxRequests
@@ -309,6 +319,13 @@ func (s *Service) wakeOutlet(platform string) {
 
 // event appends to the case's log.
 func (w *work) event(c Case, actor UserID, typ EventType, kv ...string) error {
+	return w.said(c, actor, typ, "", kv...)
+}
+
+// said appends to the case's log an event with what the person said (a
+// question, an answer, a note, a reason), marked internal by the rule of
+// Internal.
+func (w *work) said(c Case, actor UserID, typ EventType, text string, kv ...string) error {
 	var d map[string]string
 	if len(kv) > 0 {
 		d = make(map[string]string, len(kv)/2)
@@ -316,7 +333,8 @@ func (w *work) event(c Case, actor UserID, typ EventType, kv ...string) error {
 			d[kv[i]] = kv[i+1]
 		}
 	}
-	if err := w.tx.AppendEvent(Event{CaseID: c.ID, At: w.now, Actor: actor, Type: typ, Detail: d}); err != nil {
+	e := Event{CaseID: c.ID, At: w.now, Actor: actor, Type: typ, Detail: d, Text: text, Internal: Internal(typ)}
+	if err := w.tx.AppendEvent(e); err != nil {
 		return fmt.Errorf("log %s on case %d: %w", typ, c.ID, err)
 	}
 	w.events = append(w.events, typ)

@@ -247,7 +247,14 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	if err := w.event(c, user, ev, "round", strconv.Itoa(r.N), "choice", string(choice)); err != nil {
 		return err
 	}
-	return w.weigh(c, r, false)
+	// A vote after the deadline still counts, by the deadline's rule (see
+	// the README): one that gives a plurality with a quorum decides the
+	// round the chair was asked to decide.
+	full, err := w.tx.Round(c.ID, r.N)
+	if err != nil {
+		return fmt.Errorf("read round %d of case %d: %w", r.N, c.ID, err)
+	}
+	return w.weigh(c, full, !w.now.Before(full.Deadline))
 }
 
 // votedElsewhere tells a committee member who added a vote emoji to an
@@ -304,13 +311,8 @@ func (w *work) weigh(c Case, r Round, deadlinePassed bool) error {
 	if !v.Decided && !v.Escalate {
 		return w.refreshVote(c, r)
 	}
-	full, err := w.tx.Round(c.ID, r.N)
-	if err != nil {
-		return fmt.Errorf("read round %d of case %d: %w", r.N, c.ID, err)
-	}
-	r = full
 	if v.Decided {
-		return w.decide(&c, r, b, v, "")
+		return w.decide(&c, r, b, v, "", "")
 	}
 	return w.escalate(c, r, v.Reason)
 }
@@ -330,8 +332,9 @@ func (w *work) noticeOnce(c Case, user UserID, key string, keep time.Duration, t
 	return w.dm(c, NoPost, user, w.to(user, t))
 }
 
-// decide closes a round with its result and moves the case on.
-func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error {
+// decide closes a round with its result and moves the case on; reason is
+// the committee's, for the requester, when one was given with it.
+func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID, reason string) error {
 	r.Closed, r.Result = true, v.Result
 	if err := w.tx.UpdateRound(r); err != nil {
 		return fmt.Errorf("close round %d of case %d: %w", r.N, c.ID, err)
@@ -351,7 +354,7 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 	if err := w.tx.CancelTimers(c.ID, r.N); err != nil {
 		return fmt.Errorf("cancel timers of case %d: %w", c.ID, err)
 	}
-	if err := w.event(*c, actor, EvRoundDecided, "round", strconv.Itoa(r.N), "result", string(v.Result), "reason", string(v.Reason)); err != nil {
+	if err := w.said(*c, actor, EvRoundDecided, reason, "round", strconv.Itoa(r.N), "result", string(v.Result), "reason", string(v.Reason)); err != nil {
 		return err
 	}
 	if err := w.toThread(*c, w.committeeMsg(T("thread.decided",
@@ -387,12 +390,23 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID) error
 		if err == nil {
 			err = w.tellStaffSupport(*c, false)
 		}
+		if err == nil && c.Owner != "" {
+			err = w.nextStep(*c, TimerIdle, string(c.Owner), w.now, 0)
+		}
 		if err == nil {
 			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", S(c.Title)))
 		}
 	case Decline, NoGo:
-		if err = w.closeCase(c, Declined); err == nil {
-			err = w.tellRequester(*c, NoPost, T("dm.declined", "id", id, "title", S(c.Title)))
+		err = w.closeCase(c, Declined)
+		lines := []Text{T("dm.declined", "id", id, "title", S(c.Title))}
+		if reason != "" {
+			lines = append(lines, T("dm.declined.reason"), Quoted(reason))
+		} else if err == nil {
+			// Decided by reactions: whoever voted may tell the requester why.
+			err = w.toThread(*c, w.committeeMsg(T("thread.reason.ask", "cmd", command(fmt.Sprintf("reason #%d …", c.ID)))))
+		}
+		if err == nil {
+			err = w.tellRequester(*c, NoPost, lines...)
 		}
 	case Back:
 		err = w.backToGroups(c)
@@ -493,56 +507,86 @@ func (w *work) routingEmoji() []string {
 }
 
 // route sends a case to working groups; no groups means none is needed and
-// the case goes straight to final review.
-func (w *work) route(c *Case, by UserID, groups []string) error {
+// the case goes straight to final review. It returns the groups it was
+// sent to that have nobody on the case's platform: staff are told, and
+// the caller tells the person routing.
+func (w *work) route(c *Case, by UserID, groups []string) (empty []string, err error) {
 	if len(groups) == 0 {
 		if c.Stage != Routing {
-			return refuse(NotNow, "error.route_none_late", "id", caseRef(c.ID))
+			return nil, refuse(NotNow, "error.route_none_late", "id", caseRef(c.ID))
 		}
 		if err := w.event(*c, by, EvRouted, "groups", ""); err != nil {
-			return err
+			return nil, err
 		}
 		if err := w.setStage(c, FinalReview, ""); err != nil {
-			return err
+			return nil, err
 		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.no_group", "who", P(w.person(by))))); err != nil {
-			return err
+			return nil, err
 		}
-		return w.startRound(c, FinalRound)
+		return nil, w.startRound(c, FinalRound)
 	}
 	var added []string
 	for _, g := range groups {
 		a := Assignment{CaseID: c.ID, Group: g, RoutedBy: by, RoutedAt: w.now}
 		ok, err := w.tx.Assign(a)
 		if err != nil {
-			return fmt.Errorf("route case %d to %s: %w", c.ID, g, err)
+			return nil, fmt.Errorf("route case %d to %s: %w", c.ID, g, err)
 		}
 		if !ok {
 			continue
 		}
 		added = append(added, g)
 		if err := w.post(*c, GroupPost(g), Place{Kind: InGroup, Group: g}, w.groupCard(*c, a)); err != nil {
-			return err
+			return nil, err
+		}
+		if err := w.startWait(*c, TimerUnclaimed, g); err != nil {
+			return nil, err
 		}
 		if err := w.react(*c, GroupPost(g), EmojiClaim); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(added) == 0 {
-		return nil
+		return nil, nil
 	}
 	if err := w.event(*c, by, EvRouted, "groups", strings.Join(added, ",")); err != nil {
-		return err
+		return nil, err
 	}
 	if c.Stage == Routing {
 		if err := w.setStage(c, WorkingGroup, ""); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := w.toThread(*c, w.committeeMsg(T("thread.routed", "groups", w.s.groupsText(added), "who", P(w.person(by))))); err != nil {
-		return err
+		return nil, err
 	}
-	return w.refreshCard(*c)
+	if empty, err = w.emptyGroups(*c, added); err != nil {
+		return nil, err
+	}
+	if len(empty) > 0 {
+		text := T("dm.group_empty.staff", "id", caseRef(c.ID), "title", S(c.Title), "groups", w.s.groupsText(empty), "who", P(w.person(by)))
+		if err := w.tellStaffOnce(*c, fmt.Sprintf("group.empty/%d/%s", c.ID, strings.Join(empty, ",")), text); err != nil {
+			return nil, err
+		}
+	}
+	return empty, w.refreshCard(*c)
+}
+
+// emptyGroups are those of groups that nobody on the case's platform is a
+// member of, as far as the roster tells.
+func (w *work) emptyGroups(c Case, groups []string) ([]string, error) {
+	all, err := w.tx.Members(c.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	var empty []string
+	for _, g := range groups {
+		if !slices.ContainsFunc(all, func(m Member) bool { return m.Roles.InGroup(g) }) {
+			empty = append(empty, g)
+		}
+	}
+	return empty, nil
 }
 
 // claim records that a member of a routed group took the case up, and
@@ -557,6 +601,18 @@ func (w *work) claim(c Case, by UserID, group string) (bool, error) {
 	}
 	if err := w.event(c, by, EvClaimed, "group", group); err != nil {
 		return false, err
+	}
+	// The group's card is claimed: now its recommendation is awaited,
+	// from the first claim on.
+	if err := w.endWait(c, TimerUnclaimed, group); err != nil {
+		return false, err
+	}
+	if a, _, err := w.assignment(c, group); err != nil {
+		return false, err
+	} else if len(a.Claimers) == 1 {
+		if err := w.startWait(c, TimerRecommend, group); err != nil {
+			return false, err
+		}
 	}
 	if err := w.invite(c, by); err != nil {
 		return false, err
@@ -586,7 +642,10 @@ func (w *work) recommend(c *Case, by UserID, group, text string) error {
 	if err := w.tx.Recommend(c.ID, group, by, text, w.now); err != nil {
 		return fmt.Errorf("record recommendation on case %d: %w", c.ID, err)
 	}
-	if err := w.event(*c, by, EvRecommended, "group", group); err != nil {
+	if err := w.said(*c, by, EvRecommended, text, "group", group); err != nil {
+		return err
+	}
+	if err := w.endWait(*c, TimerRecommend, group); err != nil {
 		return err
 	}
 	if err := w.toThread(*c, w.committeeMsg(T("thread.recommended", "who", P(w.person(by)), "group", X(w.s.groupText(group))), Quoted(text))); err != nil {
@@ -640,6 +699,13 @@ func (w *work) backToGroups(c *Case) error {
 		if err := w.edit(*c, GroupPost(a.Group)); err != nil {
 			return err
 		}
+		kind := TimerUnclaimed
+		if len(a.Claimers) > 0 {
+			kind = TimerRecommend
+		}
+		if err := w.startWait(*c, kind, a.Group); err != nil {
+			return err
+		}
 		g, _ := w.s.group(a.Group)
 		lang := g.Lang
 		if lang == "" {
@@ -675,10 +741,11 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 				}
 			}
 		}
-		if err := w.tx.CancelTimers(c.ID, c.Round); err != nil {
-			return fmt.Errorf("cancel timers of case %d: %w", c.ID, err)
-		}
 	}
+	if err := w.tx.EndWaits(c.ID); err != nil {
+		return err
+	}
+	c.ClosedAt, c.ClosedFrom = w.now, c.Stage
 	if err := w.setStage(c, Closed, o); err != nil {
 		return err
 	}
@@ -694,20 +761,24 @@ func (w *work) closeCase(c *Case, o Outcome) error {
 	return w.enqueue(*c, Item{Op: OpArchive})
 }
 
-// timer acts on a reminder or deadline that fell due.
+// timer acts on a timer that fell due: a round's reminder or deadline, a
+// wait's step (waits.go), a person's digest.
 func (w *work) timer(t Timer) error {
+	if t.Kind == TimerDigest {
+		return w.digest(t)
+	}
 	c, err := w.tx.Case(t.CaseID)
 	if err != nil {
 		return fmt.Errorf("read case %d: %w", t.CaseID, err)
 	}
-	if c.Round != t.Round || !c.Stage.Open() {
+	if !c.Stage.Open() {
 		return nil
 	}
-	if t.Kind == TimerSupport {
-		if c.Stage != Support {
-			return nil
-		}
-		return w.tellStaffSupport(c, true)
+	if t.Kind != TimerReminder && t.Kind != TimerDeadline {
+		return w.waitTimer(c, t)
+	}
+	if c.Round != t.Round {
+		return nil
 	}
 	r, err := w.tx.Round(c.ID, t.Round)
 	if err != nil {
@@ -754,7 +825,9 @@ func (w *work) tellStaffSupport(c Case, reminder bool) error {
 	}
 	told := 0
 	for _, m := range all {
-		if !m.Roles.Staff {
+		// A case someone owns is theirs to support: the others are not
+		// told, nor reminded.
+		if !m.Roles.Staff || c.Owner != "" && m.ID != c.Owner {
 			continue
 		}
 		msg := w.to(m.ID, lines...)
@@ -767,7 +840,18 @@ func (w *work) tellStaffSupport(c Case, reminder bool) error {
 	if told == 0 {
 		w.s.log.Warn("no staff to tell that a case awaits support", "case", c.ID, "platform", c.Platform)
 	}
-	t := Timer{CaseID: c.ID, Round: c.Round, Kind: TimerSupport, Due: w.now.Add(w.s.cfg.SupportRemindAfter)}
+	if w.s.cfg.SupportRemindAfter < 0 || c.Owner != "" {
+		return nil
+	}
+	since := w.now
+	if reminder {
+		if err := w.event(c, "", EvWaitReminded, "wait", string(TimerSupport), "to", "staff"); err != nil {
+			return err
+		}
+		since = c.UpdatedAt
+	}
+	// Reminded again after each such wait, until someone takes the case.
+	t := Timer{CaseID: c.ID, Kind: TimerSupport, Step: 1, Since: since, Due: w.now.Add(w.s.cfg.SupportRemindAfter)}
 	if err := w.tx.AddTimer(t); err != nil {
 		return fmt.Errorf("set support reminder of case %d: %w", c.ID, err)
 	}

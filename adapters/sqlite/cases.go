@@ -9,14 +9,20 @@ import (
 
 const caseCols = `c.id, c.platform, c.type, c.title, c.description, c.organisation,
 	c.links, c.timeline, c.requester, c.lang, c.stage, c.outcome, c.round, c.rating,
-	c.created_at, c.updated_at`
+	c.created_at, c.updated_at, c.owner, c.closed_at, c.closed_from`
 
 func scanCase(r scanner) (bot.Case, error) {
 	var c bot.Case
-	err := r.Scan(&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
-		&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
-		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	err := r.Scan(caseDest(&c)...)
 	return c, err
+}
+
+// caseDest are the destinations of caseCols in c, for a Scan of a row
+// that has more columns around them.
+func caseDest(c *bot.Case, more ...any) []any {
+	return append([]any{&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
+		&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
+		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Owner, timeCol{&c.ClosedAt}, &c.ClosedFrom}, more...)
 }
 
 // CreateCase stores c and sets c.ID; ids are never reused.
@@ -47,13 +53,16 @@ func (t *tx) Case(id int64) (bot.Case, error) {
 	return c, nil
 }
 
-// UpdateCase writes Stage, Outcome, Round, Rating and UpdatedAt of c if the
-// case is still in stage from; otherwise it returns bot.ErrStale, or
-// bot.ErrNotFound when there is no such case.
+// UpdateCase writes Stage, Outcome, Round, Rating, Owner, UpdatedAt,
+// ClosedAt and ClosedFrom of c if the case is still in stage from;
+// otherwise it returns bot.ErrStale, or bot.ErrNotFound when there is no
+// such case.
 func (t *tx) UpdateCase(c bot.Case, from bot.Stage) error {
-	n, err := t.execN(`UPDATE cases SET stage = ?, outcome = ?, round = ?, rating = ?, updated_at = ?
+	n, err := t.execN(`UPDATE cases SET stage = ?, outcome = ?, round = ?, rating = ?, updated_at = ?,
+		owner = ?, closed_at = ?, closed_from = ?
 		WHERE id = ? AND stage = ?`,
-		c.Stage, c.Outcome, c.Round, c.Rating, encTime(c.UpdatedAt), c.ID, from)
+		c.Stage, c.Outcome, c.Round, c.Rating, encTime(c.UpdatedAt),
+		c.Owner, nullTime(c.ClosedAt), c.ClosedFrom, c.ID, from)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, dbErr(err))
 	}
@@ -135,8 +144,8 @@ func (t *tx) AppendEvent(e bot.Event) error {
 			return fmt.Errorf("append event %s: %w", e.Type, err)
 		}
 	}
-	if _, err := t.exec(`INSERT INTO events (case_id, at, actor, type, detail) VALUES (?, ?, ?, ?, ?)`,
-		nullID(e.CaseID), encTime(e.At), e.Actor, e.Type, detail); err != nil {
+	if _, err := t.exec(`INSERT INTO events (case_id, at, actor, type, detail, text, internal) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		nullID(e.CaseID), encTime(e.At), e.Actor, e.Type, detail, e.Text, e.Internal); err != nil {
 		return fmt.Errorf("append event %s to case %d: %w", e.Type, e.CaseID, dbErr(err))
 	}
 	return nil
@@ -145,7 +154,7 @@ func (t *tx) AppendEvent(e bot.Event) error {
 // Events lists the events of a case in order, or every event when caseID
 // is 0. An event without details has a nil Detail.
 func (t *tx) Events(caseID int64) ([]bot.Event, error) {
-	q := `SELECT id, coalesce(case_id, 0), at, actor, type, detail FROM events`
+	q := `SELECT id, coalesce(case_id, 0), at, actor, type, detail, text, internal FROM events`
 	var args []any
 	if caseID != 0 {
 		q += ` WHERE case_id = ?`
@@ -154,7 +163,7 @@ func (t *tx) Events(caseID int64) ([]bot.Event, error) {
 	rows, err := t.query(q+` ORDER BY id`, args...)
 	events, err := collect(rows, err, func(r scanner) (bot.Event, error) {
 		var e bot.Event
-		err := r.Scan(&e.ID, &e.CaseID, timeCol{&e.At}, &e.Actor, &e.Type, jsonCol{&e.Detail})
+		err := r.Scan(&e.ID, &e.CaseID, timeCol{&e.At}, &e.Actor, &e.Type, jsonCol{&e.Detail}, &e.Text, &e.Internal)
 		if len(e.Detail) == 0 {
 			e.Detail = nil
 		}
@@ -198,9 +207,7 @@ func (t *tx) PostByRef(platform, ref string) (bot.Post, bot.Case, error) {
 	var c bot.Case
 	err := t.queryRow(`SELECT p.name, `+caseCols+` FROM posts p JOIN cases c ON c.id = p.case_id
 		WHERE p.platform = ? AND p.ref = ? ORDER BY p.name = 'thread' LIMIT 1`, platform, ref).Scan(
-		&p.Name, &c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
-		&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
-		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		append([]any{&p.Name}, caseDest(&c)...)...)
 	if err != nil {
 		return bot.Post{}, bot.Case{}, fmt.Errorf("post %s %s: %w", platform, ref, dbErr(err))
 	}

@@ -211,9 +211,7 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 	out, err := collect(rows, err, func(r scanner) (bot.CaseRow, error) {
 		var row bot.CaseRow
 		c := &row.Case
-		err := r.Scan(&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
-			&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
-			timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, timeCol{&row.NextDeadline})
+		err := r.Scan(caseDest(c, timeCol{&row.NextDeadline})...)
 		return row, err
 	})
 	if err != nil {

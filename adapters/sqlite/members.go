@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,6 +61,29 @@ func (t *tx) SetLang(id bot.UserID, lang string) error {
 		return fmt.Errorf("set language of %s: %w", id, dbErr(err))
 	}
 	return nil
+}
+
+// SetDigest records the hour of id's daily digest (-1: none), adding the
+// person if they are new.
+func (t *tx) SetDigest(id bot.UserID, hour int) error {
+	if _, err := t.exec(`INSERT INTO members (id, digest_hour) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET digest_hour = excluded.digest_hour`, id, hour); err != nil {
+		return fmt.Errorf("set digest of %s: %w", id, dbErr(err))
+	}
+	return nil
+}
+
+// Digest returns the hour of id's daily digest, -1 for none.
+func (t *tx) Digest(id bot.UserID) (int, error) {
+	hour := -1
+	err := t.queryRow(`SELECT digest_hour FROM members WHERE id = ?`, id).Scan(&hour)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, fmt.Errorf("digest of %s: %w", id, dbErr(err))
+	}
+	return hour, nil
 }
 
 // Members lists the people whose id has the prefix platform+":", by id.

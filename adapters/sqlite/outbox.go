@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wmse/helpdesk/bot"
@@ -141,23 +142,27 @@ func (t *tx) Retry(id int64, next time.Time, reason string) error {
 
 // AddTimer stores a timer; tm.ID is ignored.
 func (t *tx) AddTimer(tm bot.Timer) error {
-	if _, err := t.exec(`INSERT INTO timers (case_id, round, kind, due) VALUES (?, ?, ?, ?)`,
-		tm.CaseID, tm.Round, tm.Kind, encTime(tm.Due)); err != nil {
+	if _, err := t.exec(`INSERT INTO timers (case_id, round, kind, subject, step, since, due) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		nullID(tm.CaseID), tm.Round, tm.Kind, tm.Subject, tm.Step, nullTime(tm.Since), encTime(tm.Due)); err != nil {
 		return fmt.Errorf("add %s timer to case %d: %w", tm.Kind, tm.CaseID, dbErr(err))
 	}
 	return nil
 }
 
+const timerCols = `id, coalesce(case_id, 0), round, kind, subject, step, since, due`
+
+func scanTimer(r scanner) (bot.Timer, error) {
+	var tm bot.Timer
+	err := r.Scan(&tm.ID, &tm.CaseID, &tm.Round, &tm.Kind, &tm.Subject, &tm.Step, timeCol{&tm.Since}, timeCol{&tm.Due})
+	return tm, err
+}
+
 // DueTimers lists the timers neither fired nor cancelled that are due at
 // now, earliest first.
 func (t *tx) DueTimers(now time.Time) ([]bot.Timer, error) {
-	rows, err := t.query(`SELECT id, case_id, round, kind, due FROM timers
+	rows, err := t.query(`SELECT `+timerCols+` FROM timers
 		WHERE fired_at IS NULL AND cancelled_at IS NULL AND due <= ? ORDER BY due, id`, encTime(now))
-	timers, err := collect(rows, err, func(r scanner) (bot.Timer, error) {
-		var tm bot.Timer
-		err := r.Scan(&tm.ID, &tm.CaseID, &tm.Round, &tm.Kind, timeCol{&tm.Due})
-		return tm, err
-	})
+	timers, err := collect(rows, err, scanTimer)
 	if err != nil {
 		return nil, fmt.Errorf("due timers: %w", dbErr(err))
 	}
@@ -189,9 +194,91 @@ func (t *tx) FireTimer(id int64) (bool, error) {
 // they are never listed or fired.
 func (t *tx) CancelTimers(caseID int64, round int) error {
 	if _, err := t.exec(`UPDATE timers SET cancelled_at = ?
-		WHERE case_id = ? AND round = ? AND fired_at IS NULL AND cancelled_at IS NULL`,
+		WHERE case_id = ? AND round = ? AND kind IN ('reminder', 'deadline') AND fired_at IS NULL AND cancelled_at IS NULL`,
 		encTime(t.now()), caseID, round); err != nil {
 		return fmt.Errorf("cancel timers of round %d of case %d: %w", round, caseID, dbErr(err))
+	}
+	return nil
+}
+
+// EndWait cancels the timers of a wait of case caseID, fired or not; an
+// empty subject ends the waits of kind about every subject.
+func (t *tx) EndWait(caseID int64, kind bot.TimerKind, subject string) error {
+	q := `UPDATE timers SET cancelled_at = ? WHERE case_id = ? AND kind = ? AND cancelled_at IS NULL`
+	args := []any{encTime(t.now()), caseID, kind}
+	if subject != "" {
+		q += ` AND subject = ?`
+		args = append(args, subject)
+	}
+	if _, err := t.exec(q, args...); err != nil {
+		return fmt.Errorf("end %s wait of case %d: %w", kind, caseID, dbErr(err))
+	}
+	return nil
+}
+
+// EndWaits cancels every timer of case caseID not cancelled yet.
+func (t *tx) EndWaits(caseID int64) error {
+	if _, err := t.exec(`UPDATE timers SET cancelled_at = ? WHERE case_id = ? AND cancelled_at IS NULL`,
+		encTime(t.now()), caseID); err != nil {
+		return fmt.Errorf("end waits of case %d: %w", caseID, dbErr(err))
+	}
+	return nil
+}
+
+// Waiting lists the timers of case caseID not cancelled, by due time.
+func (t *tx) Waiting(caseID int64) ([]bot.Timer, error) {
+	rows, err := t.query(`SELECT `+timerCols+` FROM timers
+		WHERE case_id = ? AND cancelled_at IS NULL ORDER BY due, id`, caseID)
+	timers, err := collect(rows, err, scanTimer)
+	if err != nil {
+		return nil, fmt.Errorf("timers of case %d: %w", caseID, dbErr(err))
+	}
+	return timers, nil
+}
+
+// Overdue lists the waits of open cases whose first reminder fired and
+// that have not ended, one per case, kind and subject, by case.
+func (t *tx) Overdue() ([]bot.Wait, error) {
+	kinds := make([]string, len(bot.WaitKinds))
+	args := make([]any, len(bot.WaitKinds))
+	for i, k := range bot.WaitKinds {
+		kinds[i], args[i] = "?", k
+	}
+	rows, err := t.query(`SELECT tm.case_id, tm.kind, tm.subject, min(coalesce(tm.since, tm.due))
+		FROM timers tm JOIN cases c ON c.id = tm.case_id
+		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN (`+strings.Join(kinds, ", ")+`)
+			AND c.stage <> 'closed'
+		GROUP BY tm.case_id, tm.kind, tm.subject ORDER BY tm.case_id, tm.kind, tm.subject`, args...)
+	waits, err := collect(rows, err, func(r scanner) (bot.Wait, error) {
+		var w bot.Wait
+		err := r.Scan(&w.CaseID, &w.Kind, &w.Subject, timeCol{&w.Since})
+		return w, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("overdue waits: %w", dbErr(err))
+	}
+	return waits, nil
+}
+
+// NextTimer is the earliest unfired timer of kind about subject with no
+// case, or bot.ErrNotFound.
+func (t *tx) NextTimer(kind bot.TimerKind, subject string) (bot.Timer, error) {
+	tm, err := scanTimer(t.queryRow(`SELECT `+timerCols+` FROM timers
+		WHERE case_id IS NULL AND kind = ? AND subject = ? AND fired_at IS NULL AND cancelled_at IS NULL
+		ORDER BY due, id LIMIT 1`, kind, subject))
+	if err != nil {
+		return bot.Timer{}, fmt.Errorf("next %s timer of %s: %w", kind, subject, dbErr(err))
+	}
+	return tm, nil
+}
+
+// CancelPersonTimers cancels the unfired timers of kind about subject
+// with no case.
+func (t *tx) CancelPersonTimers(kind bot.TimerKind, subject string) error {
+	if _, err := t.exec(`UPDATE timers SET cancelled_at = ?
+		WHERE case_id IS NULL AND kind = ? AND subject = ? AND fired_at IS NULL AND cancelled_at IS NULL`,
+		encTime(t.now()), kind, subject); err != nil {
+		return fmt.Errorf("cancel %s timers of %s: %w", kind, subject, dbErr(err))
 	}
 	return nil
 }

@@ -358,6 +358,15 @@ const timeLayout = "2006-01-02 15:04:05.000000000Z"
 
 func encTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
+// nullTime encodes t, or NULL for the zero time (a column that may have no
+// time).
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return encTime(t)
+}
+
 func decTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
