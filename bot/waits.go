@@ -58,7 +58,10 @@ const day = 24 * time.Hour
 
 func (ws *Waits) fill() {
 	d := DefaultWaits
-	for _, f := range []struct{ v *time.Duration; def time.Duration }{
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
 		{&ws.QuestionRemind, d.QuestionRemind}, {&ws.QuestionEscalate, d.QuestionEscalate}, {&ws.QuestionClose, d.QuestionClose},
 		{&ws.UnclaimedRemind, d.UnclaimedRemind}, {&ws.UnclaimedEscalate, d.UnclaimedEscalate},
 		{&ws.RecommendRemind, d.RecommendRemind}, {&ws.RecommendEscalate, d.RecommendEscalate},
