@@ -314,6 +314,17 @@ func reopenStage(c Case) Stage {
 
 // resume gives a reopened case what its stage needs.
 func (w *work) resume(c *Case) error {
+	if c.Stage == InitialReview || c.Stage == NeedsInfo {
+		// A question still open (the case was closed for want of an
+		// answer) is waited for again.
+		if _, open, err := w.openQuestion(*c); err != nil {
+			return err
+		} else if open && c.Stage == InitialReview {
+			if err := w.startWait(*c, TimerQuestion, ""); err != nil {
+				return err
+			}
+		}
+	}
 	switch c.Stage {
 	case InitialReview:
 		return w.startRound(c, InitialRound)

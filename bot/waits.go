@@ -137,8 +137,16 @@ func (w *work) again(c Case, t Timer, since time.Time) error {
 	return nil
 }
 
-// waitTimer acts on a wait's timer that fell due.
+// waitTimer acts on a wait's timer that fell due. A timer that fell due
+// while the helpdesk was not running acts as the latest step due by now:
+// after a long stop a requester is not reminded to answer a minute before
+// the case is closed for want of an answer.
 func (w *work) waitTimer(c Case, t Timer) error {
+	for i, d := range w.s.cfg.Waits.steps(t.Kind) {
+		if i+1 > t.Step && d > 0 && !w.now.Before(t.Since.Add(d)) {
+			t.Step = i + 1
+		}
+	}
 	switch t.Kind {
 	case TimerSupport:
 		if c.Stage != Support || c.Owner != "" {
