@@ -419,7 +419,15 @@ type Figures struct {
 	Stages map[Stage]int
 	// Outbox is the work waiting for each platform that has any.
 	Outbox map[string]Backlog
+	// Overdue counts the open cases with a wait gone past its first
+	// reminder, by kind of wait (WaitKinds, every one present), and under
+	// OverdueDecision those whose vote the rule handed to the chair.
+	Overdue map[string]int
 }
+
+// OverdueDecision is the kind of Figures.Overdue for a vote past its
+// deadline that waits for the chair's decision.
+const OverdueDecision = "decision"
 
 // Backlog is a platform's pending outbox work.
 type Backlog struct {

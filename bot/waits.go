@@ -56,6 +56,9 @@ var DefaultWaits = Waits{
 
 const day = 24 * time.Hour
 
+// WithDefaults is ws with its zero fields set to DefaultWaits'.
+func (ws Waits) WithDefaults() Waits { ws.fill(); return ws }
+
 func (ws *Waits) fill() {
 	d := DefaultWaits
 	for _, f := range []struct {

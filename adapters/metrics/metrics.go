@@ -276,6 +276,7 @@ type figures struct {
 
 var (
 	casesDesc   = prometheus.NewDesc("helpdesk_cases", "Cases in each stage now.", []string{"stage"}, nil)
+	overdueDesc = prometheus.NewDesc("helpdesk_overdue_cases", "Open cases with a wait past its first reminder, by kind of wait (decision: a vote past its deadline waiting for the chair).", []string{"wait"}, nil)
 	dueDesc     = prometheus.NewDesc("helpdesk_outbox_due_items", "Outbox work due now and not yet done, by platform.", []string{"platform"}, nil)
 	waitingDesc = prometheus.NewDesc("helpdesk_outbox_waiting_items", "Outbox work put off until later (retried after a failure, or a refresh held back), by platform.", []string{"platform"}, nil)
 	oldestDesc  = prometheus.NewDesc("helpdesk_outbox_oldest_due_age_seconds", "How long the oldest outbox work that is due has waited since it was made, by platform; 0 when none is due.", []string{"platform"}, nil)
@@ -283,6 +284,7 @@ var (
 
 func (f *figures) Describe(ch chan<- *prometheus.Desc) {
 	ch <- casesDesc
+	ch <- overdueDesc
 	ch <- dueDesc
 	ch <- waitingDesc
 	ch <- oldestDesc
@@ -296,6 +298,9 @@ func (f *figures) Collect(ch chan<- prometheus.Metric) {
 		// The error names the failure, never a secret or a person.
 		ch <- prometheus.NewInvalidMetric(casesDesc, err)
 		return
+	}
+	for kind, n := range fig.Overdue {
+		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(n), kind)
 	}
 	for _, st := range bot.Stages {
 		ch <- prometheus.MustNewConstMetric(casesDesc, prometheus.GaugeValue, float64(fig.Stages[st]), string(st))

@@ -39,6 +39,12 @@ type helpdesk struct {
 
 func newHelpdesk(tb testing.TB, platforms ...string) *helpdesk {
 	tb.Helper()
+	return newHelpdeskOn(tb, wall{}, bot.Config{}, platforms...)
+}
+
+// newHelpdeskOn is newHelpdesk with a clock and a configuration.
+func newHelpdeskOn(tb testing.TB, clock bot.Clock, cfg bot.Config, platforms ...string) *helpdesk {
+	tb.Helper()
 	ctx := context.Background()
 	m := metrics.New()
 	path := filepath.Join(tb.TempDir(), "helpdesk.db")
@@ -47,7 +53,8 @@ func newHelpdesk(tb testing.TB, platforms ...string) *helpdesk {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	svc := bot.New(store, wall{}, nil, bot.Config{Meter: m})
+	cfg.Meter = m
+	svc := bot.New(store, clock, nil, cfg)
 	m.Watch(svc)
 	for _, p := range platforms {
 		m.Platform(p)
@@ -248,4 +255,61 @@ func TestMetricsOff(t *testing.T) {
 	p.Acked(time.Second)
 	p.RateLimited(time.Second)
 	p.Reconciled(time.Second, 3)
+}
+
+// clock is a time moved by hand.
+type clock struct{ now atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.now.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
+func newClock(t time.Time) *clock        { c := &clock{}; c.now.Store(t.UnixNano()); return c }
+
+// The overdue gauges count the open cases whose wait went past its first
+// reminder, by kind, and the votes waiting for the chair; a wait that
+// ends leaves the gauge.
+func TestOverdueGaugesFollowTheWaits(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock(time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC))
+	h := newHelpdeskOn(t, clk, bot.Config{}, "discord")
+	for _, id := range []string{"ana", "ben", "chloe"} {
+		if err := h.svc.MemberSeen(ctx, member(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, title := range []string{"Scans", "Maps"} {
+		r := h.svc.Submit(ctx, bot.Invocation{User: "discord:dora", Name: "dora"},
+			bot.Submission{Kind: bot.RequestForm, Type: bot.Guidance, Values: map[string]string{"title": title, "description": "300 glass plates."}})
+		if r.Reply == nil || r.Reply.Lines[0].ID != "reply.opened" {
+			t.Fatalf("case not opened: %+v", r.Reply)
+		}
+	}
+	if r := h.svc.Command(ctx, bot.Invocation{User: "discord:ana", Name: "ana"}, "ask #1 Which licence?"); r.Reply.Lines[0].ID != "reply.asked" {
+		t.Fatalf("ask: %+v", r.Reply)
+	}
+	gauge := func(kind string) float64 {
+		return metricstest.Scrape(t, h.m.Handler()).Value(t, "helpdesk_overdue_cases", "wait", kind)
+	}
+	if gauge("question") != 0 || gauge("decision") != 0 {
+		t.Fatal("overdue before any deadline")
+	}
+	clk.Advance(bot.DefaultWaits.QuestionRemind)
+	if err := h.svc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := gauge("question"); got != 1 {
+		t.Fatalf("helpdesk_overdue_cases{wait=question} = %v after the reminder, want 1", got)
+	}
+	clk.Advance(bot.DefaultRule.Deadline) // both votes pass their deadline with no vote
+	if err := h.svc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := gauge("decision"); got != 2 {
+		t.Fatalf("helpdesk_overdue_cases{wait=decision} = %v, want 2", got)
+	}
+	if r := h.svc.Command(ctx, bot.Invocation{User: "discord:dora", Name: "dora"}, "answer #1 CC0"); r.Reply.Lines[0].ID != "reply.answered" {
+		t.Fatalf("answer: %+v", r.Reply)
+	}
+	if got := gauge("question"); got != 0 {
+		t.Fatalf("helpdesk_overdue_cases{wait=question} = %v once answered, want 0", got)
+	}
 }

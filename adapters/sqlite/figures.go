@@ -50,10 +50,41 @@ func (t *tx) Figures(now time.Time) (bot.Figures, error) {
 			}
 			f.Outbox[platform] = b
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return t.overdueFigures(&f)
 	}()
 	if err != nil {
 		return bot.Figures{}, fmt.Errorf("read figures: %w", dbErr(err))
 	}
 	return f, nil
+}
+
+// overdueFigures counts the open cases past a wait's first reminder, by
+// kind, and those whose vote waits for the chair.
+func (t *tx) overdueFigures(f *bot.Figures) error {
+	f.Overdue = map[string]int{bot.OverdueDecision: 0}
+	for _, k := range bot.WaitKinds {
+		f.Overdue[string(k)] = 0
+	}
+	waits, err := t.Overdue()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, w := range waits {
+		key := fmt.Sprintf("%s/%d", w.Kind, w.CaseID)
+		if !seen[key] {
+			seen[key] = true
+			f.Overdue[string(w.Kind)]++
+		}
+	}
+	var n int
+	if err := t.queryRow(`SELECT count(*) FROM cases c JOIN rounds r ON r.case_id = c.id AND r.n = c.round
+		WHERE c.stage IN ('initial_review', 'final_review') AND r.escalated = 1 AND r.closed = 0`).Scan(&n); err != nil {
+		return err
+	}
+	f.Overdue[bot.OverdueDecision] = n
+	return nil
 }

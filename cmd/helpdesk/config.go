@@ -62,6 +62,17 @@ type rulesSection struct {
 	RemindAfter        string `toml:"remind_after"`
 	Quorum             *int   `toml:"quorum"`
 	SupportRemindAfter string `toml:"support_remind_after"`
+	// The waits of bot.Waits: a duration, or "off".
+	QuestionRemind    string `toml:"question_remind"`
+	QuestionEscalate  string `toml:"question_escalate"`
+	QuestionClose     string `toml:"question_close"`
+	UnclaimedRemind   string `toml:"unclaimed_remind"`
+	UnclaimedEscalate string `toml:"unclaimed_escalate"`
+	RecommendRemind   string `toml:"recommend_remind"`
+	RecommendEscalate string `toml:"recommend_escalate"`
+	IdleRemind        string `toml:"idle_remind"`
+	ReopenWithin      string `toml:"reopen_within"`
+	DigestHour        *int   `toml:"digest_hour"`
 }
 
 type groupEntry struct {
@@ -319,8 +330,58 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 	if c.Bot.Rule.RemindAfter >= c.Bot.Rule.Deadline {
 		bad("rules.remind_after (%s) must be shorter than rules.deadline (%s), or no reminder is ever sent", c.Bot.Rule.RemindAfter, c.Bot.Rule.Deadline)
 	}
-	if d := duration("rules.support_remind_after", f.Rules.SupportRemindAfter); d > 0 {
-		c.Bot.SupportRemindAfter = d
+	// A wait's step is a duration, or "off" (a negative duration to the
+	// core).
+	wait := func(key, v string) time.Duration {
+		if strings.EqualFold(strings.TrimSpace(v), "off") {
+			return -1
+		}
+		return duration(key, v)
+	}
+	c.Bot.SupportRemindAfter = wait("rules.support_remind_after", f.Rules.SupportRemindAfter)
+	ws := &c.Bot.Waits
+	for _, k := range []struct {
+		key string
+		v   string
+		d   *time.Duration
+	}{
+		{"question_remind", f.Rules.QuestionRemind, &ws.QuestionRemind},
+		{"question_escalate", f.Rules.QuestionEscalate, &ws.QuestionEscalate},
+		{"question_close", f.Rules.QuestionClose, &ws.QuestionClose},
+		{"unclaimed_remind", f.Rules.UnclaimedRemind, &ws.UnclaimedRemind},
+		{"unclaimed_escalate", f.Rules.UnclaimedEscalate, &ws.UnclaimedEscalate},
+		{"recommend_remind", f.Rules.RecommendRemind, &ws.RecommendRemind},
+		{"recommend_escalate", f.Rules.RecommendEscalate, &ws.RecommendEscalate},
+		{"idle_remind", f.Rules.IdleRemind, &ws.IdleRemind},
+		{"reopen_within", f.Rules.ReopenWithin, &ws.ReopenWithin},
+	} {
+		*k.d = wait("rules."+k.key, k.v)
+	}
+	ws.DigestHour = bot.DefaultWaits.DigestHour
+	if h := f.Rules.DigestHour; h != nil {
+		if *h < 0 || *h > 23 {
+			bad("rules.digest_hour: an hour from 0 to 23, not %d", *h)
+		}
+		ws.DigestHour = *h
+	}
+	// Each step of a chain comes after the one before, or it would never
+	// be seen (an escalation before the reminder, a close before either).
+	eff := ws.WithDefaults()
+	ws = &eff
+	for _, chain := range [][]struct {
+		key string
+		d   time.Duration
+	}{
+		{{"question_remind", ws.QuestionRemind}, {"question_escalate", ws.QuestionEscalate}, {"question_close", ws.QuestionClose}},
+		{{"unclaimed_remind", ws.UnclaimedRemind}, {"unclaimed_escalate", ws.UnclaimedEscalate}},
+		{{"recommend_remind", ws.RecommendRemind}, {"recommend_escalate", ws.RecommendEscalate}},
+	} {
+		for i := 1; i < len(chain); i++ {
+			a, b := chain[i-1], chain[i]
+			if a.d > 0 && b.d > 0 && b.d <= a.d {
+				bad("rules.%s (%s) must be longer than rules.%s (%s): both count from the start of the wait", b.key, b.d, a.key, a.d)
+			}
+		}
 	}
 	if q := f.Rules.Quorum; q != nil {
 		if *q < 1 {

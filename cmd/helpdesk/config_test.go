@@ -83,6 +83,12 @@ deadline = "5d"
 remind_after = "36h"
 quorum = 2
 support_remind_after = "2d"
+question_remind = "3d"
+question_close = "off"
+unclaimed_escalate = "10d"
+idle_remind = "off"
+reopen_within = "14d"
+digest_hour = 7
 
 [[groups]]
 id = "uploads"
@@ -123,6 +129,11 @@ groups = ["uploads", "implementation"]
 	}
 	if b.SupportRemindAfter != 48*time.Hour {
 		t.Errorf("support reminder after %s", b.SupportRemindAfter)
+	}
+	// Set, off, or left to the core's default (zero).
+	if w := b.Waits; w.QuestionRemind != 3*24*time.Hour || w.QuestionEscalate != 0 || w.QuestionClose >= 0 ||
+		w.UnclaimedEscalate != 10*24*time.Hour || w.IdleRemind >= 0 || w.ReopenWithin != 14*24*time.Hour || w.DigestHour != 7 {
+		t.Errorf("waits %+v", w)
 	}
 	if c.Location.String() != "Europe/Stockholm" {
 		t.Errorf("zone %v", c.Location)
@@ -169,6 +180,10 @@ func TestConfigProblems(t *testing.T) {
 		{"no requests", "[helpdesk]\nmax_requests = 0\n", []string{"helpdesk.max_requests"}},
 		{"no commands", "[helpdesk]\ncommands_per_minute = 0\n", []string{"helpdesk.commands_per_minute"}},
 		{"bad support reminder", "[rules]\nsupport_remind_after = \"soon\"\n", []string{"rules.support_remind_after"}},
+		{"bad wait", "[rules]\nidle_remind = \"never\"\n", []string{"rules.idle_remind"}},
+		{"escalation before the reminder", "[rules]\nquestion_escalate = \"2d\"\n", []string{"rules.question_escalate", "rules.question_remind"}},
+		{"close before the escalation", "[rules]\nquestion_remind = \"1d\"\nquestion_escalate = \"3d\"\nquestion_close = \"2d\"\n", []string{"rules.question_close"}},
+		{"digest hour", "[rules]\ndigest_hour = 24\n", []string{"rules.digest_hour"}},
 		{"reminder after deadline", "[rules]\ndeadline = \"1d\"\nremind_after = \"2d\"\n", []string{"rules.remind_after", "shorter"}},
 		{"group id missing", "[[groups]]\nemoji = \"📤\"\nname = \"X\"\n", []string{"groups[0]: id is missing"}},
 		{"group id twice", "[[groups]]\nid = \"a\"\nemoji = \"📤\"\nname = \"A\"\n[[groups]]\nid = \"a\"\nemoji = \"📥\"\nname = \"B\"\n", []string{`id "a" is used twice`}},
@@ -246,6 +261,8 @@ func TestConfigDurationOverflowIsRefusedNamingTheKey(t *testing.T) {
 		{"rules", "deadline"},
 		{"rules", "remind_after"},
 		{"rules", "support_remind_after"},
+		{"rules", "question_close"},
+		{"rules", "reopen_within"},
 		{"backup", "every"},
 	} {
 		for _, v := range []string{"999999999999h", "36500d2000000h", "106751d", "9223372036854775807ns", "2562047h", "36501d"} {
