@@ -114,6 +114,11 @@ func (s *Service) mine(ctx context.Context, a asker, args string) (Response, err
 		return Response{}, fmt.Errorf("list own cases: %w", err)
 	}
 	if len(cs) == 0 {
+		if a.committee() || a.Roles.Staff || len(a.Roles.Groups) > 0 {
+			// Someone with a part in the helpdesk wants their work, not
+			// their requests.
+			return s.reply(a.lang, T("mine.none", "cmd", command("request")), T("mine.todo", "cmd", command("todo"))), nil
+		}
 		return s.reply(a.lang, T("mine.none", "cmd", command("request"))), nil
 	}
 	waitingFirst(cs)
