@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -112,10 +113,7 @@ func (w *work) setOwner(c *Case, owner, by UserID) error {
 		return err
 	}
 	// The new owner is the one reminded: the wait of the one before ends.
-	if err := w.endWait(*c, TimerIdle, ""); err != nil {
-		return err
-	}
-	if err := w.nextStep(*c, TimerIdle, string(owner), w.now, 0); err != nil {
+	if err := w.startIdle(*c); err != nil {
 		return err
 	}
 	line := T("thread.owner", "who", P(w.person(owner)))
@@ -166,11 +164,34 @@ func (s *Service) note(ctx context.Context, a asker, args string) (Response, err
 		if err := w.said(*c, a.ID, EvNote, text); err != nil {
 			return Text{}, err
 		}
+		if err := w.claimerActed(*c, a.ID); err != nil {
+			return Text{}, err
+		}
 		if err := w.toThread(*c, w.committeeMsg(T("thread.note", "who", P(w.person(a.ID))), Quoted(text))); err != nil {
 			return Text{}, err
 		}
 		return T("reply.noted", "id", caseRef(c.ID)), nil
 	})
+}
+
+// claimerActed restarts the wait for the recommendation of each group
+// that by claimed on c and that has not recommended yet: they acted.
+func (w *work) claimerActed(c Case, by UserID) error {
+	if c.Stage != WorkingGroup {
+		return nil
+	}
+	as, err := w.tx.Assignments(c.ID)
+	if err != nil {
+		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
+	}
+	for _, a := range as {
+		if a.Recommendation == "" && slices.Contains(a.Claimers, by) {
+			if err := w.startWait(c, TimerRecommend, a.Group); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // mayNote reports whether m may write internal notes on c: the committee
@@ -357,7 +378,7 @@ func (w *work) resume(c *Case) error {
 		return nil
 	case Support:
 		if c.Owner != "" {
-			return w.nextStep(*c, TimerIdle, string(c.Owner), w.now, 0)
+			return w.startIdle(*c)
 		}
 		return w.tellStaffSupport(*c, false)
 	}

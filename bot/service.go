@@ -337,6 +337,12 @@ func (w *work) said(c Case, actor UserID, typ EventType, text string, kv ...stri
 	if err := w.tx.AppendEvent(e); err != nil {
 		return fmt.Errorf("log %s on case %d: %w", typ, c.ID, err)
 	}
+	if actor != "" && actor == c.Owner && c.Stage.Open() && typ != EvOwner {
+		// The owner acted: the case is not idle, and not overdue.
+		if err := w.startIdle(c); err != nil {
+			return err
+		}
+	}
 	w.events = append(w.events, typ)
 	return nil
 }

@@ -130,8 +130,9 @@ func (w *work) todo(m Member) ([]Todo, error) {
 			byID[c.ID] = c
 		}
 		for _, o := range overdue {
-			// A case in support nobody owns is already listed to take.
-			if c, ok := byID[o.CaseID]; ok && o.Kind != TimerSupport {
+			// A case in support nobody owns is already listed to take, and
+			// one the person owns as theirs.
+			if c, ok := byID[o.CaseID]; ok && o.Kind != TimerSupport && c.Owner != m.ID {
 				out = append(out, Todo{Kind: TodoOverdue, Case: c, Group: o.Subject, Wait: o.Kind, Since: o.Since})
 			}
 		}

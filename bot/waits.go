@@ -126,8 +126,17 @@ func (w *work) nextStep(c Case, kind TimerKind, subject string, since time.Time,
 	return nil
 }
 
-// again times a wait's step once more, from a new start: someone acted,
-// so the wait counts from then.
+// restart ends a wait and times its step once more from since: the one
+// waited for acted, so the wait counts from then, and is no longer overdue.
+func (w *work) restart(c Case, t Timer, since time.Time) error {
+	if err := w.tx.EndWait(c.ID, t.Kind, t.Subject); err != nil {
+		return err
+	}
+	return w.again(c, t, since)
+}
+
+// again times a wait's step once more, from a new start: after a
+// reminder, the next one.
 func (w *work) again(c Case, t Timer, since time.Time) error {
 	steps := w.s.cfg.Waits.steps(t.Kind)
 	if t.Step < 1 || t.Step > len(steps) {
@@ -282,7 +291,7 @@ func (w *work) recommendStep(c Case, t Timer) error {
 		return err
 	}
 	if last.After(t.Since) {
-		return w.again(c, t, last)
+		return w.restart(c, t, last)
 	}
 	switch t.Step {
 	case 1:
@@ -315,7 +324,7 @@ func (w *work) idleStep(c Case, t Timer) error {
 		return err
 	}
 	if last.After(t.Since) {
-		return w.again(c, t, last)
+		return w.restart(c, t, last)
 	}
 	m := w.to(c.Owner, T("dm.idle", "id", caseRef(c.ID), "title", S(c.Title), "since", At(t.Since), "stage", X(statusLine(c))))
 	m.LinkThread = true
@@ -395,4 +404,13 @@ func (w *work) lastActBy(c Case, people []UserID) (time.Time, error) {
 		}
 	}
 	return last, nil
+}
+
+// startIdle (re)starts the wait of an owned case for something to happen,
+// reminding its owner.
+func (w *work) startIdle(c Case) error {
+	if err := w.endWait(c, TimerIdle, ""); err != nil {
+		return err
+	}
+	return w.nextStep(c, TimerIdle, string(c.Owner), w.now, 0)
 }

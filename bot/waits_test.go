@@ -211,8 +211,28 @@ func TestAnOwnerIsToldAndReminded(t *testing.T) {
 	h.wait(7 * day)
 	h.wantNotPosted(m, "dm.support.reminder") // someone owns it
 	h.wantPosted(m, "dm.idle", bot.InDirect, "sam")
+	tess := bot.Viewer{Member: bot.Member{ID: id("tess"), Roles: bot.Roles{Staff: true}}}
+	overdue := func() []bot.TodoKind {
+		t.Helper()
+		items, err := h.svc.Todo(h.ctx, tess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []bot.TodoKind
+		for _, it := range items {
+			kinds = append(kinds, it.Kind)
+		}
+		return kinds
+	}
+	if got := overdue(); !slices.Equal(got, []bot.TodoKind{bot.TodoOverdue}) {
+		t.Fatalf("another staff member's list after the idle reminder: %v", got)
+	}
+	h.wantTodo("sam", "todo.owned #1") // his own case, once
 	h.wait(3 * day)
 	h.wantReply(h.cmd("sam", "note #1 Called them, workshop in May."), "reply.noted")
+	if got := overdue(); len(got) != 0 {
+		t.Fatalf("still overdue after the owner acted: %v", got)
+	}
 	h.wait(5 * day) // 15 days: a second reminder was due at 14, but sam acted at 10
 	if n := len(h.posted(m, "dm.idle")); n != 1 {
 		t.Fatalf("%d idle reminders, want 1", n)

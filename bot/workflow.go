@@ -391,7 +391,7 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID, reaso
 			err = w.tellStaffSupport(*c, false)
 		}
 		if err == nil && c.Owner != "" {
-			err = w.nextStep(*c, TimerIdle, string(c.Owner), w.now, 0)
+			err = w.startIdle(*c)
 		}
 		if err == nil {
 			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", S(c.Title)))

@@ -76,11 +76,21 @@ var options = map[string][]option{
 			cs = append(cs, choice{string(c), bot.T("choice." + string(c))})
 		}
 		return cs
-	}}, caseOpt},
+	}}, {name: "reason", desc: "option.decision_reason", kind: discordgo.ApplicationCommandOptionString}, caseOpt},
 	"resolve":  {text("summary", "option.summary"), caseOpt},
 	"rate":     {{name: "rating", desc: "option.rating", required: true, kind: discordgo.ApplicationCommandOptionInteger, min: 1, max: 5}, caseOpt},
 	"withdraw": {caseOpt},
 	"close":    {text("reason", "option.reason"), caseOpt},
+	"take":     {caseOpt},
+	// The colleague by Discord's user picker: its value is the id, which
+	// the core matches as the person's local id.
+	"assign": {{name: "who", desc: "option.staff", required: true, kind: discordgo.ApplicationCommandOptionUser}, caseOpt},
+	"note":   {text("note", "option.note"), caseOpt},
+	"reason": {text("reason", "option.decision_reason"), caseOpt},
+	"reopen": {text("reason", "option.reopen_reason"), caseOpt},
+	"digest": {{name: "state", desc: "option.digest", required: true, kind: discordgo.ApplicationCommandOptionString, choices: func(*Adapter) []choice {
+		return []choice{{"on", bot.T("option.digest.on")}, {"off", bot.T("option.digest.off")}}
+	}}, {name: "hour", desc: "option.hour", kind: discordgo.ApplicationCommandOptionInteger, max: 23}},
 }
 
 // discordLocales maps each Discord locale the catalog serves to the
