@@ -100,7 +100,7 @@ func (s *Service) status(ctx context.Context, a asker, args string) (Response, e
 }
 
 func (s *Service) mine(ctx context.Context, a asker, args string) (Response, error) {
-	page, _ := pageArg(args)
+	page, _ := s.pageArg(a.lang, args)
 	var cs []Case
 	err := s.view(ctx, func(w *work) error {
 		var err error
@@ -121,7 +121,7 @@ func (s *Service) list(ctx context.Context, a asker, args string) (Response, err
 	if !a.committee() && !a.Roles.Staff {
 		return Response{}, refuse(NotYours, "error.committee_or_staff")
 	}
-	page, args := pageArg(args)
+	page, args := s.pageArg(a.lang, args)
 	f := CaseFilter{OpenOnly: true}
 	if st := strings.ToLower(strings.TrimSpace(args)); st != "" {
 		f = CaseFilter{Stage: Stage(strings.ReplaceAll(st, "-", "_"))}
@@ -167,7 +167,7 @@ func validStage(st Stage) bool {
 }
 
 func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
-	page, args := pageArg(args) // no page: the latest events
+	page, args := s.pageArg(a.lang, args) // no page: the latest events
 	var resp Response
 	_, err := s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
 		// Who voted what is for the committee and staff; the requester
@@ -257,7 +257,7 @@ func matches(topic string, fields ...string) bool {
 }
 
 func (s *Service) experts(ctx context.Context, a asker, args string) (Response, error) {
-	page, args := pageArg(args)
+	page, args := s.pageArg(a.lang, args)
 	topic := strings.ToLower(strings.TrimSpace(args))
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
