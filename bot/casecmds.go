@@ -665,12 +665,17 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 }
 
 func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response, error) {
-	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, _ string) (Text, error) {
+	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, rest string) (Text, error) {
 		if a.ID != c.Requester {
 			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if !c.Stage.Open() {
 			return Text{}, refuse(NotNow, "error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+		}
+		// A withdrawal closes the case: without the confirmation word it
+		// changes nothing and says what it would do, and how to confirm.
+		if !s.isWord(a.lang, wordConfirm, rest) {
+			return T("withdraw.confirm", "id", caseRef(c.ID), "title", S(c.Title), "cmd", command(fmt.Sprintf("withdraw #%d %s", c.ID, wordConfirm.en))), nil
 		}
 		if err := w.event(*c, a.ID, EvWithdrawn); err != nil {
 			return Text{}, err
