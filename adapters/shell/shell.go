@@ -498,10 +498,16 @@ func (se *session) prompt() {
 	se.sh.write("", lines...)
 }
 
-// answer takes a line as the answer to the field asked; after the last
-// field it submits the form.
+// answer takes a line as the answer to the field asked, or asks that
+// field again at once, saying why, when the helpdesk would refuse it (too
+// long, or empty and required); after the last field it submits the form.
 func (se *session) answer(ctx context.Context, value string) {
 	f := se.form
+	if problem, ok := f.ask[0].Check(value); !ok {
+		se.sh.write("", se.sh.text(f.form.Lang, problem, se.sh.style(nil)))
+		se.prompt()
+		return
+	}
 	f.values[f.ask[0].Name] = value
 	f.ask = f.ask[1:]
 	if len(f.ask) > 0 {
