@@ -263,11 +263,19 @@ type filling struct {
 // conversation; comments and blank lines stand as they are.
 func (se *session) echo(line string) {
 	t := strings.TrimSpace(line)
-	if se.form == nil && (t == "" || strings.HasPrefix(t, "#")) {
+	if (se.form == nil && t == "") || se.comment(t) {
 		se.sh.raw(Escape(t) + "\n")
 		return
 	}
 	se.sh.raw(se.speaker + "> " + Escape(line) + "\n")
+}
+
+// comment reports whether the trimmed line t is a comment: it starts with
+// #. While a form is open, a person at the terminal may answer with such
+// a line (a title may begin with #), but a script's notes may stand
+// between the answers it gives a form.
+func (se *session) comment(t string) bool {
+	return strings.HasPrefix(t, "#") && (se.form == nil || !se.sh.interactive)
 }
 
 // deliver does the helpdesk's pending work so that the transcript shows
@@ -283,6 +291,9 @@ func (se *session) deliver(ctx context.Context) {
 // handle acts on one line and reports whether the shell should stop.
 func (se *session) handle(ctx context.Context, line string) bool {
 	t := strings.TrimSpace(line)
+	if se.comment(t) {
+		return false
+	}
 	if se.form != nil {
 		if !strings.HasPrefix(t, "/") {
 			se.answer(ctx, t)
@@ -291,7 +302,7 @@ func (se *session) handle(ctx context.Context, line string) bool {
 		se.form = nil
 		se.tell("shell.form.cancelled")
 	}
-	if t == "" || strings.HasPrefix(t, "#") {
+	if t == "" {
 		return false
 	}
 	word := strings.Fields(t)[0]

@@ -521,6 +521,41 @@ func TestFieldsWrongOnlyWhenSentAreAskedAgain(t *testing.T) {
 	}
 }
 
+// In a script, a line starting with # is a comment even while a form is
+// open: notes may stand between a form's answers, and are echoed as notes.
+// At the terminal the form takes such a line as the answer it is.
+func TestCommentsBetweenAFormsAnswers(t *testing.T) {
+	h := newHarness(t, "")
+	out := h.play(`# rita asks for help
+/helpdesk request guidance
+# the title
+Maps of the town
+  # the description, indented
+Where do we start?
+# the organisation
+Town Museum
+# no links and no timeline: two empty lines
+
+
+`)
+	wantIn(t, out, "\n# the title\n", "\n# the description, indented\n", "rita> Maps of the town\n", "rita> Where do we start?\n")
+	wantNotIn(t, out, "rita> # the title", h.text("en", "form.error.required", "field", bot.X(bot.T("form.field.title"))))
+	r := h.record(1)
+	if r.Case.Title != "Maps of the town" || r.Case.Description != "Where do we start?" || r.Case.Organisation != "Town Museum" || r.Case.Links != "" || r.Case.Timeline != "" {
+		t.Errorf("case %+v: comments were taken for answers", r.Case)
+	}
+
+	// At the terminal, a line starting with # answers the form.
+	h = newHarness(t, "")
+	sh := shell.New(shell.Options{Catalog: h.cat, Clock: shell.NewClock(t0), Roster: demoRoster(), Out: &h.out, Interactive: true})
+	h.svc.Attach(shell.Platform, sh)
+	h.sh = sh
+	h.play("# a comment before the form\n/helpdesk request guidance\n#1 priority: maps\nWhere do we start?\n\n\n\n")
+	if r := h.record(1); r.Case.Title != "#1 priority: maps" || r.Case.Description != "Where do we start?" {
+		t.Errorf("at the terminal: case %+v", r.Case)
+	}
+}
+
 func TestFormIsCancelledByACommand(t *testing.T) {
 	h := newHarness(t, "")
 	out := h.play("/helpdesk request guidance\nA title\n/helpdesk mine\n")
