@@ -103,7 +103,7 @@ func (s *Service) status(ctx context.Context, a asker, args string) (Response, e
 }
 
 func (s *Service) mine(ctx context.Context, a asker, args string) (Response, error) {
-	page, _ := pageArg(args)
+	page, _ := s.pageArg(a.lang, args)
 	var cs []Case
 	err := s.view(ctx, func(w *work) error {
 		var err error
@@ -129,7 +129,7 @@ func (s *Service) list(ctx context.Context, a asker, args string) (Response, err
 	if !a.committee() && !a.Roles.Staff {
 		return Response{}, refuse(NotYours, "error.committee_or_staff")
 	}
-	page, args := pageArg(args)
+	page, args := s.pageArg(a.lang, args)
 	f := CaseFilter{OpenOnly: true}
 	if st := strings.ToLower(strings.TrimSpace(args)); st != "" {
 		f = CaseFilter{Stage: Stage(strings.ReplaceAll(st, "-", "_"))}
@@ -175,7 +175,7 @@ func validStage(st Stage) bool {
 }
 
 func (s *Service) history(ctx context.Context, a asker, args string) (Response, error) {
-	page, args := pageArg(args) // no page: the latest events
+	page, args := s.pageArg(a.lang, args) // no page: the latest events
 	var resp Response
 	_, err := s.seeCase(ctx, a, "history", args, func(w *work, c Case) ([]Text, error) {
 		// Who voted what is for the committee and staff; the requester
@@ -269,7 +269,7 @@ func matches(topic string, fields ...string) bool {
 }
 
 func (s *Service) experts(ctx context.Context, a asker, args string) (Response, error) {
-	page, args := pageArg(args)
+	page, args := s.pageArg(a.lang, args)
 	topic := strings.ToLower(strings.TrimSpace(args))
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
@@ -694,12 +694,17 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 }
 
 func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response, error) {
-	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, _ string) (Text, error) {
+	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, rest string) (Text, error) {
 		if a.ID != c.Requester {
 			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if !c.Stage.Open() {
 			return Text{}, refuse(NotNow, "error.closed", "id", caseRef(c.ID), "stage", X(statusLine(*c)))
+		}
+		// A withdrawal closes the case: without the confirmation word it
+		// changes nothing and says what it would do, and how to confirm.
+		if !s.isWord(a.lang, wordConfirm, rest) {
+			return T("withdraw.confirm", "id", caseRef(c.ID), "title", S(c.Title), "cmd", command(fmt.Sprintf("withdraw #%d %s", c.ID, wordConfirm.en))), nil
 		}
 		if err := w.event(*c, a.ID, EvWithdrawn); err != nil {
 			return Text{}, err

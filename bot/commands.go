@@ -459,19 +459,38 @@ func (s *Service) volunteer(_ context.Context, a asker, _ string) (Response, err
 	return Response{Form: s.volunteerForm(a.lang)}, nil
 }
 
+// Check is what Submit will find wrong with value as the answer to the
+// field: empty when it is required, or too long once cleaned as Submit
+// cleans it. ok is true when nothing is. A platform that asks a field at a
+// time (the shell) checks each answer as it is given.
+func (fld FormField) Check(value string) (problem Text, ok bool) {
+	_, problem, ok = fld.check(value)
+	return problem, ok
+}
+
+// check cleans value as an answer to the field and says what is wrong
+// with it, if anything.
+func (fld FormField) check(value string) (clean string, problem Text, ok bool) {
+	v := cleanText(value, fld.Long)
+	n := utf8.RuneCountInString(v)
+	switch {
+	case v == "" && fld.Required:
+		return v, T("form.error.required", "field", X(fld.Label)), false
+	case n > fld.MaxLen:
+		return v, T("form.error.too_long", "field", X(fld.Label), "max", N(fld.MaxLen), "len", N(n)), false
+	}
+	return v, Text{}, true
+}
+
 // validate checks a submission against its form: required fields present,
 // none too long. It returns the cleaned values and an error per bad field.
 func validate(f *Form, sub Submission) (map[string]string, map[string]Text) {
 	vals := map[string]string{}
 	errs := map[string]Text{}
 	for _, fld := range f.Fields {
-		v := cleanText(sub.Values[fld.Name], fld.Long)
-		n := utf8.RuneCountInString(v)
-		switch {
-		case v == "" && fld.Required:
-			errs[fld.Name] = T("form.error.required", "field", X(fld.Label))
-		case n > fld.MaxLen:
-			errs[fld.Name] = T("form.error.too_long", "field", X(fld.Label), "max", N(fld.MaxLen), "len", N(n))
+		v, problem, ok := fld.check(sub.Values[fld.Name])
+		if !ok {
+			errs[fld.Name] = problem
 		}
 		vals[fld.Name] = v
 	}

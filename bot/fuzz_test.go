@@ -80,7 +80,7 @@ func FuzzSubmit(f *testing.F) {
 		}
 		// Keep the requester under the limits for the next input.
 		for _, id := range after.open {
-			h.svc.Command(h.ctx, h.inv("rita"), fmt.Sprintf("withdraw #%d", id))
+			h.svc.Command(h.ctx, h.inv("rita"), fmt.Sprintf("withdraw #%d confirm", id))
 		}
 		h.clock.Advance(bot.DefaultRequestWindow)
 	})

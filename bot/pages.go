@@ -18,11 +18,31 @@ const (
 	expertsPerPage = 10
 )
 
-// pageArg takes a trailing "page N" off args: the page asked for (0 when
-// none) and the rest.
-func pageArg(args string) (page int, rest string) {
+// A word is a word people type after a command: in English, as the
+// helpdesk prints it in the commands it suggests (understood whatever the
+// reader's language, like the commands' own names), or in the reader's
+// language, the message id of locales/.
+type word struct{ id, en string }
+
+var (
+	wordPage    = word{"word.page", "page"}       // history #1 page 2
+	wordConfirm = word{"word.confirm", "confirm"} // withdraw #1 confirm
+)
+
+// isWord reports whether typed is w in English or in lang.
+func (s *Service) isWord(lang string, w word, typed string) bool {
+	if strings.EqualFold(strings.TrimSpace(typed), w.en) {
+		return true
+	}
+	return s.langs != nil && s.langs.IsWord(lang, w.id, typed)
+}
+
+// pageArg takes a trailing "page N" off args, the word in English or in
+// lang ("sida 2", "página 2", "صفحة ٢"): the page asked for (0 when none)
+// and the rest.
+func (s *Service) pageArg(lang, args string) (page int, rest string) {
 	f := strings.Fields(args)
-	if n := len(f); n >= 2 && strings.EqualFold(f[n-2], "page") {
+	if n := len(f); n >= 2 && s.isWord(lang, wordPage, f[n-2]) {
 		if p, err := strconv.Atoi(latinDigits(f[n-1])); err == nil && p > 0 {
 			return p, strings.Join(f[:n-2], " ")
 		}
@@ -33,13 +53,23 @@ func pageArg(args string) (page int, rest string) {
 // paged is a reply of a head line, the lines of one page of lines and, when
 // there is more than one page, a footer with the command (cmd + " page N")
 // for the next page, or the previous one from the last. page 0 is the
-// first page, or the last when latest is set (a history's newest events);
-// a page past the last shows the last. narrow, when set, is a command that
-// narrows the list.
+// first page; a page past the last shows the last. narrow, when set, is a
+// command that narrows the list.
+//
+// With latest (a history), page 0 shows the newest lines instead, a
+// page's worth whatever page they fall on (the last page may hold only
+// one), says which they are, and ends with the command for the first page.
 func (s *Service) paged(lang string, head Text, lines []Text, per, page int, latest bool, cmd string, narrow Arg) Response {
 	pages := max(1, (len(lines)+per-1)/per)
+	if page == 0 && latest && pages > 1 {
+		from := len(lines) - per
+		out := []Text{head, T("page.latest", "from", N(from+1), "to", N(len(lines)), "total", N(len(lines)))}
+		out = append(out, lines[from:]...)
+		out = append(out, T("page.from_start", "page", N(1), "pages", N(pages), "cmd", command(pageCommand(cmd, 1))))
+		return s.reply(lang, out...)
+	}
 	switch {
-	case page == 0 && latest, page > pages:
+	case page > pages:
 		page = pages
 	case page == 0:
 		page = 1
@@ -52,12 +82,18 @@ func (s *Service) paged(lang string, head Text, lines []Text, per, page int, lat
 			other = page - 1
 		}
 		out = append(out, T("page.footer", "page", N(page), "pages", N(pages), "total", N(len(lines)),
-			"cmd", command(strings.TrimSpace(fmt.Sprintf("%s page %d", cmd, other)))))
+			"cmd", command(pageCommand(cmd, other))))
 		if narrow.Code != "" {
 			out = append(out, T("page.narrow", "cmd", narrow))
 		}
 	}
 	return s.reply(lang, out...)
+}
+
+// pageCommand is cmd for page n, with the English word, which every reader
+// may type.
+func pageCommand(cmd string, n int) string {
+	return strings.TrimSpace(fmt.Sprintf("%s %s %d", cmd, wordPage.en, n))
 }
 
 // waitingFirst orders cases by how long they have waited in their stage,

@@ -95,6 +95,10 @@ type Languages interface {
 	Supported() []string
 	// Autonym is the name of a supported language in itself ("Svenska").
 	Autonym(tag string) string
+	// IsWord reports whether typed is the word of message id ("word.page",
+	// a word people type after a command) in English or in lang, whatever
+	// its case and accents.
+	IsWord(lang, id, typed string) bool
 }
 
 // Store keeps the state of the helpdesk. Update runs fn in one write

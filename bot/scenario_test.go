@@ -108,7 +108,7 @@ func TestDeclinedCaseIsClosedAndTheRequesterTold(t *testing.T) {
 	if !archived {
 		t.Fatal("the thread of a declined case was not archived")
 	}
-	h.wantReply(h.cmd("rita", "withdraw #1"), "error.closed")
+	h.wantReply(h.cmd("rita", "withdraw #1 confirm"), "error.closed")
 }
 
 func TestNeedsInformationAndBack(t *testing.T) {
@@ -188,9 +188,9 @@ func TestRequesterWithdraws(t *testing.T) {
 	h := newHarness(t)
 	c := h.request("rita", bot.Contacts, "Who knows about map uploads?")
 	h.react(c, "ana", "✅")
-	h.wantReply(h.cmd("bo", "withdraw #1"), "error.requester_only")
+	h.wantReply(h.cmd("bo", "withdraw #1 confirm"), "error.requester_only")
 	m := h.chat.mark()
-	h.wantReply(h.cmd("rita", "withdraw #1"), "reply.withdrawn")
+	h.wantReply(h.cmd("rita", "withdraw #1 confirm"), "reply.withdrawn")
 	h.wantOutcome(c, bot.Withdrawn)
 	h.wantPosted(m, "thread.withdrawn", bot.InThread, "")
 	// The round ended: its deadline no longer fires.
@@ -474,7 +474,7 @@ func TestRequesterOverTheOpenCaseLimitIsToldKindly(t *testing.T) {
 	if got := h.render(r.Reply); !strings.Contains(got, "#1 One") || !strings.Contains(got, "#3 Three") {
 		t.Fatalf("the open cases are not listed: %s", got)
 	}
-	h.cmd("rita", "withdraw #2")
+	h.cmd("rita", "withdraw #2 confirm")
 	if r := h.cmd("rita", "request guidance"); r.Form == nil {
 		t.Fatalf("no form after a withdrawal: %s", h.render(r.Reply))
 	}
@@ -669,7 +669,7 @@ func TestLockedDatabaseGetsAClearAnswerAndNothingHalfWritten(t *testing.T) {
 	if _, err := conn.ExecContext(h.ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	r := h.svc.Command(h.ctx, h.inv("rita"), "withdraw #1")
+	r := h.svc.Command(h.ctx, h.inv("rita"), "withdraw #1 confirm")
 	h.wantReply(r, "error.busy")
 	ref := h.target(c, "ana", "✅")
 	if err := h.svc.ReactionAdded(h.ctx, bot.Reaction{Post: ref, User: id("ana"), Emoji: "✅"}); !errors.Is(err, bot.ErrBusy) {
@@ -684,7 +684,7 @@ func TestLockedDatabaseGetsAClearAnswerAndNothingHalfWritten(t *testing.T) {
 	}
 	// Once the lock is gone, the same actions work.
 	h.react(c, "ana", "✅")
-	h.wantReply(h.cmd("rita", "withdraw #1"), "reply.withdrawn")
+	h.wantReply(h.cmd("rita", "withdraw #1 confirm"), "reply.withdrawn")
 }
 
 func TestReconcileCountsVotesCastWhileAwayOnce(t *testing.T) {
@@ -1380,7 +1380,7 @@ func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
 	h := newHarness(t)
 	for i := range bot.DefaultMaxRequests {
 		c := h.request("rita", bot.Guidance, fmt.Sprintf("Question %d", i+1))
-		h.wantReply(h.cmd("rita", fmt.Sprintf("withdraw #%d", c)), "reply.withdrawn")
+		h.wantReply(h.cmd("rita", fmt.Sprintf("withdraw #%d confirm", c)), "reply.withdrawn")
 		h.clock.Advance(time.Hour)
 	}
 	r := h.cmd("rita", "request guidance")
@@ -1489,7 +1489,7 @@ func TestListingRepliesStayWithinOneMessage(t *testing.T) {
 				t.Errorf("%s in %s: %d characters, over one Discord message", tc.line, lang, n)
 			}
 		}
-		if !has(*r.Reply, "page.footer") {
+		if !has(*r.Reply, "page.footer") && !has(*r.Reply, "page.from_start") {
 			t.Errorf("%s: no word of the other pages: %s", tc.line, h.render(r.Reply))
 		}
 	}

@@ -21,11 +21,13 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/wmse/helpdesk/bot"
 )
@@ -398,6 +400,44 @@ func (c *Catalog) Autonym(tag string) string {
 		return m.Other
 	}
 	return l.tag.String()
+}
+
+// IsWord reports whether typed is a word of message id (a "word.*"
+// message: a word people type after a command, like "page") in English or
+// in the supported language lang. A message may give several words,
+// separated by commas; case and accents do not count ("Pagina" is
+// "página"), nor Arabic short vowels.
+func (c *Catalog) IsWord(lang, id, typed string) bool {
+	t := foldWord(typed)
+	if t == "" {
+		return false
+	}
+	for _, l := range []*locale{c.english, c.exact(lang)} {
+		if l == nil || l.messages[id] == nil {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(l.messages[id].Other, func(r rune) bool { return r == ',' || r == '،' }) {
+			if foldWord(w) == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foldWord is a word as IsWord compares it: trimmed, in lower case, and
+// without the combining marks that Latin accents and Arabic short vowels
+// are written with (of the Inherited script, once decomposed). Bengali's
+// vowel signs belong to their letters and stay.
+func foldWord(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.TrimSpace(s)) {
+		if unicode.Is(unicode.Mn, r) && unicode.Is(unicode.Inherited, r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToLower(norm.NFC.String(b.String()))
 }
 
 // Has reports whether English, the source language, has the message id.

@@ -13,6 +13,7 @@ import (
 // word is the same in the language, or a name. Keyed "lang:id".
 var sameAsEnglish = map[string]bool{
 	"fr:group.communication": true, // "Communication", the Hub's name of the group, is French too
+	"fr:word.page":           true, // "page" is French too
 }
 
 // placeholder matches a template field, {{.name}}.

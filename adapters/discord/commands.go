@@ -38,7 +38,13 @@ type choice struct {
 
 var (
 	caseOpt = option{name: optCase, desc: "option.case", kind: discordgo.ApplicationCommandOptionInteger, min: 1}
-	text    = func(name, desc string) option {
+	// confirmOpt confirms a withdrawal. Its one choice is the word the
+	// core takes as the confirmation (the English one, which it always
+	// understands); without it a withdrawal only says what it would do.
+	confirmOpt = option{name: "confirm", desc: "option.confirm", kind: discordgo.ApplicationCommandOptionString, choices: func(*Adapter) []choice {
+		return []choice{{"confirm", bot.T("option.confirm.yes")}}
+	}}
+	text = func(name, desc string) option {
 		return option{name: name, desc: desc, required: true, kind: discordgo.ApplicationCommandOptionString}
 	}
 )
@@ -79,7 +85,7 @@ var options = map[string][]option{
 	}}, {name: "reason", desc: "option.decision_reason", kind: discordgo.ApplicationCommandOptionString}, caseOpt},
 	"resolve":  {text("summary", "option.summary"), caseOpt},
 	"rate":     {{name: "rating", desc: "option.rating", required: true, kind: discordgo.ApplicationCommandOptionInteger, min: 1, max: 5}, caseOpt},
-	"withdraw": {caseOpt},
+	"withdraw": {caseOpt, confirmOpt},
 	"close":    {text("reason", "option.reason"), caseOpt},
 	"take":     {caseOpt},
 	// The colleague by Discord's user picker: its value is the id, which

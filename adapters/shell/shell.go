@@ -263,11 +263,19 @@ type filling struct {
 // conversation; comments and blank lines stand as they are.
 func (se *session) echo(line string) {
 	t := strings.TrimSpace(line)
-	if se.form == nil && (t == "" || strings.HasPrefix(t, "#")) {
+	if (se.form == nil && t == "") || se.comment(t) {
 		se.sh.raw(Escape(t) + "\n")
 		return
 	}
 	se.sh.raw(se.speaker + "> " + Escape(line) + "\n")
+}
+
+// comment reports whether the trimmed line t is a comment: it starts with
+// #. While a form is open, a person at the terminal may answer with such
+// a line (a title may begin with #), but a script's notes may stand
+// between the answers it gives a form.
+func (se *session) comment(t string) bool {
+	return strings.HasPrefix(t, "#") && (se.form == nil || !se.sh.interactive)
 }
 
 // deliver does the helpdesk's pending work so that the transcript shows
@@ -283,6 +291,9 @@ func (se *session) deliver(ctx context.Context) {
 // handle acts on one line and reports whether the shell should stop.
 func (se *session) handle(ctx context.Context, line string) bool {
 	t := strings.TrimSpace(line)
+	if se.comment(t) {
+		return false
+	}
 	if se.form != nil {
 		if !strings.HasPrefix(t, "/") {
 			se.answer(ctx, t)
@@ -291,7 +302,7 @@ func (se *session) handle(ctx context.Context, line string) bool {
 		se.form = nil
 		se.tell("shell.form.cancelled")
 	}
-	if t == "" || strings.HasPrefix(t, "#") {
+	if t == "" {
 		return false
 	}
 	word := strings.Fields(t)[0]
@@ -498,10 +509,16 @@ func (se *session) prompt() {
 	se.sh.write("", lines...)
 }
 
-// answer takes a line as the answer to the field asked; after the last
-// field it submits the form.
+// answer takes a line as the answer to the field asked, or asks that
+// field again at once, saying why, when the helpdesk would refuse it (too
+// long, or empty and required); after the last field it submits the form.
 func (se *session) answer(ctx context.Context, value string) {
 	f := se.form
+	if problem, ok := f.ask[0].Check(value); !ok {
+		se.sh.write("", se.sh.text(f.form.Lang, problem, se.sh.style(nil)))
+		se.prompt()
+		return
+	}
 	f.values[f.ask[0].Name] = value
 	f.ask = f.ask[1:]
 	if len(f.ask) > 0 {

@@ -471,27 +471,88 @@ func TestMalformedWait(t *testing.T) {
 	}
 }
 
+// An answer the helpdesk would refuse (too long, or empty and required)
+// is refused as it is given, with the helpdesk's reason, and the same
+// field is asked again; the answers given before are kept.
 func TestOversizedTitleIsAskedAgain(t *testing.T) {
 	h := newHarness(t, "")
 	long := strings.Repeat("x", 101)
 	out := h.play(`/helpdesk request guidance
 ` + long + `
+
+Short title
+` + strings.Repeat("y", 3001) + `
 Where do we start?
 
 
 Next month
-Short title
 `)
-	fix := "Please answer these again:\n    " + h.text("en", "form.error.too_long", "field", bot.X(bot.T("form.field.title")), "max", bot.N(100), "len", bot.N(101)) + "\n" +
-		h.text("en", "form.field.title") + " (required, at most 100 characters):\n"
-	wantIn(t, out, fix, "rita> Short title\n")
-	// Only the title is asked again.
-	after := out[strings.Index(out, "Please answer these again:"):]
-	wantNotIn(t, after, h.text("en", "form.field.description"))
+	title := h.text("en", "form.field.title") + " (required, at most 100 characters):\n"
+	tooLong := h.text("en", "form.error.too_long", "field", bot.X(bot.T("form.field.title")), "max", bot.N(100), "len", bot.N(101))
+	required := h.text("en", "form.error.required", "field", bot.X(bot.T("form.field.title")))
+	description := h.text("en", "form.field.description") + " (required, at most 3,000 characters):\n"
+	wantIn(t, out,
+		"rita> "+long+"\n"+tooLong+"\n"+title,
+		"rita> \n"+required+"\n"+title,
+		"rita> Short title\n"+description,
+		"rita> "+strings.Repeat("y", 3001)+"\n"+h.text("en", "form.error.too_long", "field", bot.X(bot.T("form.field.description")), "max", bot.N(3000), "len", bot.N(3001))+"\n"+description,
+		"rita> Where do we start?\n",
+	)
+	// Nothing is asked again at the end.
+	wantNotIn(t, out, h.text("en", "shell.form.fix"), h.text("en", "form.error.intro"))
 	wantBlock(t, out, replyTo("rita"), h.text("en", "reply.opened", "id", bot.C("#1"), "title", bot.S("Short title")))
 	r := h.record(1)
 	if r.Case.Title != "Short title" || r.Case.Description != "Where do we start?" || r.Case.Timeline != "Next month" {
 		t.Errorf("case %+v: answers lost on the second try", r.Case)
+	}
+}
+
+// What only the whole form can tell (a working group that does not exist)
+// is still told when the form is sent, and only those fields are asked
+// again.
+func TestFieldsWrongOnlyWhenSentAreAskedAgain(t *testing.T) {
+	h := newHarness(t, "")
+	out := h.play("/as eli\n/helpdesk volunteer\nSwedish, Finnish\nMetadata, Pattypan\nmetadata-group\nimplementation\n")
+	wantIn(t, out, "rita> /as eli\n", "eli> metadata-group\n"+h.text("en", "shell.form.fix")+"\n")
+	wantIn(t, out, "eli> implementation\n")
+	wantBlock(t, out, replyTo("eli"), h.text("en", "reply.volunteered", "cmd", bot.C("/helpdesk experts")))
+	if n := strings.Count(out, h.text("en", "form.field.languages")); n != 1 {
+		t.Errorf("the languages were asked %d times, want once", n)
+	}
+}
+
+// In a script, a line starting with # is a comment even while a form is
+// open: notes may stand between a form's answers, and are echoed as notes.
+// At the terminal the form takes such a line as the answer it is.
+func TestCommentsBetweenAFormsAnswers(t *testing.T) {
+	h := newHarness(t, "")
+	out := h.play(`# rita asks for help
+/helpdesk request guidance
+# the title
+Maps of the town
+  # the description, indented
+Where do we start?
+# the organisation
+Town Museum
+# no links and no timeline: two empty lines
+
+
+`)
+	wantIn(t, out, "\n# the title\n", "\n# the description, indented\n", "rita> Maps of the town\n", "rita> Where do we start?\n")
+	wantNotIn(t, out, "rita> # the title", h.text("en", "form.error.required", "field", bot.X(bot.T("form.field.title"))))
+	r := h.record(1)
+	if r.Case.Title != "Maps of the town" || r.Case.Description != "Where do we start?" || r.Case.Organisation != "Town Museum" || r.Case.Links != "" || r.Case.Timeline != "" {
+		t.Errorf("case %+v: comments were taken for answers", r.Case)
+	}
+
+	// At the terminal, a line starting with # answers the form.
+	h = newHarness(t, "")
+	sh := shell.New(shell.Options{Catalog: h.cat, Clock: shell.NewClock(t0), Roster: demoRoster(), Out: &h.out, Interactive: true})
+	h.svc.Attach(shell.Platform, sh)
+	h.sh = sh
+	h.play("# a comment before the form\n/helpdesk request guidance\n#1 priority: maps\nWhere do we start?\n\n\n\n")
+	if r := h.record(1); r.Case.Title != "#1 priority: maps" || r.Case.Description != "Where do we start?" {
+		t.Errorf("at the terminal: case %+v", r.Case)
 	}
 }
 
