@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +49,15 @@ type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
 
+// testClock is the system clock, moved on by hand: the adapter paces
+// edits in real time, and a test jumps days ahead to make waits fall due.
+type testClock struct{ ahead atomic.Int64 }
+
+func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
+
+// Advance moves the clock on by d.
+func (c *testClock) Advance(d time.Duration) { c.ahead.Add(int64(d)) }
+
 // syncBuffer is a log that tests read while the bot writes it.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -74,6 +84,7 @@ type harness struct {
 	svc    *bot.Service
 	a      *Adapter
 	log    *syncBuffer
+	clock  *testClock    // the core's clock, kept across restarts
 	forum  bool          // the committee channel is the forum channel 110
 	comm   string        // the committee channel, when not committeeCh
 	config func(*Config) // changes to the adapter's configuration
@@ -150,7 +161,10 @@ func (h *harness) start() {
 	}
 	h.log = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	h.svc = bot.New(store, wallClock{}, h.cat, bot.Config{Logger: log})
+	if h.clock == nil {
+		h.clock = &testClock{}
+	}
+	h.svc = bot.New(store, h.clock, h.cat, bot.Config{Logger: log})
 	cfg := testConfig(h.f, h.cat, log)
 	if h.forum {
 		cfg.CommitteeChannel, cfg.CommitteeForum = "110", true

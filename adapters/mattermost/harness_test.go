@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,15 @@ const testToken = "bot-token-0123456789abcdefghij"
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
+
+// testClock is the system clock, moved on by hand: the adapter paces
+// edits in real time, and a test jumps days ahead to make waits fall due.
+type testClock struct{ ahead atomic.Int64 }
+
+func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
+
+// Advance moves the clock on by d.
+func (c *testClock) Advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // syncBuffer is a log that tests read while the adapter writes it.
 type syncBuffer struct {
@@ -55,6 +65,7 @@ type harness struct {
 	ad      *mattermost.Adapter
 	cat     *locales.Catalog
 	log     *syncBuffer
+	clock   *testClock        // the core's clock, kept across restarts
 	users   map[string]string // name → id
 	town    string            // a channel where people type commands
 	comm    string            // the committee channel
@@ -119,7 +130,10 @@ func (h *harness) boot() {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.svc = bot.New(store, wallClock{}, h.cat, bot.Config{Logger: log})
+	if h.clock == nil {
+		h.clock = &testClock{}
+	}
+	h.svc = bot.New(store, h.clock, h.cat, bot.Config{Logger: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
