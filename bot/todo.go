@@ -234,7 +234,7 @@ func kindOf(c Case) RoundKind {
 }
 
 func (s *Service) todoCmd(ctx context.Context, a asker, args string) (Response, error) {
-	page, _ := pageArg(args)
+	page, _ := s.pageArg(a.lang, args)
 	var lines []Text
 	err := s.view(ctx, func(w *work) error {
 		items, err := w.todo(a.Member)
