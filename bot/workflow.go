@@ -397,13 +397,16 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID, reaso
 			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", S(c.Title)))
 		}
 	case Decline, NoGo:
-		err = w.closeCase(c, Declined)
 		lines := []Text{T("dm.declined", "id", id, "title", S(c.Title))}
 		if reason != "" {
 			lines = append(lines, T("dm.declined.reason"), Quoted(reason))
-		} else if err == nil {
-			// Decided by reactions: whoever voted may tell the requester why.
+		} else {
+			// Decided by reactions: whoever voted may tell the requester
+			// why (asked before the thread is archived).
 			err = w.toThread(*c, w.committeeMsg(T("thread.reason.ask", "cmd", command(fmt.Sprintf("reason #%d …", c.ID)))))
+		}
+		if err == nil {
+			err = w.closeCase(c, Declined)
 		}
 		if err == nil {
 			err = w.tellRequester(*c, NoPost, lines...)

@@ -401,3 +401,38 @@ func (c timeCol) Scan(src any) error {
 
 // Path is the database's file name, as it was opened.
 func (s *Store) Path() string { return s.path }
+
+// LastActivity is the latest time the database recorded something
+// happening: an event, a timer that fired. The shell's clock, which /wait
+// moves on, starts there when it is later than now, so that a shell
+// started again on the same file goes on from where it was.
+func (s *Store) LastActivity(ctx context.Context) (time.Time, error) {
+	var last time.Time
+	err := s.View(ctx, func(btx bot.Tx) error {
+		t := btx.(*tx)
+		var ev, fired sql.NullString
+		if err := t.queryRow(`SELECT max(at) FROM events`).Scan(&ev); err != nil {
+			return err
+		}
+		if err := t.queryRow(`SELECT max(fired_at) FROM timers`).Scan(&fired); err != nil {
+			return err
+		}
+		for _, v := range []sql.NullString{ev, fired} {
+			if !v.Valid {
+				continue
+			}
+			at, err := decTime(v.String)
+			if err != nil {
+				return err
+			}
+			if at.After(last) {
+				last = at
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last activity: %w", dbErr(err))
+	}
+	return last, nil
+}

@@ -172,6 +172,18 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer closeStore()
 
 	shellMode := !cfg.platformsWanted(os.Getenv)
+	if shellMode {
+		// The shell goes on from where /wait left it on this database:
+		// otherwise a restart would put the deadlines back in the future.
+		last, err := store.LastActivity(ctx)
+		if err != nil {
+			log.Error("read the database's last activity", "err", err)
+			return exitError
+		}
+		if now := shellClock.Now(); last.After(now) {
+			shellClock.Advance(last.Sub(now))
+		}
+	}
 	dashLn, dashURL, err := dashboardListener(cfg.File.Dashboard, shellMode)
 	if err != nil {
 		fmt.Fprintf(stderr, "helpdesk: dashboard.listen: %v\n", err)

@@ -32,12 +32,18 @@ func MustPlayScript(tb testing.TB, path, lang string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db := filepath.Join(tb.TempDir(), "helpdesk.db")
-	r := MustRunBinary(tb, string(script), lang, "-db", db)
+	return MustPlayOn(tb, path, string(script), lang, filepath.Join(tb.TempDir(), "helpdesk.db"))
+}
+
+// MustPlayOn plays script (named name in failures) with the helpdesk
+// program on the database db, new or not, as MustPlayScript does.
+func MustPlayOn(tb testing.TB, name, script, lang, db string) string {
+	tb.Helper()
+	r := MustRunBinary(tb, script, lang, "-db", db)
 	if r.code != 0 || r.stderr != "" {
-		tb.Fatalf("%s: exit %d\nstderr:\n%s\ntranscript:\n%s", path, r.code, r.stderr, r.stdout)
+		tb.Fatalf("%s: exit %d\nstderr:\n%s\ntranscript:\n%s", name, r.code, r.stderr, r.stdout)
 	}
-	wantEveryLineUnderstood(tb, path, r.stdout)
+	wantEveryLineUnderstood(tb, name, r.stdout)
 	return r.stdout
 }
 
@@ -62,21 +68,10 @@ func wantEveryLineUnderstood(tb testing.TB, path, transcript string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	const mark = "\x1f"
 	seen := locales.StripIsolates(transcript)
 	for _, lang := range cat.Supported() {
 		for _, id := range notUnderstood {
-			var args []any
-			for _, p := range cat.Placeholders(lang, id) {
-				args = append(args, p, bot.C(mark))
-			}
-			text := locales.StripIsolates(cat.Text(lang, bot.T(id, args...), locales.Style{Escape: shell.Escape}))
-			words := ""
-			for _, part := range strings.Split(text, mark) {
-				if len(part) > len(words) {
-					words = part
-				}
-			}
+			words, text := fragment(cat, lang, id)
 			if len(strings.TrimSpace(words)) < 8 {
 				tb.Fatalf("%s %s: %q has too few words of its own to be recognized", lang, id, text)
 			}
@@ -85,6 +80,24 @@ func wantEveryLineUnderstood(tb testing.TB, path, transcript string) {
 			}
 		}
 	}
+}
+
+// fragment is the longest part of message id in lang, as the shell prints
+// it, that no placeholder breaks, and the whole text with the
+// placeholders marked: what recognizes the message whatever fills it.
+func fragment(cat *locales.Catalog, lang, id string) (words, text string) {
+	const mark = "\x1f"
+	var args []any
+	for _, p := range cat.Placeholders(lang, id) {
+		args = append(args, p, bot.C(mark))
+	}
+	text = locales.StripIsolates(cat.Text(lang, bot.T(id, args...), locales.Style{Escape: shell.Escape}))
+	for _, part := range strings.Split(text, mark) {
+		if len(part) > len(words) {
+			words = part
+		}
+	}
+	return words, text
 }
 
 // The README's walk-through is a script in the repository, played whole on
