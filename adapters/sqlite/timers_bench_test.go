@@ -56,19 +56,19 @@ func BenchmarkTimerPass(b *testing.B) {
 		for _, t := range []struct {
 			kind    string
 			subject string
-			due     time.Time
 			fired   bool
 		}{
-			{"reminder", "", at.Add(48 * time.Hour), true},
-			{"deadline", "", at.Add(7 * 24 * time.Hour), false},
-			{"question", "", at.Add(5 * 24 * time.Hour), true},
-			{"question", "", at.Add(10 * 24 * time.Hour), false},
-			{"unclaimed", "planning", at.Add(3 * 24 * time.Hour), true},
-			{"unclaimed", "planning", at.Add(7 * 24 * time.Hour), false},
-			{"idle", "shell:sam", at.Add(30 * 24 * time.Hour), false},
+			{"reminder", "", true},
+			{"deadline", "", false},
+			{"question", "", true},
+			{"question", "", false},
+			{"unclaimed", "planning", true},
+			{"unclaimed", "planning", false},
+			{"idle", "shell:sam", false},
 		} {
 			// The due ones of the past fired; every live one is in the future.
-			due, fired := t.due, any(nil)
+			var due time.Time
+			var fired any
 			if t.fired {
 				due, fired = now.Add(-time.Hour), enc(now.Add(-time.Hour))
 			} else {
