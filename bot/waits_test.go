@@ -360,3 +360,46 @@ func TestTheDigestComesAtItsHour(t *testing.T) {
 	h.wantNotPosted(m, "digest.title")
 	h.wantReply(h.cmd("bo", "digest on 25"), "digest.hour")
 }
+
+// A reopened case goes back to the stage it was closed in, with what that
+// stage needs: a declined final go to a new final vote, a resolved case to
+// support (its owner reminded again), a withdrawn request to the vote it
+// left; the requester is told when staff reopened it.
+func TestReopenReturnsToItsStage(t *testing.T) {
+	h := newHarness(t)
+	c := supported(h, "Workshop")
+	h.wantReply(h.cmd("sam", "take #1"), "reply.taken")
+	h.wantReply(h.cmd("sam", "resolve #1 Done."), "reply.resolved")
+	h.wantReply(h.cmd("bo", "reopen #1 Not done."), "error.reopen_only")
+	m := h.chat.mark()
+	h.wantReply(h.cmd("sam", "reopen #1 The uploads failed; we go on."), "reply.reopened")
+	h.wantStage(c, bot.Support)
+	h.wantPosted(m, "dm.reopened", bot.InDirect, "rita")
+	h.wantTodo("sam", "todo.owned #1")
+	h.wait(7 * day)
+	h.wantPosted(m, "dm.idle", bot.InDirect, "sam")
+	h.wantReply(h.cmd("sam", "reopen #1 Again."), "reopen.open")
+
+	c2 := h.request("rita", bot.Guidance, "Metadata")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c2, who, "✅")
+	}
+	h.cmd("bo", "route #2 none")
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c2, who, "❌")
+	}
+	h.wantOutcome(c2, bot.Declined)
+	m = h.chat.mark()
+	h.wantReply(h.cmd("rita", "reopen #2 We have changed the plan."), "reply.reopened")
+	h.wantStage(c2, bot.FinalReview)
+	h.wantNotPosted(m, "dm.reopened") // she did it herself
+	h.wantTodo("dina", "todo.vote #2")
+
+	c3 := h.request("rita", bot.Guidance, "Maps")
+	h.wantReply(h.cmd("rita", "withdraw #3 confirm"), "reply.withdrawn")
+	h.wantReply(h.cmd("rita", "reopen #3 Sorry, I still need it."), "reply.reopened")
+	h.wantStage(c3, bot.InitialReview)
+	if got := h.record(c3).Case.ClosedAt; !got.IsZero() {
+		t.Fatalf("a reopened case keeps its closing time %v", got)
+	}
+}
