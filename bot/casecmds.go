@@ -682,11 +682,17 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 		if c.Outcome != Resolved {
 			return Text{}, refuse(NotNow, "rate.not_resolved", "id", caseRef(c.ID))
 		}
-		n, err := strconv.Atoi(latinDigits(strings.TrimSpace(rest)))
+		score, comment, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		n, err := strconv.Atoi(latinDigits(score))
 		if err != nil || n < 1 || n > 5 {
 			return Text{}, refuse(Malformed, "rate.range", "cmd", command(fmt.Sprintf("rate #%d 4", c.ID)))
 		}
-		if err := w.rate(c, a.ID, n); err != nil {
+		if comment = strings.TrimSpace(comment); comment != "" {
+			if comment, err = textArg(fmt.Sprintf("rate #%d %d", c.ID, n), "hint.text", comment); err != nil {
+				return Text{}, err
+			}
+		}
+		if err := w.rate(c, a.ID, n, comment); err != nil {
 			return Text{}, err
 		}
 		return T("reply.rated", "id", caseRef(c.ID), "n", N(n)), nil

@@ -132,17 +132,23 @@ func (w *work) ratingReaction(c Case, p Post, user UserID, emoji string, added b
 	if err != nil || !changed || !added {
 		return err
 	}
-	return w.rate(&c, user, score)
+	return w.rate(&c, user, score, "")
 }
 
-// rate records the requester's rating of the help.
-func (w *work) rate(c *Case, by UserID, score int) error {
+// rate records the requester's rating of the help, with what they said of
+// it, if anything.
+func (w *work) rate(c *Case, by UserID, score int, comment string) error {
 	c.Rating = score
 	if err := w.save(c); err != nil {
 		return err
 	}
-	if err := w.event(*c, by, EvRated, "rating", fmt.Sprint(score)); err != nil {
+	if err := w.said(*c, by, EvRated, comment, "rating", fmt.Sprint(score)); err != nil {
 		return err
+	}
+	if comment != "" {
+		if err := w.toThread(*c, w.committeeMsg(T("thread.rated", "who", P(w.person(by)), "n", N(score)), Quoted(comment))); err != nil {
+			return err
+		}
 	}
 	// The case is closed and its thread archived: the card shows the rating.
 	return w.refreshCard(*c)

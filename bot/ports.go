@@ -240,8 +240,8 @@ type Tx interface {
 	// due time: its waits and where they stand.
 	Waiting(caseID int64) ([]Timer, error)
 	// Overdue lists the waits of open cases gone past their first
-	// reminder, by case.
-	Overdue() ([]Wait, error)
+	// reminder, by case: of case caseID, or of every case for 0.
+	Overdue(caseID int64) ([]Wait, error)
 	// NextTimer is the earliest unfired timer of a kind and subject with
 	// no case (a digest), or ErrNotFound.
 	NextTimer(kind TimerKind, subject string) (Timer, error)

@@ -43,6 +43,18 @@ type CaseView struct {
 	// Platform and Thread locate the case's thread (Thread empty when it
 	// has none yet).
 	Platform, Thread string
+	// Todo is what the case asks of the viewer now (as their to-do list
+	// says it); Question the open question's text, for its requester.
+	Todo     []Todo
+	Question string
+	// Owner is who looks after the case (ID empty when nobody).
+	Owner Person
+	// Next is the case's next timer, for those who see every case of its
+	// platform (zero Due when none).
+	Next Timer
+	// Rate is set when the viewer is the requester of a resolved case,
+	// who may rate the help (again).
+	Rate bool
 }
 
 // RoundView is one vote of the committee on a case.
@@ -114,6 +126,31 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 			return p
 		}
 		cv = CaseView{Case: c, Requester: person(c.Requester), Status: statusLine(c), Type: typeText(c.Type), Platform: c.Platform}
+		if c.Owner != "" {
+			cv.Owner = person(c.Owner)
+		}
+		cv.Rate = viewer.ID == c.Requester && c.Outcome == Resolved
+		var overdue []Wait
+		if viewer.Roles.Staff {
+			if overdue, err = w.tx.Overdue(c.ID); err != nil {
+				return err
+			}
+		}
+		if cv.Todo, err = w.caseTodo(viewer.Member, c, overdue); err != nil {
+			return err
+		}
+		if seesVotes(viewer.Member, c) && c.Stage.Open() {
+			timers, err := w.tx.Waiting(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range timers {
+				if t.Due.After(w.now) {
+					cv.Next = t
+					break
+				}
+			}
+		}
 		if p, err := w.tx.Post(c.ID, PostThread); err == nil {
 			cv.Thread = p.Ref
 		}
@@ -196,6 +233,9 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 				text = ""
 			}
 			cv.Timeline = append(cv.Timeline, Entry{At: e.At, Who: who, What: s.eventText(e), Text: text, Internal: e.Internal})
+			if e.Type == EvAsked {
+				cv.Question = text
+			}
 		}
 		return nil
 	})
@@ -213,28 +253,44 @@ const (
 // page. Values the helpdesk does not know (a stage, a type, a group, an
 // order) are ignored, as if not given.
 type CaseList struct {
-	Stage  Stage
-	Type   RequestType
-	Group  string
-	Search string
-	Sort   string // one of SortBy; "" is SortWaiting
-	Desc   bool
-	// Waiting asks for what waits for the viewer: the rounds a committee
-	// member has not voted in, the cases in support for staff.
+	// State is ListOpen (the default), ListClosed or ListAll.
+	State   string
+	Outcome Outcome // of closed cases
+	Stage   Stage
+	Type    RequestType
+	Group   string
+	// Owner is OwnerMe, OwnerNone, or the id of the staff member who
+	// looks after the cases; "" is anyone.
+	Owner string
+	// Overdue keeps the cases with a wait past its first reminder, or a
+	// vote waiting for the chair.
+	Overdue bool
+	Search  string
+	Sort    string // one of SortBy; "" is SortWaiting
+	Desc    bool
+	// Waiting asks for what waits for the viewer: the cases of their
+	// to-do list (Service.Todo), whatever their part.
 	Waiting bool
 	Page    int // from 1
 	PerPage int // 0 is CasesPerPage; at most ExportPerPage
 }
+
+// The states and owners a CaseList may ask for.
+const (
+	ListOpen   = "open"
+	ListClosed = "closed"
+	ListAll    = "all"
+	OwnerMe    = "me"
+	OwnerNone  = "none"
+)
 
 // CasesPage is one page of the cases table as a viewer may see it.
 type CasesPage struct {
 	Rows        []CaseRow
 	Total       int
 	Page, Pages int
-	// Waiting is what "waiting for me" meant for this viewer: "" when it
-	// was not asked or means nothing for them, else "committee" or
-	// "staff".
-	Waiting string
+	// Todo is the viewer's to-do list when "waiting for me" was asked.
+	Todo []Todo
 	// Query is the filter as applied (unknown values dropped).
 	Query CaseList
 }
@@ -266,26 +322,55 @@ func (s *Service) Cases(ctx context.Context, viewer Viewer, l CaseList) (CasesPa
 	if !slices.Contains(SortBy, l.Sort) {
 		l.Sort = SortWaiting
 	}
+	if l.State != ListClosed && l.State != ListAll {
+		l.State = ListOpen
+	}
+	if !slices.Contains(Outcomes, l.Outcome) || l.State == ListOpen {
+		l.Outcome = ""
+	}
 	if l.PerPage <= 0 || l.PerPage > ExportPerPage {
 		l.PerPage = CasesPerPage
 	}
 	l.Page = clampPage(l.Page)
 	sc := scopeOf(viewer.Member)
 	q := CaseQuery{Stage: l.Stage, Type: l.Type, Group: l.Group, Search: l.Search, Scope: &sc,
-		Sort: l.Sort, Desc: l.Desc, Limit: l.PerPage}
-	out := CasesPage{Page: l.Page}
-	if l.Waiting {
-		switch {
-		case viewer.Roles.Committee || viewer.Roles.Chair:
-			q.VoteAwaits, out.Waiting = viewer.ID, "committee"
-		case viewer.Roles.Staff:
-			q.Stage, out.Waiting = Support, "staff"
-		default:
-			l.Waiting = false
+		Outcome: l.Outcome, Overdue: l.Overdue, Sort: l.Sort, Desc: l.Desc, Limit: l.PerPage}
+	switch l.State {
+	case ListOpen:
+		q.Open = true
+	case ListClosed:
+		q.Stage = Closed
+	}
+	if q.Stage == Closed && l.State == ListOpen {
+		q.Open, l.State = false, ListClosed // a stage the filter names wins
+	}
+	switch l.Owner {
+	case "":
+	case OwnerMe:
+		q.Owner = viewer.ID
+	case OwnerNone:
+		q.Unowned = true
+	default:
+		if UserID(l.Owner).Platform() != viewer.ID.Platform() {
+			l.Owner = ""
+		} else {
+			q.Owner = UserID(l.Owner)
 		}
 	}
+	out := CasesPage{Page: l.Page}
 	err := s.view(ctx, func(w *work) error {
 		var err error
+		if l.Waiting {
+			if out.Todo, err = w.todo(viewer.Member); err != nil {
+				return err
+			}
+			q.IDs = []int64{}
+			for _, t := range out.Todo {
+				if !slices.Contains(q.IDs, t.Case.ID) {
+					q.IDs = append(q.IDs, t.Case.ID)
+				}
+			}
+		}
 		q.Offset = (l.Page - 1) * l.PerPage
 		out.Rows, out.Total, err = w.tx.CasePage(q)
 		if err != nil {
@@ -355,9 +440,21 @@ func (s *Service) GroupText(id string) Text { return s.groupText(id) }
 // select everything.
 type CaseQuery struct {
 	Stage  Stage
+	Open   bool // open cases only
 	Type   RequestType
 	Group  string // routed to this working group
 	Search string // in the title
+	// Outcome keeps closed cases that ended so.
+	Outcome Outcome
+	// Owner keeps the cases this person looks after; Unowned those
+	// nobody does.
+	Owner   UserID
+	Unowned bool
+	// Overdue keeps open cases with a wait past its first reminder or a
+	// vote waiting for the chair.
+	Overdue bool
+	// IDs, when not nil, keeps these cases only.
+	IDs []int64
 	// VoteAwaits: under review, in a round this committee member has not
 	// voted in (and not their own request).
 	VoteAwaits UserID
@@ -374,6 +471,9 @@ type CaseQuery struct {
 type CaseRow struct {
 	Case
 	NextDeadline time.Time // the deadline of the vote in progress; zero when none
+	// OwnerName is how the platform names the case's owner; empty when
+	// nobody looks after it (or the owner is not known by name).
+	OwnerName string
 }
 
 // Stats are the figures of the statistics page.

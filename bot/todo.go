@@ -55,49 +55,85 @@ func (s *Service) Todo(ctx context.Context, viewer Viewer) ([]Todo, error) {
 // todo lists what waits for m: their own cases' open questions, and on
 // their platform what their roles ask of them.
 func (w *work) todo(m Member) ([]Todo, error) {
-	var out []Todo
+	var cases []Case
 	own, err := w.tx.Cases(CaseFilter{Requester: m.ID, OpenOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("list own cases: %w", err)
 	}
-	for _, c := range own {
-		if c.Stage != NeedsInfo && c.Stage != InitialReview {
-			continue
+	cases = append(cases, own...)
+	var overdue map[int64][]Wait
+	if m.Roles.Committee || m.Roles.Chair || m.Roles.Staff || len(m.Roles.Groups) > 0 {
+		all, err := w.tx.Cases(CaseFilter{Platform: m.ID.Platform(), OpenOnly: true})
+		if err != nil {
+			return nil, fmt.Errorf("list open cases: %w", err)
 		}
-		since, open, err := w.openQuestion(c)
+		for _, c := range all {
+			if c.Requester != m.ID {
+				cases = append(cases, c)
+			}
+		}
+		if m.Roles.Staff {
+			waits, err := w.tx.Overdue(0)
+			if err != nil {
+				return nil, err
+			}
+			overdue = map[int64][]Wait{}
+			for _, o := range waits {
+				overdue[o.CaseID] = append(overdue[o.CaseID], o)
+			}
+		}
+	}
+	var out []Todo
+	for _, c := range cases {
+		items, err := w.caseTodo(m, c, overdue[c.ID])
 		if err != nil {
 			return nil, err
 		}
-		if open {
-			out = append(out, Todo{Kind: TodoAnswer, Case: c, Since: since})
+		out = append(out, items...)
+	}
+	slices.SortStableFunc(out, func(a, b Todo) int {
+		if d := slices.Index(TodoKinds, a.Kind) - slices.Index(TodoKinds, b.Kind); d != 0 {
+			return d
 		}
+		return int(a.Case.ID - b.Case.ID)
+	})
+	return out, nil
+}
+
+// caseTodo is what open case c asks of m now, by the same rules as todo;
+// overdue are the case's waits past their first reminder (for staff).
+func (w *work) caseTodo(m Member, c Case, overdue []Wait) ([]Todo, error) {
+	if !c.Stage.Open() {
+		return nil, nil
+	}
+	var out []Todo
+	if c.Requester == m.ID {
+		// Their own request: what it asks of them as its requester, and
+		// nothing of their roles (they are recused).
+		if c.Stage != NeedsInfo && c.Stage != InitialReview {
+			return nil, nil
+		}
+		since, open, err := w.openQuestion(c)
+		if err != nil || !open {
+			return nil, err
+		}
+		return []Todo{{Kind: TodoAnswer, Case: c, Since: since}}, nil
+	}
+	if m.ID.Platform() != c.Platform {
+		return nil, nil // roles are a platform's
 	}
 	committee, staff := m.Roles.Committee || m.Roles.Chair, m.Roles.Staff
-	if !committee && !staff && len(m.Roles.Groups) == 0 {
-		return out, nil
-	}
-	cases, err := w.tx.Cases(CaseFilter{Platform: m.ID.Platform(), OpenOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("list open cases: %w", err)
-	}
-	for _, c := range cases {
-		if c.Requester == m.ID {
-			continue // recused on their own case
-		}
-		switch c.Stage {
-		case InitialReview, FinalReview:
-			if !committee && !staff {
-				continue
-			}
+	switch c.Stage {
+	case InitialReview, FinalReview:
+		if committee || staff {
 			items, err := w.roundTodo(m, c)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, items...)
-		case WorkingGroup:
-			if len(m.Roles.Groups) == 0 {
-				continue
-			}
+		}
+	case WorkingGroup:
+		if len(m.Roles.Groups) > 0 {
 			as, err := w.tx.Assignments(c.ID)
 			if err != nil {
 				return nil, fmt.Errorf("read groups of case %d: %w", c.ID, err)
@@ -111,38 +147,24 @@ func (w *work) todo(m Member) ([]Todo, error) {
 					out = append(out, Todo{Kind: TodoClaim, Case: c, Group: a.Group, Since: a.RoutedAt})
 				}
 			}
-		case Support:
-			if staff && c.Owner == "" {
-				out = append(out, Todo{Kind: TodoTake, Case: c, Since: c.UpdatedAt})
-			}
 		}
-		if c.Owner == m.ID {
-			out = append(out, Todo{Kind: TodoOwned, Case: c, Since: c.UpdatedAt})
+	case Support:
+		if staff && c.Owner == "" {
+			out = append(out, Todo{Kind: TodoTake, Case: c, Since: c.UpdatedAt})
 		}
 	}
+	if c.Owner == m.ID {
+		out = append(out, Todo{Kind: TodoOwned, Case: c, Since: c.UpdatedAt})
+	}
 	if staff {
-		overdue, err := w.tx.Overdue()
-		if err != nil {
-			return nil, err
-		}
-		byID := map[int64]Case{}
-		for _, c := range cases {
-			byID[c.ID] = c
-		}
 		for _, o := range overdue {
 			// A case in support nobody owns is already listed to take, and
 			// one the person owns as theirs.
-			if c, ok := byID[o.CaseID]; ok && o.Kind != TimerSupport && c.Owner != m.ID {
+			if o.Kind != TimerSupport && c.Owner != m.ID {
 				out = append(out, Todo{Kind: TodoOverdue, Case: c, Group: o.Subject, Wait: o.Kind, Since: o.Since})
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Todo) int {
-		if d := slices.Index(TodoKinds, a.Kind) - slices.Index(TodoKinds, b.Kind); d != 0 {
-			return d
-		}
-		return int(a.Case.ID - b.Case.ID)
-	})
 	return out, nil
 }
 
@@ -353,4 +375,33 @@ func (w *work) digest(t Timer) error {
 	}
 	next := Timer{Kind: TimerDigest, Subject: t.Subject, Since: w.now, Due: nextHour(w.now, hour, w.s.cfg.Location)}
 	return w.tx.AddTimer(next)
+}
+
+// TodoText is an item of a to-do list as a person reads it, for pages
+// that show the list (the dashboard's "waiting for me").
+func (s *Service) TodoText(t Todo) Text {
+	w := &work{s: s}
+	return w.todoLine(t)
+}
+
+// Staff lists the staff members of the viewer's platform, for those who
+// see every case of it (the cases table's filter by owner).
+func (s *Service) Staff(ctx context.Context, viewer Viewer) ([]Person, error) {
+	if !seesAll(viewer.Member) {
+		return nil, nil
+	}
+	var out []Person
+	err := s.view(ctx, func(w *work) error {
+		all, err := w.tx.Members(viewer.ID.Platform())
+		for _, m := range all {
+			if m.Roles.Staff {
+				out = append(out, w.person(m.ID))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	return out, nil
 }

@@ -67,6 +67,9 @@ type Core interface {
 	Session(ctx context.Context, secret string) (bot.Viewer, error)
 	SignOut(ctx context.Context, v bot.Viewer, secret string) error
 	Cases(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.CasesPage, error)
+	TodoText(t bot.Todo) bot.Text
+	Staff(ctx context.Context, v bot.Viewer) ([]bot.Person, error)
+	Command(ctx context.Context, inv bot.Invocation, line string) bot.Response
 	CaseView(ctx context.Context, v bot.Viewer, id int64) (bot.CaseView, error)
 	Stats(ctx context.Context, v bot.Viewer) (bot.Stats, error)
 	Sessions(ctx context.Context, v bot.Viewer, page int) (bot.SessionsPage, error)
@@ -144,6 +147,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /cases", d.member(d.cases))
 	mux.HandleFunc("GET /cases.csv", d.member(d.casesCSV))
 	mux.HandleFunc("GET /cases/{id}", d.member(d.casePage))
+	mux.HandleFunc("POST /cases/{id}", d.member(d.caseAction))
 	mux.HandleFunc("GET /stats", d.member(d.stats))
 	mux.HandleFunc("GET /export.json", d.member(d.exportJSON))
 	mux.HandleFunc("GET /sessions", d.member(d.sessions))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wmse/helpdesk/bot"
@@ -106,12 +107,17 @@ type casesData struct {
 	Note     string
 	Count    string
 	Rows     []caseRow
+	Todo     []string // "waiting for me": the to-do list, as /helpdesk todo gives it
+	States   []option
+	Outcomes []option
+	Owners   []option
 	Stages   []option
 	Types    []option
 	Groups   []option
 	Sorts    []option
 	Search   string
 	Desc     bool
+	Overdue  bool
 	Waiting  bool
 	PageText string
 	Prev     string // the address of the previous page, if any
@@ -129,6 +135,7 @@ type caseRow struct {
 	Opened   string
 	Waiting  string
 	Deadline string
+	Owner    string
 }
 
 // query reads the cases table's filters from the request; the core
@@ -137,6 +144,10 @@ func query(r *http.Request) bot.CaseList {
 	f := r.URL.Query()
 	pageNo, _ := strconv.Atoi(trimmed(f.Get("page"), 12))
 	return bot.CaseList{
+		State:   trimmed(f.Get("state"), 10),
+		Outcome: bot.Outcome(trimmed(f.Get("outcome"), 20)),
+		Owner:   trimmed(f.Get("owner"), 120),
+		Overdue: f.Get("overdue") == "1",
 		Stage:   bot.Stage(trimmed(f.Get("stage"), 40)),
 		Type:    bot.RequestType(trimmed(f.Get("type"), 40)),
 		Group:   trimmed(f.Get("group"), 80),
@@ -158,11 +169,14 @@ func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 	lang := v.Lang
 	p := d.newPage(lang, &v, bot.T("web.cases.title"))
 	p.Nav = "cases"
-	data := casesData{Heading: p.Title, Search: q.Search, Desc: q.Desc, Waiting: q.Waiting,
+	data := casesData{Heading: p.Title, Search: q.Search, Desc: q.Desc, Waiting: q.Waiting, Overdue: q.Overdue,
 		Count: d.text(lang, bot.T("web.cases.count").Plural(cp.Total))}
 	if q.Waiting {
 		p.Nav = "waiting"
-		data.Heading = d.text(lang, bot.T("web.waiting."+cp.Waiting))
+		data.Heading = d.text(lang, bot.T("web.waiting.title"))
+		for _, t := range cp.Todo {
+			data.Todo = append(data.Todo, d.text(lang, d.opt.Core.TodoText(t)))
+		}
 	}
 	if !v.SeesAll() {
 		data.Note = d.text(lang, bot.T("web.own_only"))
@@ -172,10 +186,34 @@ func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: clean(c.Title),
 			Type: d.text(lang, bot.TypeText(c.Type)), Stage: d.text(lang, stageOf(c.Case)),
 			Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), Waiting: p.Date(c.UpdatedAt),
-			Deadline: p.Date(c.NextDeadline),
+			Deadline: p.Date(c.NextDeadline), Owner: clean(c.OwnerName),
 		})
 	}
 	anyOpt := d.text(lang, bot.T("web.filter.any"))
+	for _, st := range []string{bot.ListOpen, bot.ListClosed, bot.ListAll} {
+		data.States = append(data.States, option{st, d.text(lang, bot.T("web.state."+st)), q.State == st})
+	}
+	data.Outcomes = append(data.Outcomes, option{"", anyOpt, q.Outcome == ""})
+	for _, o := range bot.Outcomes {
+		data.Outcomes = append(data.Outcomes, option{string(o), d.text(lang, bot.OutcomeText(o)), q.Outcome == o})
+	}
+	if v.SeesAll() {
+		data.Owners = append(data.Owners, option{"", anyOpt, q.Owner == ""})
+		if v.IsStaff() {
+			data.Owners = append(data.Owners, option{bot.OwnerMe, d.text(lang, bot.T("web.owner.me")), q.Owner == bot.OwnerMe})
+		}
+		data.Owners = append(data.Owners, option{bot.OwnerNone, d.text(lang, bot.T("web.owner.none")), q.Owner == bot.OwnerNone})
+		staff, err := d.opt.Core.Staff(r.Context(), v)
+		if err != nil {
+			d.failErr(w, r, &v, "cases table", err)
+			return
+		}
+		for _, who := range staff {
+			if who.ID != v.ID {
+				data.Owners = append(data.Owners, option{string(who.ID), clean(who.Name), q.Owner == string(who.ID)})
+			}
+		}
+	}
 	data.Stages = append(data.Stages, option{"", anyOpt, q.Stage == ""})
 	for _, st := range bot.Stages {
 		data.Stages = append(data.Stages, option{string(st), d.text(lang, bot.StageText(st)), q.Stage == st})
@@ -311,6 +349,24 @@ type caseData struct {
 	NoGroups  string
 	Log       []logEntry
 	Thread    string
+	Owner     string
+	// What the case asks of the viewer, first on the page.
+	Todo     []todoItem
+	Rate     bool
+	Rating5  []option // the choices of the rating form
+	Next     string   // the next timer, for the committee and staff
+	Notice   string   // what the helpdesk answered to what the viewer did here
+	Refused  bool     // the notice says no
+	Action   string   // where the forms go
+	MaxText  int
+	Question string
+}
+
+// todoItem is one thing the case asks of the viewer, with the form that
+// does it on the page, if there is one ("answer", "claim", "take").
+type todoItem struct {
+	Text string
+	Form string
 }
 
 type roundData struct {
@@ -333,7 +389,11 @@ type groupData struct {
 	RecommendedBy  string
 }
 
-type logEntry struct{ At, Who, What string }
+type logEntry struct {
+	At, Who, What string
+	Said          string // what the person said, if anything
+	Internal      bool   // not shown to the requester
+}
 
 func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -341,6 +401,12 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
 		return
 	}
+	d.showCase(w, r, v, id, http.StatusOK, "", false)
+}
+
+// showCase renders case id for v, with status and a notice at the top
+// (what the helpdesk answered to a form), if any.
+func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewer, id int64, status int, notice string, refused bool) {
 	cv, err := d.opt.Core.CaseView(r.Context(), v, id)
 	if err != nil {
 		d.failErr(w, r, &v, "case page", err)
@@ -404,15 +470,99 @@ func (d *Dashboard) casePage(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		data.Groups = append(data.Groups, gd)
 	}
 	for _, e := range cv.Timeline {
-		data.Log = append(data.Log, logEntry{At: p.Date(e.At), Who: t(e.Who), What: t(e.What)})
+		data.Log = append(data.Log, logEntry{At: p.Date(e.At), Who: t(e.Who), What: t(e.What), Said: clean(e.Text), Internal: e.Internal})
+	}
+	data.Notice, data.Refused, data.MaxText = notice, refused, bot.MaxText
+	data.Action = "/cases/" + strconv.FormatInt(c.ID, 10)
+	if cv.Owner.ID != "" {
+		data.Owner = clean(cv.Owner.Name)
+	}
+	for _, td := range cv.Todo {
+		item := todoItem{Text: t(d.opt.Core.TodoText(td))}
+		switch td.Kind {
+		case bot.TodoAnswer:
+			item.Form, data.Question = "answer", clean(cv.Question)
+		case bot.TodoClaim:
+			item.Form = "claim"
+		case bot.TodoTake:
+			item.Form = "take"
+		}
+		data.Todo = append(data.Todo, item)
+	}
+	if cv.Rate {
+		data.Rate = true
+		for n := 5; n >= 1; n-- {
+			data.Rating5 = append(data.Rating5, option{strconv.Itoa(n), t(bot.T("web.case.rate.option", "n", bot.N(n))), n == c.Rating})
+		}
+	}
+	if !cv.Next.Due.IsZero() {
+		what := bot.T("web.timer." + string(cv.Next.Kind))
+		data.Next = t(bot.T("web.case.next", "what", bot.X(what), "at", bot.At(cv.Next.Due)))
 	}
 	if cv.Thread != "" && d.opt.ThreadURL != nil {
 		if u := d.opt.ThreadURL(cv.Platform, cv.Thread); safeLink(u) {
 			data.Thread = u
 		}
 	}
-	d.render(w, r, http.StatusOK, "case", p, data)
+	d.render(w, r, status, "case", p, data)
 }
+
+// caseAction does on the case page what a command does in chat, through
+// the core exactly as the command: answer the committee's question, rate
+// the help, claim the case for one's group, take it on (staff). The page
+// is shown again with what the helpdesk answered.
+func (d *Dashboard) caseAction(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		d.fail(w, r, &v, http.StatusBadRequest, bot.T("web.error.not_found"))
+		return
+	}
+	var line string
+	switch r.PostForm.Get("do") {
+	case "answer":
+		line = "answer " + oneLine(r.PostForm.Get("text"))
+	case "rate":
+		line = strings.TrimSpace("rate " + trimmed(r.PostForm.Get("score"), 2) + " " + oneLine(r.PostForm.Get("comment")))
+	case "claim":
+		line = "claim"
+	case "take":
+		line = "take"
+	default:
+		d.fail(w, r, &v, http.StatusBadRequest, bot.T("web.error.not_found"))
+		return
+	}
+	resp := d.opt.Core.Command(r.Context(), bot.Invocation{User: v.ID, Name: v.Name, Case: id}, line)
+	var notice []string
+	if resp.Reply != nil {
+		for _, l := range resp.Reply.Lines {
+			notice = append(notice, d.text(v.Lang, l))
+		}
+	}
+	status := http.StatusOK
+	switch resp.Result {
+	case bot.Refused:
+		status = http.StatusBadRequest
+		if resp.Refusal != nil {
+			status = refusalStatus[resp.Refusal.Kind]
+		}
+	case bot.Failed:
+		status = http.StatusServiceUnavailable
+	}
+	d.showCase(w, r, v, id, status, strings.Join(notice, " "), status != http.StatusOK)
+}
+
+// maxForm bounds a form posted on a case page: the longest text a command
+// takes, in the widest characters, and room for the rest.
+const maxForm = 4*bot.MaxText + 1024
+
+// oneLine is text from a form as a command's argument: its line breaks
+// kept as the command keeps them (the core cleans the text).
+func oneLine(s string) string { return strings.TrimSpace(s) }
 
 // safeLink reports whether u is a web address a page may link to.
 func safeLink(u string) bool {

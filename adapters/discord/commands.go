@@ -83,8 +83,9 @@ var options = map[string][]option{
 		}
 		return cs
 	}}, {name: "reason", desc: "option.decision_reason", kind: discordgo.ApplicationCommandOptionString}, caseOpt},
-	"resolve":  {text("summary", "option.summary"), caseOpt},
-	"rate":     {{name: "rating", desc: "option.rating", required: true, kind: discordgo.ApplicationCommandOptionInteger, min: 1, max: 5}, caseOpt},
+	"resolve": {text("summary", "option.summary"), caseOpt},
+	"rate": {{name: "rating", desc: "option.rating", required: true, kind: discordgo.ApplicationCommandOptionInteger, min: 1, max: 5},
+		{name: "comment", desc: "option.rating_comment", kind: discordgo.ApplicationCommandOptionString}, caseOpt},
 	"withdraw": {caseOpt, confirmOpt},
 	"close":    {text("reason", "option.reason"), caseOpt},
 	"take":     {caseOpt},

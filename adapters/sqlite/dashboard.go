@@ -144,6 +144,46 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 	if q.Stage != "" {
 		where, args = append(where, "c.stage = ?"), append(args, q.Stage)
 	}
+	if q.Open && q.Stage == "" {
+		// The open stages by name, as Cases does: the index on stage
+		// reads them alone.
+		marks := make([]string, 0, len(bot.Stages))
+		for _, st := range bot.Stages {
+			if st != bot.Closed {
+				marks, args = append(marks, "?"), append(args, st)
+			}
+		}
+		where = append(where, "c.stage IN ("+strings.Join(marks, ", ")+")")
+	}
+	if q.Outcome != "" {
+		where, args = append(where, "c.stage = 'closed' AND c.outcome = ?"), append(args, q.Outcome)
+	}
+	if q.Owner != "" {
+		where, args = append(where, "c.owner = ?"), append(args, q.Owner)
+	}
+	if q.Unowned {
+		where = append(where, "c.owner = ''")
+	}
+	if q.Overdue {
+		kinds := make([]string, len(bot.WaitKinds))
+		for i, k := range bot.WaitKinds {
+			kinds[i], args = "?", append(args, k)
+		}
+		where = append(where, `c.stage <> 'closed' AND (EXISTS (SELECT 1 FROM timers tm WHERE tm.case_id = c.id
+			AND tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN (`+strings.Join(kinds, ", ")+`))
+			OR EXISTS (SELECT 1 FROM rounds r WHERE r.case_id = c.id AND r.n = c.round AND r.escalated = 1 AND r.closed = 0))`)
+	}
+	if q.IDs != nil {
+		if len(q.IDs) == 0 {
+			where = append(where, "0")
+		} else {
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.IDs)), ", ")
+			where = append(where, "c.id IN ("+marks+")")
+			for _, id := range q.IDs {
+				args = append(args, id)
+			}
+		}
+	}
 	if q.Type != "" {
 		where, args = append(where, "c.type = ?"), append(args, q.Type)
 	}
@@ -189,8 +229,10 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	order, ok := sortSQL[q.Sort]
-	if !ok {
-		order = sortSQL[bot.SortWaiting]
+	if !ok || q.Sort == bot.SortWaiting {
+		// Waiting the longest: the open cases, then the closed (which
+		// wait for nothing).
+		order = "c.stage = 'closed', " + sortSQL[bot.SortWaiting]
 	}
 	dir := "ASC"
 	if q.Desc {
@@ -205,13 +247,14 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 		return nil, 0, fmt.Errorf("count the cases table: %w", dbErr(err))
 	}
 	rows, err := t.query(`SELECT `+caseCols+`, (SELECT min(due) FROM timers t
-			WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due
+			WHERE t.case_id = c.id AND t.round = c.round AND t.kind = 'deadline' AND t.fired_at IS NULL AND t.cancelled_at IS NULL) AS next_due,
+			coalesce((SELECT m.name FROM members m WHERE m.id = c.owner AND c.owner <> ''), '')
 		FROM cases c`+cond+` ORDER BY `+order+` `+dir+`, c.id `+dir+` LIMIT ? OFFSET ?`,
 		append(args, limit, max(q.Offset, 0))...)
 	out, err := collect(rows, err, func(r scanner) (bot.CaseRow, error) {
 		var row bot.CaseRow
 		c := &row.Case
-		err := r.Scan(caseDest(c, timeCol{&row.NextDeadline})...)
+		err := r.Scan(caseDest(c, timeCol{&row.NextDeadline}, &row.OwnerName)...)
 		return row, err
 	})
 	if err != nil {

@@ -68,7 +68,7 @@ func (t *tx) overdueFigures(f *bot.Figures) error {
 	for _, k := range bot.WaitKinds {
 		f.Overdue[string(k)] = 0
 	}
-	waits, err := t.Overdue()
+	waits, err := t.Overdue(0)
 	if err != nil {
 		return err
 	}

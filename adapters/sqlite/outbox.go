@@ -238,16 +238,20 @@ func (t *tx) Waiting(caseID int64) ([]bot.Timer, error) {
 
 // Overdue lists the waits of open cases whose first reminder fired and
 // that have not ended, one per case, kind and subject, by case.
-func (t *tx) Overdue() ([]bot.Wait, error) {
+func (t *tx) Overdue(caseID int64) ([]bot.Wait, error) {
 	kinds := make([]string, len(bot.WaitKinds))
 	args := make([]any, len(bot.WaitKinds))
 	for i, k := range bot.WaitKinds {
 		kinds[i], args[i] = "?", k
 	}
+	one := ""
+	if caseID != 0 {
+		one, args = " AND tm.case_id = ?", append(args, caseID)
+	}
 	rows, err := t.query(`SELECT tm.case_id, tm.kind, tm.subject, min(coalesce(tm.since, tm.due))
 		FROM timers tm JOIN cases c ON c.id = tm.case_id
 		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN (`+strings.Join(kinds, ", ")+`)
-			AND c.stage <> 'closed'
+			AND c.stage <> 'closed'`+one+`
 		GROUP BY tm.case_id, tm.kind, tm.subject ORDER BY tm.case_id, tm.kind, tm.subject`, args...)
 	waits, err := collect(rows, err, func(r scanner) (bot.Wait, error) {
 		var w bot.Wait

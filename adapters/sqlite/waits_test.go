@@ -34,7 +34,7 @@ func TestWaitsEndAndCountAsOverdue(t *testing.T) {
 	overdue := func() []bot.Wait {
 		t.Helper()
 		var got []bot.Wait
-		MustView(t, s, func(tx bot.Tx) (err error) { got, err = tx.Overdue(); return err })
+		MustView(t, s, func(tx bot.Tx) (err error) { got, err = tx.Overdue(0); return err })
 		return got
 	}
 	diff(t, "nothing fired", overdue(), []bot.Wait(nil))

@@ -17,18 +17,37 @@ import (
 // exportCase is one case as the export prints it. User ids keep their
 // platform prefix ("shell:ana", "discord:8035…").
 type exportCase struct {
-	ID        int64         `json:"id"`
-	Type      string        `json:"type"`
-	Title     string        `json:"title"`
-	Stage     string        `json:"stage"`
-	Outcome   string        `json:"outcome"` // "" while open
-	Requester string        `json:"requester"`
-	Groups    []string      `json:"groups"`
-	Votes     []exportVote  `json:"votes"`
-	Events    []exportEvent `json:"events"`
-	CreatedAt string        `json:"created_at"`
-	Rating    int           `json:"rating"` // 0 until rated
-	Language  string        `json:"language"`
+	ID           int64         `json:"id"`
+	Platform     string        `json:"platform"`
+	Type         string        `json:"type"`
+	Title        string        `json:"title"`
+	Description  string        `json:"description"`
+	Organisation string        `json:"organisation"`
+	Links        string        `json:"links"`
+	Timeline     string        `json:"timeline"`
+	Stage        string        `json:"stage"`
+	Outcome      string        `json:"outcome"` // "" while open
+	Requester    string        `json:"requester"`
+	Owner        string        `json:"owner"` // "" when nobody looks after it
+	Groups       []string      `json:"groups"`
+	GroupWork    []exportGroup `json:"group_work"`
+	Votes        []exportVote  `json:"votes"`
+	Events       []exportEvent `json:"events"`
+	CreatedAt    string        `json:"created_at"`
+	ClosedAt     string        `json:"closed_at"` // "" while open
+	Rating       int           `json:"rating"`    // 0 until rated
+	Language     string        `json:"language"`
+}
+
+// exportGroup is a working group's part in a case: who sent it there, who
+// took it up, its recommendation.
+type exportGroup struct {
+	Group          string   `json:"group"`
+	RoutedBy       string   `json:"routed_by"`
+	RoutedAt       string   `json:"routed_at"`
+	Claimers       []string `json:"claimers"`
+	Recommendation string   `json:"recommendation"`
+	RecommendedBy  string   `json:"recommended_by"`
 }
 
 type exportVote struct {
@@ -43,6 +62,11 @@ type exportEvent struct {
 	Actor  string            `json:"actor"` // "" when the helpdesk acted
 	Type   string            `json:"type"`
 	Detail map[string]string `json:"detail"`
+	// Text is what was said: a question, an answer, a note, a
+	// recommendation, a reason, a summary, a rating's comment.
+	Text string `json:"text"`
+	// Internal marks what the requester does not see (bot.Internal).
+	Internal bool `json:"internal"`
 }
 
 // runExport prints every case of a database as a JSON array.
@@ -98,21 +122,37 @@ func exportCases(recs []bot.Record) []exportCase {
 	for _, r := range recs {
 		c := r.Case
 		x := exportCase{
-			ID:        c.ID,
-			Type:      string(c.Type),
-			Title:     c.Title,
-			Stage:     string(c.Stage),
-			Outcome:   string(c.Outcome),
-			Requester: string(c.Requester),
-			Groups:    make([]string, 0, len(r.Groups)),
-			Votes:     make([]exportVote, 0, len(r.Votes)),
-			Events:    make([]exportEvent, 0, len(r.Events)),
-			CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
-			Rating:    c.Rating,
-			Language:  c.Lang,
+			ID:           c.ID,
+			Platform:     c.Platform,
+			Type:         string(c.Type),
+			Title:        c.Title,
+			Description:  c.Description,
+			Organisation: c.Organisation,
+			Links:        c.Links,
+			Timeline:     c.Timeline,
+			Stage:        string(c.Stage),
+			Outcome:      string(c.Outcome),
+			Requester:    string(c.Requester),
+			Owner:        string(c.Owner),
+			Groups:       make([]string, 0, len(r.Groups)),
+			GroupWork:    make([]exportGroup, 0, len(r.Groups)),
+			Votes:        make([]exportVote, 0, len(r.Votes)),
+			Events:       make([]exportEvent, 0, len(r.Events)),
+			CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
+			Rating:       c.Rating,
+			Language:     c.Lang,
+		}
+		if !c.ClosedAt.IsZero() {
+			x.ClosedAt = c.ClosedAt.UTC().Format(time.RFC3339)
 		}
 		for _, g := range r.Groups {
 			x.Groups = append(x.Groups, g.Group)
+			gw := exportGroup{Group: g.Group, RoutedBy: string(g.RoutedBy), RoutedAt: g.RoutedAt.UTC().Format(time.RFC3339),
+				Claimers: make([]string, 0, len(g.Claimers)), Recommendation: g.Recommendation, RecommendedBy: string(g.RecommendedBy)}
+			for _, u := range g.Claimers {
+				gw.Claimers = append(gw.Claimers, string(u))
+			}
+			x.GroupWork = append(x.GroupWork, gw)
 		}
 		for _, v := range r.Votes {
 			x.Votes = append(x.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice)})
@@ -125,7 +165,8 @@ func exportCases(recs []bot.Record) []exportCase {
 			if d == nil {
 				d = map[string]string{}
 			}
-			x.Events = append(x.Events, exportEvent{At: e.At.UTC().Format(time.RFC3339), Actor: string(e.Actor), Type: string(e.Type), Detail: d})
+			x.Events = append(x.Events, exportEvent{At: e.At.UTC().Format(time.RFC3339), Actor: string(e.Actor), Type: string(e.Type), Detail: d,
+				Text: e.Text, Internal: e.Internal})
 		}
 		out = append(out, x)
 	}

@@ -123,40 +123,20 @@ func TestShellAndExport(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
 	}
-	var cases []struct {
-		ID        int64    `json:"id"`
-		Type      string   `json:"type"`
-		Title     string   `json:"title"`
-		Stage     string   `json:"stage"`
-		Outcome   *string  `json:"outcome"`
-		Requester string   `json:"requester"`
-		Groups    []string `json:"groups"`
-		Votes     []struct {
-			Round  int    `json:"round"`
-			Voter  string `json:"voter"`
-			Choice string `json:"choice"`
-		} `json:"votes"`
-		Events []struct {
-			At     string            `json:"at"`
-			Actor  string            `json:"actor"`
-			Type   string            `json:"type"`
-			Detail map[string]string `json:"detail"`
-		} `json:"events"`
-		CreatedAt string `json:"created_at"`
-		Rating    *int   `json:"rating"`
-		Language  string `json:"language"`
-	}
-	dec := json.NewDecoder(strings.NewReader(r.stdout))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cases); err != nil {
-		t.Fatalf("decode export: %v\n%s", err, r.stdout)
-	}
+	cases := decodeExport(t, r.stdout)
 	if len(cases) != 1 {
 		t.Fatalf("%d cases, want 1", len(cases))
 	}
 	c := cases[0]
 	if c.ID != 1 || c.Type != "data-upload" || c.Title != "Paintings of the National Museum" || c.Stage != "working_group" || c.Requester != "shell:rita" || c.Language != "en" {
 		t.Errorf("case %+v", c)
+	}
+	// The request as submitted.
+	if c.Platform != "shell" || c.Description != "Metadata of 2,000 paintings for Wikidata." || c.Organisation != "Nationalmuseum" || c.Owner != "" || c.ClosedAt != "" {
+		t.Errorf("request %q %q %q, owner %q, closed %q", c.Platform, c.Description, c.Organisation, c.Owner, c.ClosedAt)
+	}
+	if len(c.GroupWork) != 1 || c.GroupWork[0].Group != "implementation" || len(c.GroupWork[0].Claimers) != 1 || c.GroupWork[0].Claimers[0] != "shell:ivan" {
+		t.Errorf("group work %+v", c.GroupWork)
 	}
 	if c.Outcome == nil || *c.Outcome != "" || c.Rating == nil || *c.Rating != 0 {
 		t.Errorf("an open case has outcome %v and rating %v, want \"\" and 0", c.Outcome, c.Rating)
@@ -199,10 +179,81 @@ func TestShellAndExport(t *testing.T) {
 	}
 
 	// The database outlives the program: a second run goes on with it.
-	r = MustRunBinary(t, "/as ivan\n/helpdesk recommend #1 Use OpenRefine.\n", "", "-db", db)
+	r = MustRunBinary(t, "/as ivan\n/helpdesk recommend #1 Use OpenRefine.\n/helpdesk note #1 They use Excel.\n", "", "-db", db)
 	if r.code != 0 || !strings.Contains(r.stdout, enText(t, bot.T("vote.title.final", "id", bot.C("#1"), "round", bot.N(2)))) {
 		t.Errorf("second run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// The export carries what was said, marked internal or not.
+	r = MustRunBinary(t, "", "", "export", "-db", db)
+	c = decodeExport(t, r.stdout)[0]
+	if c.GroupWork[0].Recommendation != "Use OpenRefine." || c.GroupWork[0].RecommendedBy != "shell:ivan" {
+		t.Errorf("group work %+v", c.GroupWork)
+	}
+	said := map[string]string{}
+	for _, e := range c.Events {
+		if e.Text != "" {
+			said[e.Type] = fmt.Sprintf("%s internal=%v", e.Text, e.Internal)
+		}
+	}
+	if said["group.recommended"] != "Use OpenRefine. internal=true" || said["case.note"] != "They use Excel. internal=true" {
+		t.Errorf("what was said: %v", said)
+	}
+}
+
+// exportedCase is one case of helpdesk export, as a reader of the JSON
+// sees it.
+type exportedCase struct {
+	ID           int64    `json:"id"`
+	Platform     string   `json:"platform"`
+	Type         string   `json:"type"`
+	Title        string   `json:"title"`
+	Description  string   `json:"description"`
+	Organisation string   `json:"organisation"`
+	Links        string   `json:"links"`
+	Timeline     string   `json:"timeline"`
+	Stage        string   `json:"stage"`
+	Outcome      *string  `json:"outcome"`
+	Requester    string   `json:"requester"`
+	Owner        string   `json:"owner"`
+	Groups       []string `json:"groups"`
+	GroupWork    []struct {
+		Group          string   `json:"group"`
+		RoutedBy       string   `json:"routed_by"`
+		RoutedAt       string   `json:"routed_at"`
+		Claimers       []string `json:"claimers"`
+		Recommendation string   `json:"recommendation"`
+		RecommendedBy  string   `json:"recommended_by"`
+	} `json:"group_work"`
+	Votes []struct {
+		Round  int    `json:"round"`
+		Voter  string `json:"voter"`
+		Choice string `json:"choice"`
+	} `json:"votes"`
+	Events []struct {
+		At       string            `json:"at"`
+		Actor    string            `json:"actor"`
+		Type     string            `json:"type"`
+		Detail   map[string]string `json:"detail"`
+		Text     string            `json:"text"`
+		Internal bool              `json:"internal"`
+	} `json:"events"`
+	CreatedAt string `json:"created_at"`
+	ClosedAt  string `json:"closed_at"`
+	Rating    *int   `json:"rating"`
+	Language  string `json:"language"`
+}
+
+// decodeExport reads helpdesk export's JSON, refusing fields the reader
+// does not know.
+func decodeExport(t *testing.T, out string) []exportedCase {
+	t.Helper()
+	var cases []exportedCase
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cases); err != nil {
+		t.Fatalf("decode export: %v\n%s", err, out)
+	}
+	return cases
 }
 
 func TestExportEmpty(t *testing.T) {
