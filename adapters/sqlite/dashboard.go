@@ -229,10 +229,12 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	order, ok := sortSQL[q.Sort]
-	if !ok || q.Sort == bot.SortWaiting {
-		// Waiting the longest: the open cases, then the closed (which
-		// wait for nothing).
+	if (!ok || q.Sort == bot.SortWaiting) && !q.Open && q.Stage == "" {
+		// Waiting the longest, among open and closed cases: the open
+		// first (the closed wait for nothing).
 		order = "c.stage = 'closed', " + sortSQL[bot.SortWaiting]
+	} else if !ok {
+		order = sortSQL[bot.SortWaiting]
 	}
 	dir := "ASC"
 	if q.Desc {
