@@ -65,6 +65,9 @@ func (s *Service) eventText(e Event) Text {
 	case EvDeliveryLost:
 		return T(id, "op", C(d["op"]))
 	case EvOwner:
+		if UserID(d["owner"]) == e.Actor {
+			return T(id + ".self")
+		}
 		return T(id, "who", P(Person{ID: UserID(d["owner"]), Name: d["name"]}))
 	case EvReopened:
 		return T(id, "stage", X(stageText(Stage(d["stage"]))))

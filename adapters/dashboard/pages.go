@@ -475,7 +475,7 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	data.Notice, data.Refused, data.MaxText = notice, refused, bot.MaxText
 	data.Action = "/cases/" + strconv.FormatInt(c.ID, 10)
 	if cv.Owner.ID != "" {
-		data.Owner = clean(cv.Owner.Name)
+		data.Owner = t(bot.T("web.case.owner", "who", bot.P(cv.Owner)))
 	}
 	for _, td := range cv.Todo {
 		item := todoItem{Text: t(d.opt.Core.TodoText(td))}

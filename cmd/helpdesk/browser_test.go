@@ -268,6 +268,10 @@ func TestDashboardInABrowser(t *testing.T) {
 	if want := say("en", "web.cases.title"); !strings.Contains(page, want) {
 		t.Errorf("after sign-in: %q, want the cases table (%q)", page, want)
 	}
+	if rows := count(t, en, "table.cases tbody tr"); rows != 1 {
+		t.Errorf("the table opens on %d cases, want the one still open", rows)
+	}
+	open(t, en, base+"/cases?state=all", "table.cases")
 	rows := count(t, en, "table.cases tbody tr")
 	title := text(t, en, `table.cases td:nth-child(2) a[href="/cases/1"]`)
 	dirEN := read(t, en, "dir", chromedp.AttributeValue(chromedp.CSS("html"), "dir")).Value
