@@ -294,11 +294,16 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 			d.log.Error("dashboard: end a session", "err", err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 	lang := d.langFor(r)
 	if ok {
 		lang = v.Lang
 	}
+	d.signedOut(w, r, lang)
+}
+
+// signedOut clears the session cookie and says so.
+func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 	d.render(w, r, http.StatusOK, "message", d.newPage(lang, nil, bot.T("web.signed_out")), d.text(lang, bot.T("web.signed_out")))
 }
 

@@ -429,7 +429,10 @@ func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	}
 	p := d.newPage(v.Lang, &v, bot.T("web.sessions.title"))
 	p.Nav = "sessions"
-	type row struct{ ID, Who, Since, Until string }
+	type row struct {
+		ID, Who, Since, Until string
+		Current               bool // the viewer's own: its button signs out
+	}
 	data := struct {
 		Rows       []row
 		Ended      bool
@@ -440,7 +443,7 @@ func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		Count:    d.text(v.Lang, bot.T("web.sessions.count").Plural(sp.Total)),
 		PageText: d.text(v.Lang, bot.T("web.page", "n", bot.N(sp.Page), "of", bot.N(sp.Pages)))}
 	for _, s := range sp.Rows {
-		data.Rows = append(data.Rows, row{s.ID, clean(s.Who.Name), p.Date(s.Created), p.Date(s.Expires)})
+		data.Rows = append(data.Rows, row{s.ID, clean(s.Who.Name), p.Date(s.Created), p.Date(s.Expires), s.Current})
 	}
 	if sp.Page > 1 {
 		data.Prev = "/sessions?page=" + strconv.Itoa(sp.Page-1)
@@ -461,6 +464,12 @@ func (d *Dashboard) endSession(w http.ResponseWriter, r *http.Request, v bot.Vie
 	}
 	if ok {
 		d.log.Info("dashboard: a session ended by staff", "by", string(v.ID))
+		if _, _, still := d.session(r); !still {
+			// Their own (the page shows a sign-out button there,
+			// but an older page may not): they are signed out.
+			d.signedOut(w, r, v.Lang)
+			return
+		}
 	}
 	http.Redirect(w, r, "/sessions?ended=1", http.StatusSeeOther)
 }
