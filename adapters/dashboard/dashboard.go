@@ -69,6 +69,7 @@ type Core interface {
 	Cases(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.CasesPage, error)
 	CaseView(ctx context.Context, v bot.Viewer, id int64) (bot.CaseView, error)
 	Stats(ctx context.Context, v bot.Viewer) (bot.Stats, error)
+	CaseSheet(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.SheetPage, error)
 	Sessions(ctx context.Context, v bot.Viewer, page int) (bot.SessionsPage, error)
 	EndSession(ctx context.Context, v bot.Viewer, id string) (bool, error)
 }
