@@ -18,6 +18,9 @@ import (
 type Viewer struct {
 	Member
 	Lang string // the language to show the dashboard in
+	// session is the hash of the session the viewer was read from
+	// (Session, SignIn): Sessions marks it as theirs.
+	session string
 }
 
 // SeesAll reports whether the viewer sees every case of their platform

@@ -126,7 +126,8 @@ func (s *Service) SignIn(ctx context.Context, secret string) (string, Viewer, er
 		if v, err = w.viewer(l.User); err != nil {
 			return err
 		}
-		return w.tx.StartSession(SecretHash(session), l.User, w.now, w.now.Add(SessionValid), MaxSessions)
+		v.session = SecretHash(session)
+		return w.tx.StartSession(v.session, l.User, w.now, w.now.Add(SessionValid), MaxSessions)
 	})
 	if err != nil {
 		return "", Viewer{}, err
@@ -137,17 +138,23 @@ func (s *Service) SignIn(ctx context.Context, secret string) (string, Viewer, er
 // Session returns who holds the open session whose secret is secret, with
 // their roles as the roster has them now; ErrNotFound when there is none
 // (unknown, ended, expired, or a person the helpdesk no longer knows).
+// The viewer knows its session: Sessions marks it as theirs.
 func (s *Service) Session(ctx context.Context, secret string) (Viewer, error) {
 	var v Viewer
+	hash := SecretHash(secret)
 	err := s.view(ctx, func(w *work) error {
-		user, err := w.tx.Session(SecretHash(secret), w.now)
+		user, err := w.tx.Session(hash, w.now)
 		if err != nil {
 			return err
 		}
 		v, err = w.viewer(user)
 		return err
 	})
-	return v, err
+	if err != nil {
+		return Viewer{}, err
+	}
+	v.session = hash
+	return v, nil
 }
 
 // SignOut ends the session whose secret is secret.
@@ -169,6 +176,9 @@ type SessionsPage struct {
 type SessionRow struct {
 	SessionInfo
 	Who Person
+	// Current is the session the viewer reads the list in: ending it is
+	// signing out.
+	Current bool
 }
 
 // Sessions lists the open sessions of the viewer's platform, newest
@@ -193,7 +203,10 @@ func (s *Service) Sessions(ctx context.Context, v Viewer, page int) (SessionsPag
 			}
 		}
 		for _, si := range list {
-			out.Rows = append(out.Rows, SessionRow{SessionInfo: si, Who: w.person(si.User)})
+			// The list has a prefix of each hash: enough to tell
+			// sessions apart (SessionIDLen hex digits).
+			current := si.User == v.ID && len(si.ID) == SessionIDLen && strings.HasPrefix(v.session, si.ID)
+			out.Rows = append(out.Rows, SessionRow{SessionInfo: si, Who: w.person(si.User), Current: current})
 		}
 		return nil
 	})

@@ -72,6 +72,7 @@ type Core interface {
 	Command(ctx context.Context, inv bot.Invocation, line string) bot.Response
 	CaseView(ctx context.Context, v bot.Viewer, id int64) (bot.CaseView, error)
 	Stats(ctx context.Context, v bot.Viewer) (bot.Stats, error)
+	CaseSheet(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.SheetPage, error)
 	Sessions(ctx context.Context, v bot.Viewer, page int) (bot.SessionsPage, error)
 	EndSession(ctx context.Context, v bot.Viewer, id string) (bool, error)
 }
@@ -298,11 +299,16 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) {
 			d.log.Error("dashboard: end a session", "err", err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 	lang := d.langFor(r)
 	if ok {
 		lang = v.Lang
 	}
+	d.signedOut(w, r, lang)
+}
+
+// signedOut clears the session cookie and says so.
+func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
 	d.render(w, r, http.StatusOK, "message", d.newPage(lang, nil, bot.T("web.signed_out")), d.text(lang, bot.T("web.signed_out")))
 }
 

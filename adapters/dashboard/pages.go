@@ -265,17 +265,20 @@ func (d *Dashboard) langName(lang, tag string) string {
 	return d.text(lang, bot.T("web.lang.name", "lang", bot.Lang(tag)))
 }
 
-// casesCSV is the cases table, every page, as CSV, for staff.
+// casesCSV is the cases table, every page, as CSV, for staff. The
+// headings are in the reader's language; the cells are what a
+// spreadsheet sorts and filters alike in every language: the codes of
+// the type, stage and outcome, the groups' ids, the language's tag,
+// times in UTC (RFC 3339), the rating as a number. The columns after the
+// deadline came later: they follow, so that a sheet that reads the first
+// eight still reads them where it did.
 func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
-	if !v.IsStaff() {
-		d.fail(w, r, &v, http.StatusForbidden, bot.T("web.error.staff_only"))
-		return
-	}
 	l := query(r)
 	lang := v.Lang
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	head := []string{"web.col.number", "web.col.title", "web.col.type", "web.col.stage", "web.col.lang", "web.col.opened", "web.col.waiting", "web.col.deadline"}
+	head := []string{"web.col.number", "web.col.title", "web.col.type", "web.col.stage", "web.col.lang", "web.col.opened", "web.col.waiting", "web.col.deadline",
+		"web.csv.outcome", "web.csv.requester", "web.csv.groups", "web.csv.owner", "web.csv.rating", "web.csv.closed"}
 	for i, id := range head {
 		head[i] = d.text(lang, bot.T(id))
 	}
@@ -286,19 +289,23 @@ func (d *Dashboard) casesCSV(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	l.PerPage = bot.ExportPerPage
 	for l.Page = 1; ; l.Page++ {
-		cp, err := d.opt.Core.Cases(r.Context(), v, l)
+		sp, err := d.opt.Core.CaseSheet(r.Context(), v, l)
 		if err != nil {
 			d.failErr(w, r, &v, "cases CSV", err)
 			return
 		}
-		for _, c := range cp.Rows {
+		for _, c := range sp.Rows {
+			rating := ""
+			if c.Rating > 0 {
+				rating = strconv.Itoa(c.Rating)
+			}
 			// A cell a spreadsheet would take for a formula is quoted as text.
 			_ = cw.Write([]string{strconv.FormatInt(c.ID, 10), cell(c.Title), string(c.Type), string(c.Stage), c.Lang,
-				stamp(c.CreatedAt), stamp(c.UpdatedAt), stamp(c.NextDeadline)})
+				stamp(c.CreatedAt), stamp(c.UpdatedAt), stamp(c.NextDeadline),
+				string(c.Outcome), cell(c.RequesterPerson.Name), cell(strings.Join(c.Groups, "; ")), cell(c.OwnerPerson.Name), rating, stamp(c.ClosedAt)})
 		}
-		if cp.Page >= cp.Pages {
+		if sp.Page >= sp.Pages {
 			break
 		}
 	}
@@ -579,7 +586,10 @@ func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	}
 	p := d.newPage(v.Lang, &v, bot.T("web.sessions.title"))
 	p.Nav = "sessions"
-	type row struct{ ID, Who, Since, Until string }
+	type row struct {
+		ID, Who, Since, Until string
+		Current               bool // the viewer's own: its button signs out
+	}
 	data := struct {
 		Rows       []row
 		Ended      bool
@@ -590,7 +600,7 @@ func (d *Dashboard) sessions(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		Count:    d.text(v.Lang, bot.T("web.sessions.count").Plural(sp.Total)),
 		PageText: d.text(v.Lang, bot.T("web.page", "n", bot.N(sp.Page), "of", bot.N(sp.Pages)))}
 	for _, s := range sp.Rows {
-		data.Rows = append(data.Rows, row{s.ID, clean(s.Who.Name), p.Date(s.Created), p.Date(s.Expires)})
+		data.Rows = append(data.Rows, row{s.ID, clean(s.Who.Name), p.Date(s.Created), p.Date(s.Expires), s.Current})
 	}
 	if sp.Page > 1 {
 		data.Prev = "/sessions?page=" + strconv.Itoa(sp.Page-1)
@@ -611,6 +621,12 @@ func (d *Dashboard) endSession(w http.ResponseWriter, r *http.Request, v bot.Vie
 	}
 	if ok {
 		d.log.Info("dashboard: a session ended by staff", "by", string(v.ID))
+		if _, _, still := d.session(r); !still {
+			// Their own (the page shows a sign-out button there,
+			// but an older page may not): they are signed out.
+			d.signedOut(w, r, v.Lang)
+			return
+		}
 	}
 	http.Redirect(w, r, "/sessions?ended=1", http.StatusSeeOther)
 }

@@ -223,7 +223,7 @@ var wholeCase = []string{
 	"300 postcards <script>alert(1)</script> from the town archive",
 	"We have scanned 300 postcards (1900–1930).",
 	"Town Museum",
-	"",
+	"Scans: https://commons.wikimedia.org/wiki/Category:Town_Museum_postcards. Not a link: javascript:alert(3)",
 	"",
 	"/as ana", "/react #1 ✅",
 	"/as bo", "/react #1 ✅",
@@ -293,6 +293,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	if timeline < 12 || !strings.Contains(request, "Town Museum") {
 		t.Errorf("timeline of %d events; request %q", timeline, request)
 	}
+	requestLink(t, en)
 	screenshot(t, en, "dashboard-case-en.png")
 
 	// The statistics: a bar per month of the year, per stage, per rating.
@@ -304,6 +305,14 @@ func TestDashboardInABrowser(t *testing.T) {
 			months, stages, ratings, segments, statsMonthsShown, len(bot.Stages))
 	}
 	screenshot(t, en, "dashboard-stats-en.png")
+
+	// The sessions: sam's own marked, its button signs out.
+	open(t, en, base+"/sessions", "table.sessions")
+	if own, out := count(t, en, `table.sessions tr[aria-current="true"]`), count(t, en, `table.sessions tr[aria-current="true"] form[action="/signout"]`); own != 1 || out != 1 ||
+		!strings.Contains(text(t, en, `table.sessions tr[aria-current="true"]`), say("en", "web.sessions.current")) {
+		t.Errorf("sessions: %d rows marked as sam's own, %d with a sign-out button", own, out)
+	}
+	screenshot(t, en, "dashboard-sessions-en.png")
 
 	// The link a second time: refused.
 	if page := signIn(t, browser(t, chromium), link); !strings.Contains(page, say("en", "web.signin.used", "cmd", bot.C("/helpdesk dashboard"))) {
@@ -322,6 +331,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	if votes := text(t, ar, "table.votes"); !strings.Contains(votes, say("ar", "choice.accept")) {
 		t.Errorf("Arabic votes: %q", votes)
 	}
+	requestLink(t, ar)
 	screenshot(t, ar, "dashboard-case-ar.png")
 	open(t, ar, base+"/stats", "#svg-chart-stages")
 	if stages, h1 := count(t, ar, "#svg-chart-stages g.bar"), text(t, ar, "main h1"); stages != len(bot.Stages) || h1 != say("ar", "web.stats.title") {
@@ -371,6 +381,20 @@ func TestDashboardInABrowser(t *testing.T) {
 	open(t, bo, base+"/cases/1", "main h1")
 	if body, want := text(t, bo, "main"), say("en", "error.not_yours", "id", bot.C("#1")); !strings.Contains(body, want) {
 		t.Errorf("bo, no longer on the committee, opening case 1: %q", body)
+	}
+}
+
+// requestLink checks the case page's links field: its one web address a
+// link, with the rel of a link a person wrote, read left to right (in an
+// Arabic page too), the sentence's full stop and the javascript: text
+// outside any link.
+func requestLink(t *testing.T, ctx context.Context) {
+	t.Helper()
+	const want = "https://commons.wikimedia.org/wiki/Category:Town_Museum_postcards"
+	links := read(t, ctx, "the request's links", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("dl.request a"),
+		a => [a.href, a.rel, a.textContent, getComputedStyle(a).direction].join(" "))`))
+	if len(links) != 1 || links[0] != want+" noopener noreferrer ugc "+want+" ltr" {
+		t.Errorf("the request's links: %q", links)
 	}
 }
 
