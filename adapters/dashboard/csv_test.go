@@ -55,7 +55,7 @@ func TestTheCSVHasTheOutcomeThePeopleAndTheClosing(t *testing.T) {
 		}
 		sam := d.browser()
 		sam.signIn(d.link("sam"))
-		code, body := sam.get("/cases.csv?sort=number")
+		code, body := sam.get("/cases.csv?state=all&sort=number")
 		if code != http.StatusOK {
 			t.Fatalf("%s: CSV: %d %s", lang, code, body)
 		}
