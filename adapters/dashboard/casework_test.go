@@ -121,7 +121,7 @@ func TestTheCasePageSaysWhatToDoAndDoesIt(t *testing.T) {
 	if _, p := sam.get(page); !strings.Contains(p, `value="take"`) {
 		t.Fatal("staff are not offered to take the case")
 	}
-	if code, p := sam.post(page, url.Values{"do": {"take"}}); code != http.StatusOK || !strings.Contains(locales.StripIsolates(p), locales.StripIsolates(html.EscapeString(d.say("en", "web.case.owner", "who", bot.P(bot.Person{ID: "test:sam", Name: "sam"}))))) || !strings.Contains(p, html.EscapeString(d.say("en", "web.timer.idle"))) {
+	if code, p := sam.post(page, url.Values{"do": {"take"}}); code != http.StatusOK || !strings.Contains(locales.StripIsolates(p), locales.StripIsolates(html.EscapeString(d.say("en", "status.owner", "who", bot.P(bot.Person{ID: "test:sam", Name: "sam"}))))) || !strings.Contains(p, html.EscapeString(d.say("en", "web.timer.idle"))) {
 		t.Fatalf("take: %d %s", code, p)
 	}
 	d.command("sam", fmt.Sprintf("resolve #%d On Commons.", c))

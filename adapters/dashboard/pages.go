@@ -482,7 +482,7 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	data.Notice, data.Refused, data.MaxText = notice, refused, bot.MaxText
 	data.Action = "/cases/" + strconv.FormatInt(c.ID, 10)
 	if cv.Owner.ID != "" {
-		data.Owner = t(bot.T("web.case.owner", "who", bot.P(cv.Owner)))
+		data.Owner = t(bot.T("status.owner", "who", bot.P(cv.Owner)))
 	}
 	for _, td := range cv.Todo {
 		item := todoItem{Text: t(d.opt.Core.TodoText(td))}
