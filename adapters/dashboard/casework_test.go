@@ -60,6 +60,9 @@ func TestTheCasePageSaysWhatToDoAndDoesIt(t *testing.T) {
 		t.Error("the requester reads an internal note")
 	}
 	_, p = ana.get(page)
+	if !strings.Contains(p, html.EscapeString(d.say("en", "vote.how.initial"))) {
+		t.Error("a committee member's page does not say how to vote")
+	}
 	if !strings.Contains(p, "The archive is a chapter member.") || !strings.Contains(p, html.EscapeString(d.say("en", "web.case.internal"))) {
 		t.Error("the committee does not read the note, marked internal")
 	}

@@ -373,7 +373,16 @@ type caseData struct {
 // does it on the page, if there is one ("answer", "claim", "take").
 type todoItem struct {
 	Text string
+	Hint string // how to do it, when it is done in the chat
 	Form string
+}
+
+// voteKind is the kind of vote a case under review is in.
+func voteKind(c bot.Case) bot.RoundKind {
+	if c.Stage == bot.FinalReview {
+		return bot.FinalRound
+	}
+	return bot.InitialRound
 }
 
 type roundData struct {
@@ -487,6 +496,9 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	for _, td := range cv.Todo {
 		item := todoItem{Text: t(d.opt.Core.TodoText(td))}
 		switch td.Kind {
+		case bot.TodoVote:
+			// How to vote: with a reaction, in the chat.
+			item.Hint = t(bot.T("vote.how." + string(voteKind(td.Case))))
 		case bot.TodoAnswer:
 			item.Form, data.Question = "answer", clean(cv.Question)
 		case bot.TodoClaim:
