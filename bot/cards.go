@@ -277,9 +277,21 @@ func (w *work) requesterLang(c Case) string {
 	return w.langOf(c.Requester)
 }
 
-// tellRequester sends the requester a private message in their language.
+// tellRequester sends the requester a private message in their language,
+// with the case as its subject where messages have one (mail).
 func (w *work) tellRequester(c Case, name PostName, lines ...Text) error {
-	return w.dm(c, name, c.Requester, Message{Lang: w.requesterLang(c), Lines: lines})
+	m := Message{Lang: w.requesterLang(c), Lines: lines, Subject: T("mail.subject", "id", caseRef(c.ID), "title", S(c.Title))}
+	return w.dm(c, name, c.Requester, m)
+}
+
+// byMail is the message id for a case's requester: its ".mail" variant,
+// which says "reply to this mail" rather than a chat command, when they
+// write by mail.
+func byMail(c Case, id string) string {
+	if c.Requester.Platform() == "mail" {
+		return id + ".mail"
+	}
+	return id
 }
 
 // groupCard is the case's card in a working group's channel.

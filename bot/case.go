@@ -130,13 +130,15 @@ const (
 	EvReopened     EventType = "case.reopened"
 	EvWaitReminded EventType = "wait.reminded" // a wait's timer told someone
 	EvAbandoned    EventType = "case.abandoned"
+	EvMessage      EventType = "case.message" // the requester wrote (by mail) outside a question
+	EvReplied      EventType = "case.replied" // the helpdesk wrote to the requester
 )
 
 // EventTypes lists every EventType, in the order of a case's life.
 var EventTypes = []EventType{
 	EvOpened, EvVoteCast, EvVoteRemoved, EvRoundOpened, EvRoundDecided, EvEscalated, EvReminded,
 	EvAsked, EvAnswered, EvRouted, EvClaimed, EvRecommended, EvResolved, EvRated, EvWithdrawn,
-	EvClosed, EvDeliveryLost, EvNote, EvOwner, EvReason, EvReopened, EvWaitReminded, EvAbandoned,
+	EvClosed, EvDeliveryLost, EvNote, EvOwner, EvReason, EvReopened, EvWaitReminded, EvAbandoned, EvMessage, EvReplied,
 }
 
 // Event is one line of a case's audit trail: who did what, when. Detail holds

@@ -410,7 +410,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 			return Text{}, err
 		}
 		err = w.tellRequester(*c, NoPost, T("dm.question", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(q),
-			T("dm.question.how", "cmd", command(fmt.Sprintf("answer #%d …", c.ID))))
+			T(byMail(*c, "dm.question.how"), "cmd", command(fmt.Sprintf("answer #%d …", c.ID))))
 		return T("reply.asked", "id", caseRef(c.ID)), err
 	})
 }
@@ -439,25 +439,33 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		if err != nil {
 			return Text{}, err
 		}
-		if err := w.said(*c, a.ID, EvAnswered, ans); err != nil {
+		if err := w.answerQuestion(c, a.ID, ans); err != nil {
 			return Text{}, err
-		}
-		if err := w.endWait(*c, TimerQuestion, ""); err != nil {
-			return Text{}, err
-		}
-		if err := w.toThread(*c, w.committeeMsg(T("thread.answered", "who", P(w.person(a.ID))), Quoted(ans))); err != nil {
-			return Text{}, err
-		}
-		if c.Stage == NeedsInfo {
-			if err := w.setStage(c, InitialReview, ""); err != nil {
-				return Text{}, err
-			}
-			if err := w.startRound(c, InitialRound); err != nil {
-				return Text{}, err
-			}
 		}
 		return T("reply.answered", "id", caseRef(c.ID)), nil
 	})
+}
+
+// answerQuestion records the requester's answer to the committee's
+// question, by a command or a letter: in the thread, the wait ended, and
+// from needs-information a new round of initial feedback.
+func (w *work) answerQuestion(c *Case, by UserID, ans string) error {
+	if err := w.said(*c, by, EvAnswered, ans); err != nil {
+		return err
+	}
+	if err := w.endWait(*c, TimerQuestion, ""); err != nil {
+		return err
+	}
+	if err := w.toThread(*c, w.committeeMsg(T("thread.answered", "who", P(w.person(by))), Quoted(ans))); err != nil {
+		return err
+	}
+	if c.Stage != NeedsInfo {
+		return nil
+	}
+	if err := w.setStage(c, InitialReview, ""); err != nil {
+		return err
+	}
+	return w.startRound(c, InitialRound)
 }
 
 // questionOpen reports whether the committee asked the requester of c a
@@ -661,11 +669,13 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 		}
 		if err := w.tellRequester(*c, PostRating,
 			T("dm.resolved", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(summary),
-			T("dm.rate.how", "cmd", command(fmt.Sprintf("rate #%d 1-5", c.ID)))); err != nil {
+			T(byMail(*c, "dm.rate.how"), "cmd", command(fmt.Sprintf("rate #%d 1-5", c.ID)))); err != nil {
 			return Text{}, err
 		}
-		if err := w.react(*c, PostRating, RatingEmoji...); err != nil {
-			return Text{}, err
+		if c.Requester.Platform() == c.Platform { // a letter takes no reactions
+			if err := w.react(*c, PostRating, RatingEmoji...); err != nil {
+				return Text{}, err
+			}
 		}
 		if err := w.refreshCard(*c); err != nil {
 			return Text{}, err

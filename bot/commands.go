@@ -97,6 +97,7 @@ func init() {
 		"reopen":    (*Service).reopen,
 		"todo":      (*Service).todoCmd,
 		"digest":    (*Service).digestCmd,
+		"reply":     (*Service).replyCmd,
 	}
 }
 

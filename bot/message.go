@@ -106,6 +106,13 @@ type Message struct {
 	// reference the outbox worker puts in Thread at delivery.
 	LinkThread bool   `json:"link_thread,omitempty"`
 	Thread     string `json:"thread,omitempty"`
+	// Subject names the message where messages have a subject (mail): the
+	// case's number and title. Platforms without one leave it.
+	Subject Text `json:"subject,omitzero"`
+	// References are the platform's references of the case's earlier
+	// letters to the same person, oldest first, which the outbox worker
+	// puts in at delivery for a platform of Letters.
+	References []string `json:"references,omitempty"`
 }
 
 // Field is one labelled value of a card.

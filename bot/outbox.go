@@ -92,6 +92,12 @@ func (s *Service) perform(ctx context.Context, chat Chat, it Item) (bool, error)
 				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: PostThread, Platform: it.Platform, Ref: ref}); err != nil {
 					return fmt.Errorf("record thread of case %d: %w", it.CaseID, err)
 				}
+			case it.Op == OpPost && it.Place.Kind == InDirect && it.CaseID != 0 && isLetters(chat):
+				// Every letter is kept, so that a reply to it finds its case.
+				name := PostName(fmt.Sprintf("letter/%d", it.ID))
+				if err := w.tx.PutPost(Post{CaseID: it.CaseID, Name: name, Platform: it.Platform, Ref: ref}); err != nil {
+					return fmt.Errorf("record letter of case %d: %w", it.CaseID, err)
+				}
 			}
 			if it.Op == OpPost && it.Place.Kind == InDirect {
 				if err := w.tx.SetReachable(it.Place.User, true, w.now); err != nil {
@@ -239,6 +245,20 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 	}
 	switch it.Op {
 	case OpPost:
+		if _, letters := chat.(Letters); letters && it.Place.Kind == InDirect && it.CaseID != 0 {
+			// A letter refers to the case's earlier ones, so that the
+			// reader's mail program keeps them together.
+			err := s.view(ctx, func(w *work) error {
+				posts, err := w.tx.PlatformPosts(it.CaseID, it.Platform)
+				for _, p := range posts {
+					it.Message.References = append(it.Message.References, p.Ref)
+				}
+				return err
+			})
+			if err != nil {
+				return "", "", err
+			}
+		}
 		ref, err = chat.Post(ctx, it.Place, it.Message)
 		return ref, string(it.Place.Kind), err
 	case OpThread:
@@ -635,4 +655,10 @@ func (w *work) remake(c Case, name PostName) (to Place, m Message, emoji []strin
 // committee of its platform.
 func threadReader(c Case) Member {
 	return Member{ID: UserID(c.Platform + ":"), Roles: Roles{Committee: true}}
+}
+
+// isLetters reports whether a platform's private messages are letters.
+func isLetters(chat Chat) bool {
+	_, ok := chat.(Letters)
+	return ok
 }

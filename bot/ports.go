@@ -30,6 +30,15 @@ type Chat interface {
 	Invite(ctx context.Context, thread string, user UserID) error
 }
 
+// Letters is optional: a platform whose private messages are letters
+// (mail) keeps each case's correspondence together. The outbox gives each
+// letter the references of the case's earlier letters on that platform
+// (Message.References) and records the reference of each one sent, so
+// that a reply to any of them finds its case (Service.Receive).
+type Letters interface {
+	Letters()
+}
+
 // Pacer is optional: a platform that limits how often one post may be
 // edited says so, and the core holds a post's refresh back by that much.
 // Refreshes that come meanwhile collapse into it, so a burst of votes
@@ -168,6 +177,14 @@ type Tx interface {
 	SetLang(id UserID, lang string) error
 	// Members lists the people known on a platform.
 	Members(platform string) ([]Member, error)
+	// Letter is what became of the mail with this Message-ID, or
+	// ErrNotFound when it was never received.
+	Letter(messageID string) (LetterRecord, error)
+	// AddLetter records a mail received; false when it was already.
+	AddLetter(r LetterRecord) (bool, error)
+	// LettersSince counts the mails from sender since then (new cases by
+	// mail are capped per sender and hour).
+	LettersSince(sender UserID, since time.Time, outcome string) (int, error)
 	// SetDigest records the hour (0–23, the helpdesk's time zone) a
 	// person's daily digest is sent at; -1 sends none.
 	SetDigest(id UserID, hour int) error
@@ -197,6 +214,9 @@ type Tx interface {
 	// PutPost records (or replaces) the platform reference of a named post.
 	PutPost(p Post) error
 	Post(caseID int64, name PostName) (Post, error)
+	// PlatformPosts lists a case's posts on a platform, in the order they
+	// were first recorded.
+	PlatformPosts(caseID int64, platform string) ([]Post, error)
 	// PostByRef finds a post by its platform reference, with its case (a
 	// reaction needs both).
 	PostByRef(platform, ref string) (Post, Case, error)

@@ -347,16 +347,21 @@ func (w *work) said(c Case, actor UserID, typ EventType, text string, kv ...stri
 	return nil
 }
 
-// enqueue adds work for the case's platform to the outbox.
+// enqueue adds work for the case's platform to the outbox; a private
+// message to someone of another platform the helpdesk serves (a requester
+// who wrote by mail) goes to that platform's outlet.
 func (w *work) enqueue(c Case, it Item) error {
 	it.Platform = c.Platform
+	if to := it.Place.User.Platform(); it.Place.Kind == InDirect && to != c.Platform && w.s.outlet(to) != nil {
+		it.Platform = to
+	}
 	it.CaseID = c.ID
 	it.Created = w.now
 	if err := w.tx.Enqueue(&it); err != nil {
 		return fmt.Errorf("enqueue %s %s for case %d: %w", it.Op, it.Name, c.ID, err)
 	}
 	if !it.Due.After(w.now) { // work held back is found by the worker's poll when due
-		w.woken[c.Platform] = true
+		w.woken[it.Platform] = true
 	}
 	return nil
 }

@@ -190,7 +190,7 @@ func (w *work) questionStep(c Case, t Timer) error {
 	answer := command(fmt.Sprintf("answer #%d …", c.ID))
 	switch t.Step {
 	case 1:
-		lines := []Text{T("dm.question.reminder", "id", id, "title", S(c.Title), "since", At(t.Since), "cmd", answer)}
+		lines := []Text{T(byMail(c, "dm.question.reminder"), "id", id, "title", S(c.Title), "since", At(t.Since), "cmd", answer)}
 		if ws := w.s.cfg.Waits; ws.QuestionClose > 0 {
 			lines = append(lines, T("dm.question.closes", "at", At(t.Since.Add(ws.QuestionClose))))
 		}

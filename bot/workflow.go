@@ -13,9 +13,15 @@ import (
 // committee channel, its thread, the first vote and a confirmation to the
 // requester.
 func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
+	return w.openCaseOn(who.ID.Platform(), who, lang, sub)
+}
+
+// openCaseOn opens a case whose card and thread are on platform, which
+// is the requester's own unless they wrote from another (mail).
+func (w *work) openCaseOn(platform string, who Member, lang string, sub Submission) (Case, error) {
 	v := sub.Values
 	c := Case{
-		Platform:     who.ID.Platform(),
+		Platform:     platform,
 		Type:         sub.Type,
 		Title:        v["title"],
 		Description:  v["description"],
@@ -54,7 +60,7 @@ func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
 	}
 	err = w.tellRequester(c, NoPost,
 		T("dm.opened", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))),
-		T("dm.opened.next", "id", caseRef(c.ID)))
+		T(byMail(c, "dm.opened.next"), "id", caseRef(c.ID)))
 	return c, err
 }
 

@@ -89,6 +89,7 @@ var options = map[string][]option{
 	"withdraw": {caseOpt, confirmOpt},
 	"close":    {text("reason", "option.reason"), caseOpt},
 	"take":     {caseOpt},
+	"reply":    {text("text", "option.reply"), caseOpt},
 	// The colleague by Discord's user picker: its value is the id, which
 	// the core matches as the person's local id.
 	"assign": {{name: "who", desc: "option.staff", required: true, kind: discordgo.ApplicationCommandOptionUser}, caseOpt},
