@@ -2,6 +2,7 @@ package locales
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -419,4 +420,36 @@ func (c *Catalog) Number(lang string, n int) string {
 // Digits writes n in the language's digits without grouping (a year).
 func (c *Catalog) Digits(lang string, n int) string {
 	return c.dateLayout(c.resolve(lang)).number(n, 1)
+}
+
+// Decimal writes x rounded to places decimals in the language's digits,
+// decimal separator and grouping ("2.5", "2,5", "٢٫٥", "২.৫").
+func (c *Catalog) Decimal(lang string, x float64, places int) string {
+	return c.resolve(lang).printer.Sprint(number.Decimal(round(x, places), number.Scale(places)))
+}
+
+// round rounds x to places decimals, half away from zero, so that the
+// number written and the plural form picked agree.
+func round(x float64, places int) float64 {
+	p := math.Pow10(places)
+	return math.Round(x*p) / p
+}
+
+// Quantity renders the plural message id for x written with places
+// decimals: the form is the one CLDR's rules give the number as written
+// ("1.0 days" and "2.5 days" in English, "1,5 jour" in French), and its
+// Count is the number as Decimal writes it.
+func (c *Catalog) Quantity(lang, id string, x float64, places int) string {
+	if !c.Has(id) {
+		return "[" + id + "]"
+	}
+	l := c.resolve(lang)
+	cfg := &i18n.LocalizeConfig{MessageID: id,
+		PluralCount:  strconv.FormatFloat(round(x, places), 'f', places, 64),
+		TemplateData: map[string]string{"Count": c.Decimal(lang, x, places)}}
+	s, err := l.localizer.Localize(cfg)
+	if err != nil && s == "" {
+		return "[" + id + "]"
+	}
+	return s
 }
