@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -400,7 +401,9 @@ const StatsMonths = 12
 
 // Stats reads the statistics of the last StatsMonths months, for those
 // who may read them (the committee and staff, as /helpdesk stats). They
-// are counts of the whole helpdesk, every platform, and name nobody.
+// are counts of the whole helpdesk, every platform, and name nobody. The
+// months and quarters begin with the first that has a case: a helpdesk
+// younger than the window is not shown a row of empty months.
 func (s *Service) Stats(ctx context.Context, viewer Viewer) (Stats, error) {
 	if !seesStats(viewer.Member) {
 		return Stats{}, refuse(NotYours, "error.committee_or_staff")
@@ -416,7 +419,39 @@ func (s *Service) Stats(ctx context.Context, viewer Viewer) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("statistics: %w", err)
 	}
+	for len(st.Months) > 0 && st.Months[0].Total == 0 {
+		st.Months = st.Months[1:]
+	}
+	for len(st.Closed) > 0 && st.Closed[0].Total == 0 {
+		st.Closed = st.Closed[1:]
+	}
+	for len(st.Quarters) > 0 && st.Quarters[0].Filed == 0 {
+		st.Quarters = st.Quarters[1:]
+	}
+	st.Groups = s.byConfiguredGroup(st.Groups)
 	return st, nil
+}
+
+// byConfiguredGroup puts the loads of the working groups in the order of
+// the configuration, every configured group present, and after them any
+// group the configuration no longer has that still has cases.
+func (s *Service) byConfiguredGroup(loads []GroupLoad) []GroupLoad {
+	out := make([]GroupLoad, 0, len(s.cfg.Groups))
+	for _, g := range s.cfg.Groups {
+		l := GroupLoad{Group: g.ID}
+		if i := slices.IndexFunc(loads, func(l GroupLoad) bool { return l.Group == g.ID }); i >= 0 {
+			l = loads[i]
+		}
+		out = append(out, l)
+	}
+	var gone []GroupLoad
+	for _, l := range loads {
+		if _, ok := s.group(l.Group); !ok {
+			gone = append(gone, l)
+		}
+	}
+	slices.SortFunc(gone, func(a, b GroupLoad) int { return strings.Compare(a.Group, b.Group) })
+	return append(out, gone...)
 }
 
 // Figures reads the few figures of the whole helpdesk that its operators'
@@ -484,11 +519,21 @@ type Stats struct {
 	// Months are the requests filed in each month since From, by type,
 	// every month present.
 	Months []MonthCount
+	// Closed are the cases closed in each month since From, by outcome,
+	// every month present.
+	Closed []MonthOutcomes
 	Stages map[Stage]int
 	// Quarters hold the times to each milestone of the cases filed in
 	// each quarter since From.
 	Quarters []QuarterTimes
-	Ratings  [5]int // how many cases were rated 1 … 5
+	// InStage is how long cases stayed in each stage, over the stays that
+	// ended since From (a stay still going on is not counted); a stage
+	// no case left since then is absent.
+	InStage map[Stage]Spread
+	// Groups are the cases waiting for each working group; the store
+	// gives those with any, Service.Stats every configured group.
+	Groups  []GroupLoad
+	Ratings [5]int // how many cases were rated 1 … 5
 }
 
 // MonthCount is one month's requests.
@@ -498,19 +543,36 @@ type MonthCount struct {
 	Total  int
 }
 
+// MonthOutcomes is one month's closed cases.
+type MonthOutcomes struct {
+	Month     time.Time // its first day, UTC
+	ByOutcome map[Outcome]int
+	Total     int
+}
+
 // QuarterTimes are the times from filing to each milestone of the cases
 // filed in one quarter.
 type QuarterTimes struct {
 	Quarter  time.Time // its first day, UTC
+	Filed    int       // the cases filed in it
 	Initial  Spread    // to the initial feedback
 	FinalGo  Spread    // to the final go
 	Resolved Spread    // to the resolution
 }
 
-// Spread is a set of durations by their quartiles.
+// GroupLoad is what waits for a working group: the open cases routed to
+// it in the working-group stage whose recommendation it has not given,
+// and of those the overdue ones, with a wait for the group (a card to
+// claim, a recommendation to give) gone past its first reminder.
+type GroupLoad struct {
+	Group            string
+	Waiting, Overdue int
+}
+
+// Spread is a set of durations by their quartiles and 90th percentile.
 type Spread struct {
-	N                     int
-	P25, Median, P75, Max time.Duration
+	N                          int
+	P25, Median, P75, P90, Max time.Duration
 }
 
 // Figures are the few numbers about the whole helpdesk that the operators'

@@ -277,6 +277,10 @@ const (
 	// (created_at, type), from the window's start.
 	statsMonths = `SELECT substr(created_at, 1, 7), type, count(*) FROM cases INDEXED BY cases_created
 		WHERE created_at >= ? GROUP BY 1, 2`
+	// The cases closed in each month by outcome: the partial index of the
+	// closed cases on (closed_at, outcome), migration 0010.
+	statsClosed = `SELECT substr(closed_at, 1, 7), outcome, count(*) FROM cases INDEXED BY cases_closed
+		WHERE closed_at IS NOT NULL AND closed_at >= ? GROUP BY 1, 2`
 	// The cases in each stage: kept by triggers (migration 0005).
 	statsStages = `SELECT stage, n FROM stage_counts`
 	// The ratings: a partial index holds the rated cases alone.
@@ -285,18 +289,38 @@ const (
 	// one's milestones by its key (kept by a trigger, migration 0006).
 	statsTimes = `SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at
 		FROM cases c INDEXED BY cases_created JOIN milestones m ON m.case_id = c.id WHERE c.created_at >= ?`
+	// The stays in a stage that ended in the window: the covering partial
+	// index of the ended stays (kept by triggers, migration 0010).
+	statsStays = `SELECT stage, entered_at, left_at FROM stage_stays INDEXED BY stage_stays_left
+		WHERE left_at IS NOT NULL AND left_at >= ?`
+	// The cases waiting for each working group: the cases in the
+	// working-group stage by the index on their stage, then their groups
+	// by case, those that have not given their recommendation.
+	statsGroups = `SELECT g.grp, count(*) FROM cases c INDEXED BY cases_stage
+		JOIN case_groups g ON g.case_id = c.id
+		WHERE c.stage = 'working_group' AND g.recommendation = '' GROUP BY g.grp`
+	// Of those, the overdue ones: a group's wait (a card to claim, a
+	// recommendation to give) whose first reminder fired and that has not
+	// ended, on an open case, by the partial index of such timers.
+	statsOverdue = `SELECT tm.subject, count(DISTINCT tm.case_id) FROM timers tm INDEXED BY timers_overdue
+		JOIN cases c ON c.id = tm.case_id
+		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN ('unclaimed', 'recommend')
+			AND c.stage <> 'closed' GROUP BY tm.subject`
 )
 
 // Stats reads the statistics of the cases filed from the month of from
 // on, to now.
 func (t *tx) Stats(from, now time.Time) (bot.Stats, error) {
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var st bot.Stats
+	st := bot.Stats{InStage: map[bot.Stage]bot.Spread{}}
 	months := map[string]*bot.MonthCount{}
+	closed := map[string]*bot.MonthOutcomes{}
+	var keys []string
 	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
-		mc := &bot.MonthCount{Month: m, ByType: map[bot.RequestType]int{}}
-		st.Months = append(st.Months, *mc)
-		months[m.Format("2006-01")] = mc
+		key := m.Format("2006-01")
+		keys = append(keys, key)
+		months[key] = &bot.MonthCount{Month: m, ByType: map[bot.RequestType]int{}}
+		closed[key] = &bot.MonthOutcomes{Month: m, ByOutcome: map[bot.Outcome]int{}}
 	}
 	quarterOf := func(t time.Time) time.Time {
 		return time.Date(t.Year(), time.Month((int(t.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC)
@@ -308,45 +332,97 @@ func (t *tx) Stats(from, now time.Time) (bot.Stats, error) {
 		quarters[q] = &samples{}
 		qs = append(qs, q)
 	}
-	err := func() error {
-		rows, err := t.query(statsMonths, encTime(from))
-		if err != nil {
-			return err
+	stays := map[bot.Stage][]time.Duration{}
+	loads := map[string]*bot.GroupLoad{}
+	load := func(g string) *bot.GroupLoad {
+		if loads[g] == nil {
+			loads[g] = &bot.GroupLoad{Group: g}
 		}
-		defer rows.Close()
-		for rows.Next() {
+		return loads[g]
+	}
+	err := func() error {
+		err := t.each(statsMonths, func(r scanner) error {
 			var month string
 			var typ bot.RequestType
 			var n int
-			if err := rows.Scan(&month, &typ, &n); err != nil {
+			if err := r.Scan(&month, &typ, &n); err != nil {
 				return err
 			}
 			if mc := months[month]; mc != nil {
 				mc.ByType[typ] += n
 				mc.Total += n
 			}
+			return nil
+		}, encTime(from))
+		if err != nil {
+			return err
 		}
-		if err := rows.Err(); err != nil {
+		err = t.each(statsClosed, func(r scanner) error {
+			var month string
+			var o bot.Outcome
+			var n int
+			if err := r.Scan(&month, &o, &n); err != nil {
+				return err
+			}
+			if mc := closed[month]; mc != nil {
+				mc.ByOutcome[o] += n
+				mc.Total += n
+			}
+			return nil
+		}, encTime(from))
+		if err != nil {
 			return err
 		}
 		if st.Stages, err = t.stageCounts(); err != nil {
 			return err
 		}
-		rows, err = t.query(statsRatings)
+		err = t.each(statsRatings, func(r scanner) error {
+			var rating, n int
+			if err := r.Scan(&rating, &n); err != nil {
+				return err
+			}
+			if rating >= 1 && rating <= 5 {
+				st.Ratings[rating-1] = n
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r, n int
-			if err := rows.Scan(&r, &n); err != nil {
+		err = t.each(statsStays, func(r scanner) error {
+			var stage bot.Stage
+			var entered, left time.Time
+			if err := r.Scan(&stage, timeCol{&entered}, timeCol{&left}); err != nil {
 				return err
 			}
-			if r >= 1 && r <= 5 {
-				st.Ratings[r-1] = n
-			}
+			stays[stage] = append(stays[stage], max(left.Sub(entered), 0))
+			return nil
+		}, encTime(from))
+		if err != nil {
+			return err
 		}
-		if err := rows.Err(); err != nil {
+		err = t.each(statsGroups, func(r scanner) error {
+			var g string
+			var n int
+			if err := r.Scan(&g, &n); err != nil {
+				return err
+			}
+			load(g).Waiting = n
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = t.each(statsOverdue, func(r scanner) error {
+			var g string
+			var n int
+			if err := r.Scan(&g, &n); err != nil {
+				return err
+			}
+			load(g).Overdue = n
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		return t.eachMilestone(statsTimes, func(opened, initial, final, resolved time.Time) {
@@ -368,24 +444,51 @@ func (t *tx) Stats(from, now time.Time) (bot.Stats, error) {
 	if err != nil {
 		return bot.Stats{}, fmt.Errorf("statistics: %w", dbErr(err))
 	}
-	for i := range st.Months {
-		st.Months[i] = *months[st.Months[i].Month.Format("2006-01")]
+	filed := map[time.Time]int{}
+	for _, key := range keys {
+		st.Months = append(st.Months, *months[key])
+		st.Closed = append(st.Closed, *closed[key])
+		filed[quarterOf(months[key].Month)] += months[key].Total
 	}
 	for _, q := range qs {
 		s := quarters[q]
-		st.Quarters = append(st.Quarters, bot.QuarterTimes{Quarter: q, Initial: spread(s.initial), FinalGo: spread(s.final), Resolved: spread(s.resolved)})
+		st.Quarters = append(st.Quarters, bot.QuarterTimes{Quarter: q, Filed: filed[q],
+			Initial: spread(s.initial), FinalGo: spread(s.final), Resolved: spread(s.resolved)})
 	}
+	for stage, ds := range stays {
+		st.InStage[stage] = spread(ds)
+	}
+	for _, l := range loads {
+		st.Groups = append(st.Groups, *l)
+	}
+	sort.Slice(st.Groups, func(i, j int) bool { return st.Groups[i].Group < st.Groups[j].Group })
 	return st, nil
 }
 
-// spread sums up durations by their quartiles (nearest rank).
+// each runs query and hands fn each row.
+func (t *tx) each(query string, fn func(scanner) error, args ...any) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// spread sums up durations by their quartiles and 90th percentile
+// (nearest rank).
 func spread(ds []time.Duration) bot.Spread {
 	if len(ds) == 0 {
 		return bot.Spread{}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1)+0.5)] }
-	return bot.Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), Max: ds[len(ds)-1]}
+	return bot.Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), P90: at(0.9), Max: ds[len(ds)-1]}
 }
 
 // Tallies reads the figures of /helpdesk stats: the stage counts the

@@ -7,4 +7,5 @@ import "database/sql"
 func Pools(s *Store) (writer, reader *sql.DB) { return s.w, s.r }
 
 // StatsQueries are the queries of Stats, for the test of their plans.
-var StatsQueries = map[string]string{"months": statsMonths, "stages": statsStages, "ratings": statsRatings, "times": statsTimes}
+var StatsQueries = map[string]string{"months": statsMonths, "closed": statsClosed, "stages": statsStages, "ratings": statsRatings,
+	"times": statsTimes, "stays": statsStays, "groups": statsGroups, "overdue": statsOverdue}
