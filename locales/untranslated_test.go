@@ -14,6 +14,11 @@ import (
 var sameAsEnglish = map[string]bool{
 	"fr:group.communication": true, // "Communication", the Hub's name of the group, is French too
 	"fr:word.page":           true, // "page" is French too
+	// Months named alike in Swedish.
+	"sv:web.stats.month.4":  true,
+	"sv:web.stats.month.9":  true,
+	"sv:web.stats.month.11": true,
+	"sv:web.stats.month.12": true,
 }
 
 // placeholder matches a template field, {{.name}}.
