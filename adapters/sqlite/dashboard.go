@@ -480,14 +480,22 @@ func (t *tx) each(query string, fn func(scanner) error, args ...any) error {
 	return rows.Err()
 }
 
-// spread sums up durations by their quartiles and 90th percentile
-// (nearest rank).
+// spread sums up durations by their quartiles and 90th percentile,
+// interpolated between the two nearest ranks (the median of 2 h and 12 h
+// is 7 h, as a reader expects).
 func spread(ds []time.Duration) bot.Spread {
 	if len(ds) == 0 {
 		return bot.Spread{}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1)+0.5)] }
+	at := func(p float64) time.Duration {
+		r := p * float64(len(ds)-1)
+		i := int(r)
+		if i+1 >= len(ds) {
+			return ds[i]
+		}
+		return ds[i] + time.Duration((r-float64(i))*float64(ds[i+1]-ds[i]))
+	}
 	return bot.Spread{N: len(ds), P25: at(0.25), Median: at(0.5), P75: at(0.75), P90: at(0.9), Max: ds[len(ds)-1]}
 }
 

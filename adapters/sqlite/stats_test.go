@@ -66,8 +66,8 @@ func TestStatsFollowTheCases(t *testing.T) {
 	})
 	h := time.Hour
 	diff(t, "stays", st.InStage, map[bot.Stage]bot.Spread{
-		bot.InitialReview: {N: 3, P25: 2 * h, Median: 2 * h, P75: 6 * h, P90: 6 * h, Max: 6 * h},
-		bot.Routing:       {N: 2, P25: 0, Median: 3 * h, P75: 3 * h, P90: 3 * h, Max: 3 * h},
+		bot.InitialReview: {N: 3, P25: 90 * time.Minute, Median: 2 * h, P75: 4 * h, P90: 5*h + 12*time.Minute, Max: 6 * h},
+		bot.Routing:       {N: 2, P25: 45 * time.Minute, Median: 90 * time.Minute, P75: 135 * time.Minute, P90: 162 * time.Minute, Max: 3 * h},
 		bot.WorkingGroup:  {N: 1, P25: 4 * h, Median: 4 * h, P75: 4 * h, P90: 4 * h, Max: 4 * h},
 		bot.FinalReview:   {N: 1, P25: 10 * h, Median: 10 * h, P75: 10 * h, P90: 10 * h, Max: 10 * h},
 		bot.Support:       {N: 1, P25: 30 * h, Median: 30 * h, P75: 30 * h, P90: 30 * h, Max: 30 * h},
