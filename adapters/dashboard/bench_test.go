@@ -23,11 +23,22 @@ func (d *desk) big(b *testing.B) string {
 	err := d.store.Update(ctx, func(tx bot.Tx) error {
 		for i := range 10000 {
 			at := start.Add(time.Duration(i) * 2 * time.Hour)
+			// Filed in initial review, then moved on to its stage an hour
+			// later: the statistics have a stay to read for most cases.
 			c := &bot.Case{Platform: "test", Type: bot.RequestTypes[i%len(bot.RequestTypes)], Title: fmt.Sprintf("Case %d: scans from archive %d", i, i%97),
 				Description: strings.Repeat("Glass plates, public domain. ", 8), Requester: bot.UserID(fmt.Sprintf("test:r%d", i%500)),
-				Lang: "de", Stage: bot.Stages[i%len(bot.Stages)], Round: 1, CreatedAt: at, UpdatedAt: at.Add(time.Hour)}
+				Lang: "de", Stage: bot.InitialReview, Round: 1, CreatedAt: at, UpdatedAt: at}
 			if err := tx.CreateCase(c); err != nil {
 				return err
+			}
+			if stage := bot.Stages[i%len(bot.Stages)]; stage != bot.InitialReview {
+				c.Stage, c.UpdatedAt = stage, at.Add(time.Hour)
+				if stage == bot.Closed {
+					c.Outcome, c.ClosedAt, c.ClosedFrom = bot.Outcomes[i%len(bot.Outcomes)], c.UpdatedAt, bot.InitialReview
+				}
+				if err := tx.UpdateCase(*c, bot.InitialReview); err != nil {
+					return err
+				}
 			}
 			if err := tx.OpenRound(bot.Round{CaseID: c.ID, N: 1, Kind: bot.InitialRound, Post: "card", OpenedAt: at, Deadline: at.Add(7 * 24 * time.Hour)}); err != nil {
 				return err
@@ -201,8 +212,15 @@ func BenchmarkPages(b *testing.B) {
 // them (adapters/sqlite/dashboard.go), for the bare baseline.
 var statsSQL = []string{
 	`SELECT substr(created_at, 1, 7), type, count(*) FROM cases INDEXED BY cases_created WHERE created_at >= ? GROUP BY 1, 2`,
+	`SELECT substr(closed_at, 1, 7), outcome, count(*) FROM cases INDEXED BY cases_closed
+		WHERE closed_at IS NOT NULL AND closed_at >= ? GROUP BY 1, 2`,
 	`SELECT stage, n FROM stage_counts`,
 	`SELECT rating, count(*) FROM cases INDEXED BY cases_rating WHERE rating > 0 GROUP BY rating`,
+	`SELECT stage, entered_at, left_at FROM stage_stays INDEXED BY stage_stays_left WHERE left_at IS NOT NULL AND left_at >= ?`,
+	`SELECT g.grp, count(*) FROM cases c INDEXED BY cases_stage JOIN case_groups g ON g.case_id = c.id
+		WHERE c.stage = 'working_group' AND g.recommendation = '' GROUP BY g.grp`,
+	`SELECT tm.subject, count(DISTINCT tm.case_id) FROM timers tm INDEXED BY timers_overdue JOIN cases c ON c.id = tm.case_id
+		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN ('unclaimed', 'recommend') AND c.stage <> 'closed' GROUP BY tm.subject`,
 	`SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at
 		FROM cases c INDEXED BY cases_created JOIN milestones m ON m.case_id = c.id WHERE c.created_at >= ?`,
 }
