@@ -530,8 +530,8 @@ type Stats struct {
 	// ended since From (a stay still going on is not counted); a stage
 	// no case left since then is absent.
 	InStage map[Stage]Spread
-	// Groups are the cases waiting for each working group; the store
-	// gives those with any, Service.Stats every configured group.
+	// Groups are the open cases of each working group; the store gives
+	// those with any, Service.Stats every configured group.
 	Groups  []GroupLoad
 	Ratings [5]int // how many cases were rated 1 … 5
 }
@@ -560,13 +560,12 @@ type QuarterTimes struct {
 	Resolved Spread    // to the resolution
 }
 
-// GroupLoad is what waits for a working group: the open cases routed to
-// it in the working-group stage whose recommendation it has not given,
-// and of those the overdue ones, with a wait for the group (a card to
-// claim, a recommendation to give) gone past its first reminder.
+// GroupLoad is a working group's open cases: those routed to it that are
+// not closed, and of those the overdue ones, with a wait for the group (a
+// card to claim, a recommendation to give) gone past its first reminder.
 type GroupLoad struct {
-	Group            string
-	Waiting, Overdue int
+	Group         string
+	Open, Overdue int
 }
 
 // Spread is a set of durations by their quartiles and 90th percentile.

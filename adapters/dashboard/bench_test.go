@@ -218,7 +218,7 @@ var statsSQL = []string{
 	`SELECT rating, count(*) FROM cases INDEXED BY cases_rating WHERE rating > 0 GROUP BY rating`,
 	`SELECT stage, entered_at, left_at FROM stage_stays INDEXED BY stage_stays_left WHERE left_at IS NOT NULL AND left_at >= ?`,
 	`SELECT g.grp, count(*) FROM cases c INDEXED BY cases_stage JOIN case_groups g ON g.case_id = c.id
-		WHERE c.stage = 'working_group' AND g.recommendation = '' GROUP BY g.grp`,
+		WHERE c.stage IN ('initial_review', 'needs_info', 'routing', 'working_group', 'final_review', 'support') GROUP BY g.grp`,
 	`SELECT tm.subject, count(DISTINCT tm.case_id) FROM timers tm INDEXED BY timers_overdue JOIN cases c ON c.id = tm.case_id
 		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN ('unclaimed', 'recommend') AND c.stage <> 'closed' GROUP BY tm.subject`,
 	`SELECT c.created_at, m.initial_at, m.final_go_at, m.resolved_at

@@ -275,7 +275,7 @@ type countRow struct{ Label, N string }
 
 type stayRow struct{ Stage, Median, P90, N string }
 
-type groupRow struct{ Group, Waiting, Overdue string }
+type groupRow struct{ Group, Open, Overdue string }
 
 type timeRow struct {
 	Quarter, Step, Median, Spread, N string
@@ -422,7 +422,12 @@ func (d *Dashboard) statsData(lang string, st bot.Stats, staff bool) statsData {
 			row := timeRow{Quarter: qname, Step: stepName, N: num(s.N), Median: t(bot.T("web.stats.none"))}
 			if s.N > 0 {
 				row.Median = d.span(lang, s.Median)
-				row.Spread = t(bot.T("web.stats.spread.range", "from", bot.S(d.span(lang, s.P25)), "to", bot.S(d.span(lang, s.P75))))
+				// One value when both ends read the same, not "2.0 days
+				// to 2.0 days".
+				row.Spread = d.span(lang, s.P25)
+				if to := d.span(lang, s.P75); to != row.Spread {
+					row.Spread = t(bot.T("web.stats.spread.range", "from", bot.S(row.Spread), "to", bot.S(to)))
+				}
 			}
 			data.TimeRows = append(data.TimeRows, row)
 			g.Bars = append(g.Bars, barSpec{Title: titled(pair(qname, stepName), row.Median),
@@ -435,19 +440,19 @@ func (d *Dashboard) statsData(lang string, st bot.Stats, staff bool) statsData {
 		data.Times.Legend = append(data.Times.Legend, legend{Class: "s-" + step.key, Label: t(bot.T("web.stats.step." + step.key))})
 	}
 
-	// What waits for each working group, and how much of it is overdue.
-	waiting, overdue := t(bot.T("web.stats.waiting")), t(bot.T("web.stats.overdue"))
+	// The open cases of each working group, and how many are overdue.
+	open, overdue := t(bot.T("web.stats.open")), t(bot.T("web.stats.overdue"))
 	groups = nil
 	for i, g := range st.Groups {
 		name := t(d.opt.Core.GroupText(g.Group))
 		groups = append(groups, group{Label: num(i + 1), Bars: []barSpec{
-			{Title: titled(pair(name, waiting), cases(g.Waiting)), Values: []float64{float64(g.Waiting)}, Classes: []string{"g-waiting"}},
+			{Title: titled(pair(name, open), cases(g.Open)), Values: []float64{float64(g.Open)}, Classes: []string{"g-open"}},
 			{Title: titled(pair(name, overdue), cases(g.Overdue)), Values: []float64{float64(g.Overdue)}, Classes: []string{"g-overdue"}},
 		}})
-		data.GroupRows = append(data.GroupRows, groupRow{Group: numbered(i+1, name), Waiting: num(g.Waiting), Overdue: num(g.Overdue)})
+		data.GroupRows = append(data.GroupRows, groupRow{Group: numbered(i+1, name), Open: num(g.Open), Overdue: num(g.Overdue)})
 	}
 	data.Groups = d.layout(lang, "chart-groups", t(bot.T("web.stats.groups")), counts, groups)
-	data.Groups.Legend = []legend{{Class: "g-waiting", Label: waiting}, {Class: "g-overdue", Label: overdue}}
+	data.Groups.Legend = []legend{{Class: "g-open", Label: open}, {Class: "g-overdue", Label: overdue}}
 
 	// Ratings, and their average.
 	groups = nil

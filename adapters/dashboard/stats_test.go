@@ -138,6 +138,29 @@ func season(t *testing.T, lang string) (*desk, string) {
 	return d, page
 }
 
+// A helpdesk with no case yet: charts with an empty axis, and tables that
+// say there is nothing to count.
+func TestStatisticsOfANewHelpdesk(t *testing.T) {
+	d := newDesk(t)
+	sam := d.browser()
+	sam.signIn(d.link("sam"))
+	_, page := sam.get("/stats")
+	cs := charts(t, page)
+	for _, id := range []string{"chart-months", "chart-closed", "chart-times"} {
+		if c := cs[id]; len(c.bars) != 0 || !reflect.DeepEqual(c.ticks, []string{"0", "1"}) {
+			t.Errorf("%s: %+v", id, c)
+		}
+	}
+	for _, id := range []string{"web.stats.no_requests", "web.stats.no_closed", "web.stats.rating.none"} {
+		if !strings.Contains(page, html.EscapeString(d.say("en", id))) {
+			t.Errorf("the page does not say %q", d.say("en", id))
+		}
+	}
+	if len(cs["chart-groups"].bars) != 2*len(bot.DefaultGroups) {
+		t.Errorf("groups: %d bars, want an open and an overdue one for each group", len(cs["chart-groups"].bars))
+	}
+}
+
 // svgChart is what one chart's SVG says: its direction, the values of
 // its y axis from the bottom up, its unit, the labels under its bars from
 // the first bar on, and its bars' x.
@@ -283,8 +306,14 @@ func TestStatisticsInEnglish(t *testing.T) {
 	diff(t, "in stage: axis", inStage.ticks, []string{"0", "1", "2", "3"})
 	diff(t, "in stage: unit", inStage.unit, "days")
 
-	// The quarters of the requests, with their year.
+	// The quarters of the requests, with their year; a spread of one
+	// case is one value.
 	diff(t, "times: labels", cs["chart-times"].labels, []string{"Q3 2026", "Q4 2026"})
+	diff(t, "times: Q3", unisolated(table(page, "times"))[:3], [][]string{
+		{"Q3 2026", "Initial feedback", "2.0 days", "2.0 days", "1"},
+		{"Q3 2026", "Final go", "6.5 days", "6.5 days", "1"},
+		{"Q3 2026", "Resolution", "8.0 days", "8.0 days", "1"},
+	})
 
 	// What waits for each group: #3, overdue for both its groups.
 	groups := unisolated(table(page, "groups"))

@@ -293,13 +293,7 @@ const (
 	// index of the ended stays (kept by triggers, migration 0010).
 	statsStays = `SELECT stage, entered_at, left_at FROM stage_stays INDEXED BY stage_stays_left
 		WHERE left_at IS NOT NULL AND left_at >= ?`
-	// The cases waiting for each working group: the cases in the
-	// working-group stage by the index on their stage, then their groups
-	// by case, those that have not given their recommendation.
-	statsGroups = `SELECT g.grp, count(*) FROM cases c INDEXED BY cases_stage
-		JOIN case_groups g ON g.case_id = c.id
-		WHERE c.stage = 'working_group' AND g.recommendation = '' GROUP BY g.grp`
-	// Of those, the overdue ones: a group's wait (a card to claim, a
+	// Of the open cases of each group (statsGroups), the overdue ones: a group's wait (a card to claim, a
 	// recommendation to give) whose first reminder fired and that has not
 	// ended, on an open case, by the partial index of such timers.
 	statsOverdue = `SELECT tm.subject, count(DISTINCT tm.case_id) FROM timers tm INDEXED BY timers_overdue
@@ -307,6 +301,24 @@ const (
 		WHERE tm.fired_at IS NOT NULL AND tm.cancelled_at IS NULL AND tm.kind IN ('unclaimed', 'recommend')
 			AND c.stage <> 'closed' GROUP BY tm.subject`
 )
+
+// statsGroups reads the open cases of each working group: the open cases
+// by the index on their stage (the open stages by name: "<> closed" would
+// read the closed ones too), then their groups by case.
+var statsGroups = `SELECT g.grp, count(*) FROM cases c INDEXED BY cases_stage
+		JOIN case_groups g ON g.case_id = c.id
+		WHERE c.stage IN (` + openStages() + `) GROUP BY g.grp`
+
+// openStages lists the open stages as SQL literals.
+func openStages() string {
+	var open []string
+	for _, st := range bot.Stages {
+		if st.Open() {
+			open = append(open, "'"+string(st)+"'")
+		}
+	}
+	return strings.Join(open, ", ")
+}
 
 // Stats reads the statistics of the cases filed from the month of from
 // on, to now.
@@ -407,7 +419,7 @@ func (t *tx) Stats(from, now time.Time) (bot.Stats, error) {
 			if err := r.Scan(&g, &n); err != nil {
 				return err
 			}
-			load(g).Waiting = n
+			load(g).Open = n
 			return nil
 		})
 		if err != nil {

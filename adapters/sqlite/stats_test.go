@@ -8,7 +8,7 @@ import (
 )
 
 // The statistics' stays in each stage, closed cases by outcome and work
-// waiting for each group follow what happens to the cases, kept by the
+// open for each group follow what happens to the cases, kept by the
 // store itself (triggers and indexes), not read from the event log.
 func TestStatsFollowTheCases(t *testing.T) {
 	s, _ := MustOpen(t)
@@ -74,7 +74,7 @@ func TestStatsFollowTheCases(t *testing.T) {
 	})
 	month := time.Date(t0.Year(), t0.Month(), 1, 0, 0, 0, 0, time.UTC)
 	diff(t, "closed", st.Closed, []bot.MonthOutcomes{{Month: month, ByOutcome: map[bot.Outcome]int{bot.Resolved: 1, bot.Declined: 1}, Total: 2}})
-	diff(t, "groups", st.Groups, []bot.GroupLoad{{Group: "implementation", Waiting: 1, Overdue: 1}})
+	diff(t, "groups", st.Groups, []bot.GroupLoad{{Group: "communication", Open: 1}, {Group: "implementation", Open: 1, Overdue: 1}})
 	if len(st.Quarters) != 1 || st.Quarters[0].Filed != 3 {
 		t.Errorf("quarters: %+v", st.Quarters)
 	}
