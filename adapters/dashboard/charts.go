@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wmse/helpdesk/bot"
 )
@@ -122,6 +123,10 @@ func (d *Dashboard) layout(lang, id, title string, ax axis, groups []group) char
 		if len(g.Bars) > 1 {
 			w = pairWidth
 		}
+		// A label wider than its bars (a quarter's name) gets room on
+		// both sides, so that it does not run into the next one's.
+		pad := max(labelWidth(g.Label)+groupGap-(w+innerGap)*float64(len(g.Bars))+innerGap, 0) / 2
+		x += pad
 		start := x
 		for _, b := range g.Bars {
 			br := bar{X: x, W: w, Value: b.Title}
@@ -143,7 +148,7 @@ func (d *Dashboard) layout(lang, id, title string, ax axis, groups []group) char
 		if g.Sub != "" {
 			c.Labels = append(c.Labels, svgText{X: mid, Y: c.Axis + 28, Anchor: "middle", Text: g.Sub})
 		}
-		x += groupGap
+		x += groupGap + pad
 	}
 	c.Width = math.Max(x, minWidth)
 	c.EndX = c.Width
@@ -161,6 +166,11 @@ func (d *Dashboard) layout(lang, id, title string, ax axis, groups []group) char
 	}
 	return c
 }
+
+// labelWidth guesses the width of a label in the charts' 11 px type: a
+// generous average per character (Arabic and Bengali letters with their
+// marks count one each).
+func labelWidth(s string) float64 { return 6.5 * float64(utf8.RuneCountInString(s)) }
 
 // mirror lays the chart out right to left: every x from the other side,
 // and the texts in the right-to-left direction, where "start" and "end"
