@@ -84,6 +84,7 @@
 package mailtest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -94,6 +95,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap"
+	"github.com/emersion/go-imap/client"
+	"github.com/emersion/go-smtp"
 )
 
 // Options says which mail site Start models.
@@ -145,6 +150,13 @@ type Servers struct {
 	startup          time.Duration
 
 	stopOnce sync.Once
+}
+
+// Message is one message of a mailbox, as IMAP serves it.
+type Message struct {
+	UID   uint32
+	Flags []string
+	Raw   []byte // the whole RFC 5322 message, CRLF line ends
 }
 
 // Start starts Postfix and Dovecot for the test and stops them when it
@@ -390,3 +402,115 @@ func (s *Servers) Hostname() string { return s.opt.Hostname }
 
 // StartupTime is how long Start took to have both servers greeting.
 func (s *Servers) StartupTime() time.Duration { return s.startup }
+
+// Submit sends msg over SMTP to Postfix, with the envelope sender from (""
+// for the null sender, as a bounce has) and recipients to. It returns
+// Postfix's refusal as an *smtp.SMTPError; nil means Postfix has queued
+// the message (250 after DATA), not that it has been delivered.
+func (s *Servers) Submit(from string, to []string, msg []byte) error {
+	c, err := smtp.Dial(s.smtpAddr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("client.mailtest.test"); err != nil {
+		return err
+	}
+	if err := c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// Login connects to Dovecot's IMAP server and logs in; the client is
+// logged out when the test ends, if it has not been before.
+func (s *Servers) Login(user, pass string) (*client.Client, error) {
+	c, err := client.Dial(s.imapAddr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(user, pass); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("IMAP login of %s: %w", user, err)
+	}
+	s.t.Cleanup(func() {
+		select {
+		case <-c.LoggedOut():
+		default:
+			// Bounded: a client stuck in IDLE or on a dead server would
+			// otherwise hold the test's end.
+			done := make(chan struct{})
+			go func() {
+				_ = c.Logout()
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				c.Close()
+			}
+		}
+	})
+	return c, nil
+}
+
+// WaitMessages logs in as user and waits until the INBOX holds at least n
+// messages, then returns all of them in UID order, read without setting
+// \Seen. It fails the test (with the servers' logs) if that takes longer
+// than timeout, so it must be called from the test's goroutine.
+func (s *Servers) WaitMessages(user, pass string, n int, timeout time.Duration) []Message {
+	s.t.Helper()
+	msgs, err := s.waitMessages(user, pass, n, timeout)
+	if err != nil {
+		s.t.Fatalf("mailtest: %v\n%s", err, s.Logs())
+	}
+	return msgs
+}
+
+func (s *Servers) waitMessages(user, pass string, n int, timeout time.Duration) ([]Message, error) {
+	deadline := time.Now().Add(timeout)
+	c, err := s.Login(user, pass)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Logout()
+	// EXAMINE: read-only, so that reading changes nothing in the mailbox.
+	mbox, err := c.Select("INBOX", true)
+	if err != nil {
+		return nil, err
+	}
+	count := mbox.Messages
+	for int(count) < n {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s's INBOX holds %d messages after %v, want %d", user, count, timeout, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+		// NOOP lets Dovecot report new messages (EXISTS), which go-imap
+		// counts in the selected mailbox's status.
+		if err := c.Noop(); err != nil {
+			return nil, err
+		}
+		count = c.Mailbox().Messages
+	}
+	seq := new(imap.SeqSet)
+	seq.AddRange(1, count)
+	section := &imap.BodySectionName{Peek: true}
+	ch := make(chan *imap.Message, count)
+	if err := c.Fetch(seq, []imap.FetchItem{imap.FetchUid, imap.FetchFlags, section.FetchItem()}, ch); err != nil {
+		return nil, err
+	}
+	var msgs []Message
+	for m := range ch {
+		body := m.GetBody(section)
+		if body == nil {
+			return nil, fmt.Errorf("message %d came without its body", m.SeqNum)
+		}
+		var raw bytes.Buffer
+		if _, err := raw.ReadFrom(body); err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, Message{UID: m.Uid, Flags: m.Flags, Raw: raw.Bytes()})
+	}
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].UID < msgs[j].UID })
+	return msgs, nil
+}
