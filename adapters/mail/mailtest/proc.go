@@ -64,7 +64,7 @@ func lookBinaries() (*binaries, string) {
 	// (not /etc/dovecot's): without dovecot-imapd or dovecot-lmtpd, skip.
 	out, err = exec.Command(doveconf, "-c", os.DevNull, "-h", "libexec_dir").Output()
 	if err != nil {
-		return nil, fmt.Sprintf("doveconf -h libexec_dir: %v", err)
+		return nil, fmt.Sprintf("Dovecot does not run here (doveconf: %v)", err)
 	}
 	libexec := strings.TrimSpace(string(out))
 	for _, prog := range []string{"imap", "lmtp"} {
