@@ -24,11 +24,12 @@
 // from MAILER-DAEMON@Hostname, with a null return path) to the envelope
 // sender, as an MX that does not check recipients at SMTP time would. Mail
 // for any other domain is refused at RCPT time (550: default_transport is
-// error). Deferred mail is retried within about a second (queue_run_delay
-// and the backoff times are one and two seconds, not Postfix's minutes),
-// so a test whose LMTP listener answers 4xx, or is down for a moment, sees
-// Postfix deliver again soon; in_flow_delay and smtpd_error_sleep_time are
-// 0 so that a burst of mail is not slowed down for the test's sake.
+// error). Deferred mail is retried two to three seconds later
+// (queue_run_delay is one second, the backoff times three and six, not
+// Postfix's minutes), so a test whose LMTP listener answers 4xx, or is
+// down for a moment, sees Postfix deliver again soon; in_flow_delay and
+// smtpd_error_sleep_time are 0 so that a burst of mail is not slowed down
+// for the test's sake.
 //
 // Dovecot tells a client in IDLE of a new message 500 ms after the message
 // arrives (NOTIFY_DELAY_MSECS in its source, not a setting): measured here,
