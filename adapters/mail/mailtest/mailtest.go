@@ -59,12 +59,16 @@
 // Start writes main.cf and master.cf (never reading /etc/postfix) and
 // dovecot.conf (never reading /etc/dovecot) into t.TempDir(), with that
 // folder's own Postfix queue and data directories and Dovecot state
-// directory, on ports free a moment before, so tests and test packages
-// running at once share nothing but the binaries. It runs Postfix's master
-// directly in the foreground ("master -s", what "postfix start-fg" runs,
-// without the two seconds of checks of "postfix start"), logging to its
-// standard output (maillog_file = /dev/stdout: Postfix refuses a log file
-// outside /var) into a file in the temporary folder, and "dovecot -F".
+// directory, on free ports that the test process holds (bound, not
+// listening) until they stop, so tests and test packages running at once
+// share nothing but the binaries. (Postfix binds its port with
+// SO_REUSEPORT, so two instances given the same port would both start and
+// share its connections: a port found free and let go is not enough.) It
+// runs Postfix's master directly in the foreground ("master -s", what
+// "postfix start-fg" runs, without the two seconds of checks of "postfix
+// start"), logging to its standard output (maillog_file = /dev/stdout:
+// Postfix refuses a log file outside /var) into a file in the temporary
+// folder, and "dovecot -F".
 // Dovecot's sockets live in a short folder of their own under os.TempDir,
 // because Unix socket paths are limited to 108 bytes and a test's
 // temporary folder can be longer. Postfix's files are dated a minute back:
@@ -148,6 +152,7 @@ type Servers struct {
 
 	postfix, dovecot *proc
 	runDir           string // Dovecot's base_dir, outside t.TempDir()
+	releasePorts     func() // lets the ports go, once the servers have stopped
 	startup          time.Duration
 
 	stopOnce sync.Once
@@ -197,8 +202,9 @@ func Start(t testing.TB, opt Options) *Servers {
 		}
 		logs := s.Logs()
 		s.kill()
-		// A free port found by listening on port 0 may be taken by another
-		// process before the server binds it: take others and try again.
+		// A port reserved is not taken by another bind to port 0, but a
+		// program may have asked for it by number: take others and try
+		// again.
 		if attempt < 3 && strings.Contains(logs, "in use") {
 			t.Logf("mailtest: a port was taken meanwhile, starting again: %v", err)
 			continue
@@ -295,10 +301,11 @@ func validDomain(d string) bool {
 }
 
 func (s *Servers) start(bins *binaries) error {
-	ports, err := freePorts(3)
+	ports, release, err := reservePorts(3)
 	if err != nil {
 		return err
 	}
+	s.releasePorts = release
 	s.smtpAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
 	s.imapAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 	s.lmtpAddr = fmt.Sprintf("127.0.0.1:%d", ports[2])
@@ -315,20 +322,6 @@ func (s *Servers) start(bins *binaries) error {
 	return nil
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
 // stop stops both servers (Postfix first: it delivers to Dovecot), then
 // appends their logs to a failed test's log.
 func (s *Servers) stop() {
@@ -342,6 +335,9 @@ func (s *Servers) stop() {
 		}
 		if s.runDir != "" {
 			errs = append(errs, os.RemoveAll(s.runDir))
+		}
+		if s.releasePorts != nil {
+			s.releasePorts()
 		}
 		if err := errors.Join(errs...); err != nil {
 			s.t.Errorf("mailtest: stopping the servers: %v", err)
@@ -361,6 +357,9 @@ func (s *Servers) kill() {
 	}
 	if s.runDir != "" {
 		_ = os.RemoveAll(s.runDir)
+	}
+	if s.releasePorts != nil {
+		s.releasePorts()
 	}
 }
 
