@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
 )
@@ -309,6 +311,9 @@ func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string,
 		return "", fmt.Errorf("post to %s: %w", to.Kind, ErrUnsupported)
 	}
 	rcpt, err := AddressOf(to.User)
+	if err == nil {
+		rcpt, err = asciiAddress(rcpt)
+	}
 	if err != nil {
 		return "", fmt.Errorf("letter to %s: %w: %w", to.User, err, ErrUnsupported)
 	}
@@ -394,6 +399,25 @@ func validDomain(d string) bool {
 		}
 	}
 	return true
+}
+
+// asciiAddress is addr as SMTP without SMTPUTF8 and a plain header carry
+// it: an internationalised domain ("räksmörgås.se") in its ASCII form
+// (IDNA), which every server takes. A local part in another script would
+// need SMTPUTF8 all the way to the reader's server and message/global
+// headers: not supported, ErrBadAddress.
+func asciiAddress(addr string) (string, error) {
+	local, domain, _ := strings.Cut(addr, "@")
+	for i := 0; i < len(local); i++ {
+		if local[i] >= 0x80 {
+			return "", fmt.Errorf("%q: a local part in another script than ASCII: %w", addr, ErrBadAddress)
+		}
+	}
+	d, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return "", fmt.Errorf("%q: %w", addr, ErrBadAddress)
+	}
+	return local + "@" + d, nil
 }
 
 // loopback reports whether host is this machine.

@@ -506,16 +506,17 @@ func TestOnlyLettersToPeopleWhoWriteByMail(t *testing.T) {
 	ctx := context.Background()
 	m := letterSv("k-x")
 	for name, to := range map[string]bot.Place{
-		"committee":         {Kind: bot.InCommittee},
-		"thread":            {Kind: bot.InThread, Thread: "t1"},
-		"group":             {Kind: bot.InGroup, Group: "implementation"},
-		"a chat person":     dm("shell:ana"),
-		"two addresses":     dm("mail:a@example.org, b@example.org"),
-		"a header":          dm("mail:a@example.org\r\nBcc: b@example.org"),
-		"a name":            dm("mail:Lena <lena@museum.se>"),
-		"no domain":         dm("mail:lena"),
-		"nobody":            dm(""),
-		"a quoted trickery": dm(`mail:"a b"@example.org`),
+		"committee":                      {Kind: bot.InCommittee},
+		"thread":                         {Kind: bot.InThread, Thread: "t1"},
+		"group":                          {Kind: bot.InGroup, Group: "implementation"},
+		"a chat person":                  dm("shell:ana"),
+		"two addresses":                  dm("mail:a@example.org, b@example.org"),
+		"a header":                       dm("mail:a@example.org\r\nBcc: b@example.org"),
+		"a name":                         dm("mail:Lena <lena@museum.se>"),
+		"no domain":                      dm("mail:lena"),
+		"nobody":                         dm(""),
+		"a quoted trickery":              dm(`mail:"a b"@example.org`),
+		"a local part in another script": dm("mail:jörg@example.de"),
 	} {
 		_, err := o.Post(ctx, to, m)
 		if !errors.Is(err, mail.ErrUnsupported) || !errors.Is(err, bot.ErrUnreachable) {
@@ -534,6 +535,21 @@ func TestOnlyLettersToPeopleWhoWriteByMail(t *testing.T) {
 	}
 	if n := len(srv.letters()); n != 0 {
 		t.Fatalf("%d letters sent", n)
+	}
+}
+
+// An internationalised domain goes in its ASCII form.
+func TestAnInternationalDomain(t *testing.T) {
+	srv := newSubmission(t, clearText)
+	o := outletFor(t, srv, newClock())
+	post(t, o, "mail:info@räksmörgås.se", letterSv("k-idn"))
+	got := srv.letters()
+	if len(got) != 1 || !slices.Equal(got[0].To, []string{"info@xn--rksmrgs-5wao1o.se"}) {
+		t.Fatalf("letters %+v", got)
+	}
+	p := parse(t, got[0])
+	if to := p.header.Get("To"); to != "<info@xn--rksmrgs-5wao1o.se>" {
+		t.Errorf("To %q", to)
 	}
 }
 
