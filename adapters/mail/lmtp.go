@@ -143,5 +143,7 @@ func containsFold(list []string, s string) bool {
 // slogLogger gives go-smtp's error log to slog.
 type slogLogger struct{ log *slog.Logger }
 
-func (l slogLogger) Printf(format string, v ...any) { l.log.Warn("mail: lmtp: " + fmt.Sprintf(format, v...)) }
-func (l slogLogger) Println(v ...any)               { l.log.Warn("mail: lmtp: " + fmt.Sprint(v...)) }
+func (l slogLogger) Printf(format string, v ...any) {
+	l.log.Warn("mail: lmtp: " + fmt.Sprintf(format, v...))
+}
+func (l slogLogger) Println(v ...any) { l.log.Warn("mail: lmtp: " + fmt.Sprint(v...)) }
