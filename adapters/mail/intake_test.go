@@ -17,7 +17,7 @@ import (
 
 const (
 	helpdeskBox = "helpdesk@helpdesk.test"
-	secret   = "s3cret pass"
+	secret      = "s3cret pass"
 )
 
 // servers starts Postfix and Dovecot with the helpdesk's mailbox.
