@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -63,4 +65,59 @@ func AddressOf(u bot.UserID) (string, error) {
 		return "", fmt.Errorf("%s: %w", u, ErrBadAddress)
 	}
 	return addr, nil
+}
+
+// Reading mail compares addresses and domains as they come in headers: an
+// addr-spec maybe in angle brackets, a domain in either case, an
+// internationalised domain in Unicode or in punycode.
+
+// normalAddress returns addr (an addr-spec, maybe in angle brackets and
+// surrounding space) lower-cased as the core keeps it, an
+// internationalised domain as written; "" if it is none.
+func normalAddress(addr string) string {
+	addr = strings.TrimSpace(addr)
+	addr = strings.TrimPrefix(addr, "<")
+	addr = strings.TrimSuffix(addr, ">")
+	addr = strings.TrimSpace(addr)
+	if addr == "" || strings.ContainsAny(addr, " \t\r\n<>") {
+		return ""
+	}
+	return strings.ToLower(addr)
+}
+
+// addressDomain returns the domain of an address (what follows its last
+// "@"), lower-cased; "" when it has none.
+func addressDomain(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 || i == len(addr)-1 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(addr[i+1:]), ">"))
+}
+
+// addressLocal returns the local part of an address (what precedes its
+// last "@"), lower-cased.
+func addressLocal(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return strings.ToLower(addr)
+	}
+	return strings.ToLower(addr[:i])
+}
+
+// sameDomain reports whether two domains are the same, whatever their case
+// and whether an internationalised one is written in Unicode or punycode.
+func sameDomain(a, b string) bool {
+	a, b = asciiDomain(a), asciiDomain(b)
+	return a != "" && a == b
+}
+
+// asciiDomain is the ASCII (punycode) form of a domain, lower-cased and
+// without a final dot; the domain as given when it is not a valid one.
+func asciiDomain(d string) string {
+	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+	if a, err := idna.Lookup.ToASCII(d); err == nil {
+		return a
+	}
+	return d
 }
