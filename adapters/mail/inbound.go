@@ -46,11 +46,14 @@ type ReadOptions struct {
 	MaxAttachment int64
 	// Attachment, when set, is handed each attachment's decoded bytes as
 	// they are read, to keep them (the adapter stores them, Read does not
-	// hold them). It should read body to its end and return the error
-	// body returned, if any: past MaxAttachment body returns ErrTooLarge
-	// (the attachment is listed TooLarge), and a mail cut or badly encoded
-	// ends it early (listed Damaged). Any other error it returns stops Read
-	// with that error. When nil, the bytes are only counted.
+	// hold them); a's Size, TooLarge and Damaged are known only in
+	// Incoming.Attachments, once Read returns. It should read body to its
+	// end and return the error body returned, if any: past MaxAttachment
+	// body returns ErrTooLarge (the attachment is listed TooLarge), and a
+	// mail cut or badly encoded ends it early (listed Damaged). Any other
+	// error it returns stops Read with that error (a full disk: the mail
+	// is not taken, to be handed over again). When nil, the bytes are only
+	// counted.
 	Attachment func(a Attachment, body io.Reader) error
 
 	// OwnDomain is the domain of the helpdesk's Message-IDs: a mail with

@@ -267,14 +267,25 @@ func decodeWords(s string) string {
 	return toUTF8([]byte(s))
 }
 
-// headerText is a header field's value, RFC 2047 decoded, as UTF-8,
-// trimmed.
+// headerText is a header field's value, RFC 2047 decoded, as UTF-8, on
+// one line.
 func headerText(h message.Header, k string) string {
 	v, err := h.Text(k)
 	if err != nil {
 		v = h.Get(k)
 	}
-	return strings.TrimSpace(toUTF8([]byte(v)))
+	return oneLine(toUTF8([]byte(v)))
+}
+
+// oneLine is s with its control characters (line breaks an encoded word
+// may carry, tabs) as spaces, its runs of white space as one, trimmed.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
 }
 
 // An address found in a header.
@@ -293,7 +304,7 @@ func addressList(h message.Header, k string) []address {
 		if err == nil {
 			for _, a := range list {
 				if addr := normalAddress(a.Address); addr != "" {
-					out = append(out, address{addr, strings.TrimSpace(toUTF8([]byte(a.Name)))})
+					out = append(out, address{addr, oneLine(toUTF8([]byte(a.Name)))})
 				}
 			}
 			continue
@@ -333,7 +344,7 @@ func looseAddresses(v string) []address {
 			}
 		}
 		if a := normalAddress(addr); a != "" && strings.Contains(a, "@") {
-			out = append(out, address{a, decodeWords(name)})
+			out = append(out, address{a, oneLine(decodeWords(name))})
 		}
 	}
 	return out

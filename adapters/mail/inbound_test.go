@@ -284,6 +284,11 @@ func TestReadAddresses(t *testing.T) {
 		in := read(t, []byte("From: "+from+"\n\nHallo\n"), ReadOptions{})
 		check(t, "From of "+from, in.From, "joerg@example.de")
 	}
+	// Line breaks an encoded word carries are spaces.
+	in = read(t, []byte("From: =?utf-8?q?Anna=0D=0ABcc:_x@y?= <a@example.org>\nSubject: =?utf-8?q?Photos=0D=0A=09of_the=0Aharbour?=\n\nHi\n"), ReadOptions{})
+	check(t, "Name", in.Name, "Anna Bcc: x@y")
+	check(t, "Subject", in.Subject, "Photos of the harbour")
+
 	in = read(t, []byte("From: a@example.org, b@example.org\nFrom: c@example.org\n\nHi\n"), ReadOptions{})
 	check(t, "From", in.From, "a@example.org")
 	if !slices.ContainsFunc(in.Defects, func(d string) bool { return strings.Contains(d, "several From") }) {
