@@ -293,3 +293,30 @@ func (s *Service) replyCmd(ctx context.Context, a asker, args string) (Response,
 		return T("reply.replied", "id", caseRef(c.ID)), nil
 	})
 }
+
+// Bounced records that a letter could not be delivered, as a delivery
+// report about it said: its reader's address is marked unreachable, and
+// the case's thread and staff are told, once per letter. A report about a
+// letter the helpdesk does not know changes nothing.
+func (s *Service) Bounced(ctx context.Context, to UserID, letter string) error {
+	return s.update(ctx, func(w *work) error {
+		if err := w.tx.SetReachable(to, false, w.now); err != nil {
+			return err
+		}
+		_, c, err := w.tx.PostByRef(to.Platform(), strings.Trim(letter, "<> "))
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first, err := w.tx.FirstNotice(UserID(c.Platform+":"), "bounce/"+letter, w.now, IncidentKept)
+		if err != nil || !first {
+			return err
+		}
+		if err := w.toThread(c, w.committeeMsg(T("thread.bounced", "who", S(to.Local())))); err != nil {
+			return err
+		}
+		return w.tellStaffOnce(c, "bounce/"+letter, T("dm.bounced", "id", caseRef(c.ID), "who", S(to.Local())))
+	})
+}

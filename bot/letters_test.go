@@ -145,6 +145,21 @@ func TestARequestByMail(t *testing.T) {
 	if last := rated[len(rated)-1]; last.Type != bot.EvRated || last.Text != "Thank you, quick and kind." {
 		t.Fatalf("the rating's event %+v", last)
 	}
+
+	// A delivery report about one of her letters: the thread and staff
+	// are told, once.
+	m = h.chat.mark()
+	for range 2 {
+		if err := h.svc.Bounced(h.ctx, lena, "<"+q[0].Ref+">"); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+	}
+	h.wantPosted(m, "thread.bounced", bot.InThread, "")
+	h.wantPosted(m, "dm.bounced", bot.InDirect, "sam")
+	if err := h.svc.Bounced(h.ctx, lena, "unknown@example.org"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // One address opens at most three cases by mail in an hour, and no more

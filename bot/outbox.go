@@ -338,7 +338,11 @@ func (w *work) failed(it Item, cause error) error {
 		m := it.Message
 		m.Key, m.Thread, m.LinkThread = "", "", false
 		m.Lines = append([]Text{T("thread.unreachable", "who", P(w.person(it.Place.User)))}, m.Lines...)
-		m.Ping = []UserID{it.Place.User}
+		m.Ping = nil
+		if it.Place.User.Platform() == c.Platform { // someone of the chat, who may read it there
+			m.Ping = []UserID{it.Place.User}
+		}
+		m.Subject, m.References = Text{}, nil
 		return w.toThread(c, m)
 	case errors.Is(cause, ErrForbidden):
 		return w.tellStaffOnce(c, "forbidden/"+string(it.Op)+"/"+string(it.Place.Kind), T("notice.forbidden", "op", C(string(it.Op)), "id", caseRef(c.ID)))
