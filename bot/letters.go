@@ -32,9 +32,11 @@ type Letter struct {
 	Text string
 	// Refs are the Message-IDs of its In-Reply-To and References.
 	Refs []string
-	// Lang is the language the adapter found for the sender (by the
-	// address written to, Content-Language, detection); "" when none.
-	Lang string
+	// Lang is the language of the address the mail was written to (one
+	// address per language): it wins over what the helpdesk knew of the
+	// sender. LangHint is a weaker guess (the mail's Content-Language, a
+	// detection), taken only for a sender whose language is not known.
+	Lang, LangHint string
 	// Platform is the chat platform where a new case goes.
 	Platform string
 }
@@ -152,9 +154,16 @@ func (w *work) seeSender(l Letter) error {
 	if l.Name != "" {
 		m.Name = cleanText(l.Name, false)
 	}
-	if l.Lang != "" && w.s.langs != nil {
-		if tag, ok := w.s.langs.Match(l.Lang); ok {
-			m.Locale = tag
+	if w.s.langs != nil {
+		switch {
+		case l.Lang != "":
+			if tag, ok := w.s.langs.Match(l.Lang); ok {
+				m.Locale = tag
+			}
+		case l.LangHint != "" && m.Lang == "" && m.Locale == "":
+			if tag, ok := w.s.langs.Match(l.LangHint); ok {
+				m.Locale = tag
+			}
 		}
 	}
 	return w.seen(m)
@@ -300,14 +309,19 @@ func (s *Service) replyCmd(ctx context.Context, a asker, args string) (Response,
 // letter the helpdesk does not know changes nothing.
 func (s *Service) Bounced(ctx context.Context, to UserID, letter string) error {
 	return s.update(ctx, func(w *work) error {
-		if err := w.tx.SetReachable(to, false, w.now); err != nil {
-			return err
-		}
+		// Only a report about one of the helpdesk's letters, to that
+		// address, counts: anyone can write a delivery report.
 		_, c, err := w.tx.PostByRef(to.Platform(), strings.Trim(letter, "<> "))
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		if c.Requester != to {
+			return nil
+		}
+		if err := w.tx.SetReachable(to, false, w.now); err != nil {
 			return err
 		}
 		first, err := w.tx.FirstNotice(UserID(c.Platform+":"), "bounce/"+letter, w.now, IncidentKept)

@@ -148,7 +148,14 @@ func TestARequestByMail(t *testing.T) {
 
 	// A delivery report about one of her letters: the thread and staff
 	// are told, once.
+	// A report naming someone else for her letter (anyone can write one)
+	// changes nothing.
 	m = h.chat.mark()
+	if err := h.svc.Bounced(h.ctx, "mail:mallory@evil.example", q[0].Ref); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver()
+	h.wantNotPosted(m, "thread.bounced")
 	for range 2 {
 		if err := h.svc.Bounced(h.ctx, lena, "<"+q[0].Ref+">"); err != nil {
 			t.Fatal(err)

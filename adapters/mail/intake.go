@@ -163,6 +163,24 @@ func (m *IMAP) dial(ctx context.Context) (*client.Client, error) {
 	return c, nil
 }
 
+// Check logs in and opens the mailbox, changing nothing: for helpdesk
+// check.
+func (m *IMAP) Check(ctx context.Context) error {
+	c, err := m.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Logout()
+	status, err := c.Select(m.cfg.Mailbox, true)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", m.cfg.Mailbox, err)
+	}
+	if !keywordsAllowed(status.PermanentFlags, m.cfg.DoneKeyword) && len(status.PermanentFlags) > 0 {
+		return fmt.Errorf("the mailbox %s does not keep the keyword %s", m.cfg.Mailbox, m.cfg.DoneKeyword)
+	}
+	return nil
+}
+
 // session is one connection: catch up, then IDLE until something arrives
 // or the catch-up is due, and again.
 func (m *IMAP) session(ctx context.Context) error {

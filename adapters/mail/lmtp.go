@@ -114,6 +114,9 @@ func (s *lmtpSession) take(r io.Reader) error {
 		if errors.Is(err, smtp.ErrDataTooLarge) {
 			return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "message too large"}
 		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "a line of the message is too long"}
+		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "could not read the message; try again"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

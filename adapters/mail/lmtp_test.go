@@ -125,7 +125,7 @@ func TestLMTPAnswersAfterTaking(t *testing.T) {
 	if _, err := deliver(t, addr, []string{"someone@example.org"}, mailText); !errors.As(err, &se) || se.Code != 550 {
 		t.Fatalf("an unknown recipient: %v, want 550", err)
 	}
-	big := mailText + strings.Repeat("x", 1<<17) + "\r\n"
+	big := mailText + strings.Repeat(strings.Repeat("x", 76)+"\r\n", (1<<17)/78)
 	res, err = deliver(t, addr, []string{"helpdesk@example.org"}, big)
 	if err == nil && (res["helpdesk@example.org"] == nil || !errors.As(res["helpdesk@example.org"], &se) || se.Code != 552) {
 		t.Fatalf("a mail too large: %v %v, want 552", res, err)

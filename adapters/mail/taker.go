@@ -82,10 +82,16 @@ func (t *Taker) Handle(ctx context.Context, raw []byte) error {
 		log.Warn("mail: no sender's address; not taken", "id", in.ID, "err", err)
 		return nil
 	}
-	rc, err := t.Core.Receive(ctx, bot.Letter{
+	letter := bot.Letter{
 		ID: in.ID, From: UserID(from), Name: in.Name, Subject: in.Subject, Text: in.Text,
-		Refs: in.Refs, Lang: in.Lang, Platform: t.Platform,
-	})
+		Refs: in.Refs, Platform: t.Platform,
+	}
+	if in.LangSource == LangByAddress {
+		letter.Lang = in.Lang
+	} else {
+		letter.LangHint = in.Lang
+	}
+	rc, err := t.Core.Receive(ctx, letter)
 	if err != nil {
 		return fmt.Errorf("take mail %s: %w", in.ID, err)
 	}

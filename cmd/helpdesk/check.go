@@ -47,6 +47,22 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "problem: %v\n", err)
 		return exitError
 	}
+	chats := []string{"shell"}
+	if len(plats) > 0 {
+		chats = chats[:0]
+		for n := range plats {
+			chats = append(chats, n)
+		}
+		sort.Strings(chats)
+	}
+	mailer, err := setupMail(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log}, chats)
+	if err != nil {
+		fmt.Fprintf(stdout, "problem: mail: %v\n", err)
+		return exitError
+	}
+	if mailer != nil {
+		plats["mail"] = mailer
+	}
 	fmt.Fprintln(stdout, "configuration: ok")
 	if len(plats) == 0 {
 		fmt.Fprintln(stdout, "no platform is configured: the bot would start the shell")

@@ -45,6 +45,8 @@ type file struct {
 	// mattermost.go); nil when the file has none.
 	Discord    *discordSection    `toml:"discord"`
 	Mattermost *mattermostSection `toml:"mattermost"`
+	// Mail is in mail.go; nil when the file has no [mail].
+	Mail *mailSection `toml:"mail"`
 }
 
 type helpdeskSection struct {

@@ -18,12 +18,15 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"sort"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones for the config, on systems without zoneinfo
 
 	"golang.org/x/term"
 
+	"github.com/wmse/helpdesk/adapters/mail"
 	"github.com/wmse/helpdesk/adapters/metrics"
 	"github.com/wmse/helpdesk/adapters/shell"
 	"github.com/wmse/helpdesk/adapters/sqlite"
@@ -194,13 +197,32 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	svc := bot.New(store, clock, cat, cfg.Bot)
 	m.Watch(svc)
-	plats, err := enabledPlatforms(platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m})
+	ps := platformSetup{File: cfg.File, Env: os.Getenv, Service: svc, Catalog: cat, Location: cfg.Location, Log: log, Metrics: m}
+	plats, err := enabledPlatforms(ps)
+	var mailer *mailRunner
+	if err == nil {
+		// Mail goes with the chat platforms, or with the shell.
+		chats := []string{shell.Platform}
+		if len(plats) > 0 {
+			chats = chats[:0]
+			for n := range plats {
+				chats = append(chats, n)
+			}
+			sort.Strings(chats)
+		}
+		if mailer, err = setupMail(ps, chats); err != nil {
+			err = fmt.Errorf("mail: %w", err)
+		}
+	}
 	if err != nil {
 		if dashLn != nil {
 			dashLn.Close()
 		}
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
 		return exitError
+	}
+	if mailer != nil && len(plats) > 0 {
+		plats[mail.Platform] = mailer
 	}
 	if dashLn != nil {
 		stopDash, err := serveDashboard(ctx, dashLn, dashURL, svc, cat, clock, plats, log)
@@ -247,6 +269,17 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		Logger:      log,
 	})
 	svc.Attach(shell.Platform, sh)
+	if mailer != nil {
+		mctx, stopMail := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { deliverMail(mctx, svc, log) })
+		wg.Go(func() {
+			if err := mailer.Run(mctx); err != nil {
+				log.Error("mail", "err", err)
+			}
+		})
+		defer func() { stopMail(); wg.Wait() }()
+	}
 	log.Info("helpdesk started", "platform", shell.Platform, "db", c.db)
 	if err := sh.Run(ctx, svc, stdin); err != nil {
 		log.Error("shell", "err", err)
