@@ -277,4 +277,3 @@ func deliverMail(ctx context.Context, svc *bot.Service, log *slog.Logger) {
 		}
 	}
 }
-
