@@ -238,6 +238,9 @@ func (s *Service) languagesList() Arg {
 }
 
 func (s *Service) language(ctx context.Context, a asker, args string) (Response, error) {
+	if strings.HasPrefix(strings.TrimSpace(args), "#") {
+		return s.requesterLanguage(ctx, a, args)
+	}
 	code := strings.TrimSpace(args)
 	if code == "" {
 		return s.reply(a.lang, T("language.current", "tag", C(a.lang)), T("language.supported", "langs", s.languagesList(), "cmd", command("language"))), nil
@@ -766,5 +769,27 @@ func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response,
 			return Text{}, err
 		}
 		return T("reply.closed", "id", caseRef(c.ID)), nil
+	})
+}
+
+// requesterLanguage lets staff set the language a case's requester is
+// written to in (a mailed request whose language was guessed wrong):
+// "/helpdesk language #N CODE".
+func (s *Service) requesterLanguage(ctx context.Context, a asker, args string) (Response, error) {
+	return s.onCase(ctx, a, "language", args, func(w *work, c *Case, rest string) (Text, error) {
+		if !a.Roles.Staff {
+			return Text{}, refuse(NotYours, "error.staff_only")
+		}
+		tag, ok := "", false
+		if s.langs != nil {
+			tag, ok = s.langs.Match(strings.TrimSpace(rest))
+		}
+		if !ok {
+			return Text{}, refuse(Malformed, "language.unknown", "given", S(strings.TrimSpace(rest)), "langs", s.languagesList())
+		}
+		if err := w.tx.SetLang(c.Requester, tag); err != nil {
+			return Text{}, fmt.Errorf("set language: %w", err)
+		}
+		return T("language.set.requester", "id", caseRef(c.ID), "lang", Lang(tag)), nil
 	})
 }

@@ -86,11 +86,14 @@ func TestARequestByMail(t *testing.T) {
 		t.Fatal("a second delivery changed something")
 	}
 
-	// The committee asks; the letter refers to the first one.
+	// Staff correct her language; the committee asks; the letter, in
+	// the language set, refers to the first one.
+	h.wantReply(h.cmd("bo", "language #1 fi"), "error.staff_only")
+	h.wantReply(h.cmd("sam", "language #1 fi"), "language.set.requester")
 	h.wantReply(h.cmd("bo", "ask #1 Which licence will the scans have?"), "reply.asked")
 	h.svc.Deliver(h.ctx, "mail")
 	q := letters(mail, m)
-	if len(q) != 1 || !has(q[0].Msg, "dm.question.how.mail") || !slices.Equal(q[0].Msg.References, []string{sentToLena[0].Ref}) {
+	if len(q) != 1 || !has(q[0].Msg, "dm.question.how.mail") || q[0].Msg.Lang != "fi" || !slices.Equal(q[0].Msg.References, []string{sentToLena[0].Ref}) {
 		t.Fatalf("the question's letter: %+v", q)
 	}
 	// Lena answers the question's letter: her answer.
