@@ -39,7 +39,24 @@ type Letter struct {
 	Lang, LangHint string
 	// Platform is the chat platform where a new case goes.
 	Platform string
+	// Files are the files that came with it, kept with the case.
+	Files []Attachment
 }
+
+// Attachment is a file that came with a mail, kept with its case.
+type Attachment struct {
+	ID        int64
+	CaseID    int64
+	Letter    string // the Message-ID of its mail
+	Name      string // as the sender named it, made safe to show
+	MediaType string // as declared, never sniffed
+	Size      int64
+	Data      []byte // only when read one at a time
+	At        time.Time
+}
+
+// MaxFiles is how many files of one mail are kept.
+const MaxFiles = 20
 
 // What became of a letter.
 const (
@@ -119,7 +136,10 @@ func (w *work) receive(l Letter) (Receipt, error) {
 			return Receipt{Case: c.ID, Outcome: LetterHeld}, w.tellStaffOnce(c, "letter.stranger/"+l.ID,
 				T("dm.letter.stranger", "id", caseRef(c.ID), "who", S(string(l.From.Local()))))
 		}
-		return Receipt{Case: c.ID, Outcome: LetterMessage}, w.letterMessage(&c, l)
+		if err := w.letterMessage(&c, l); err != nil {
+			return Receipt{}, err
+		}
+		return Receipt{Case: c.ID, Outcome: LetterMessage}, w.keepFiles(c, l)
 	}
 	recent, err := w.tx.LettersSince(l.From, w.now.Add(-time.Hour), LetterCase)
 	if err != nil {
@@ -141,7 +161,7 @@ func (w *work) receive(l Letter) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
-	return Receipt{Case: c.ID, Outcome: LetterCase}, nil
+	return Receipt{Case: c.ID, Outcome: LetterCase}, w.keepFiles(c, l)
 }
 
 // seeSender records what the letter tells of its sender: the name, and the
@@ -273,6 +293,51 @@ func (w *work) letterMessage(c *Case, l Letter) error {
 		return err
 	}
 	return w.toThread(*c, w.committeeMsg(T("thread.message", "who", P(w.person(l.From))), Quoted(text)))
+}
+
+// keepFiles keeps a letter's files with its case and lists them in the
+// thread, for the committee and staff to download from the dashboard.
+func (w *work) keepFiles(c Case, l Letter) error {
+	if len(l.Files) == 0 {
+		return nil
+	}
+	var lines []Text
+	for i, f := range l.Files {
+		if i == MaxFiles {
+			break
+		}
+		f.CaseID, f.Letter, f.At = c.ID, l.ID, w.now
+		if err := w.tx.AddAttachment(&f); err != nil {
+			return fmt.Errorf("keep a file of case %d: %w", c.ID, err)
+		}
+		name := f.Name
+		if name == "" {
+			name = f.MediaType
+		}
+		lines = append(lines, T("thread.file", "name", S(name), "kb", N(int((f.Size+1023)/1024))))
+	}
+	m := w.committeeMsg(append([]Text{T("thread.files", "who", P(w.person(l.From))).Plural(len(lines))}, lines...)...)
+	return w.toThread(c, m)
+}
+
+// Attachment reads a file of case id for viewer: the committee and staff
+// of the case's platform may download them.
+func (s *Service) Attachment(ctx context.Context, viewer Viewer, caseID, id int64) (Attachment, error) {
+	var a Attachment
+	err := s.view(ctx, func(w *work) error {
+		c, err := w.loadCase(caseID)
+		if err != nil {
+			return err
+		}
+		if !seesVotes(viewer.Member, c) {
+			return refuse(NotYours, "web.error.files")
+		}
+		if a, err = w.tx.Attachment(caseID, id); errors.Is(err, ErrNotFound) {
+			return refuse(NoSuch, "web.error.not_found")
+		}
+		return err
+	})
+	return a, err
 }
 
 // reply has staff write to a case's requester, wherever they are (by mail,

@@ -177,6 +177,12 @@ type Tx interface {
 	SetLang(id UserID, lang string) error
 	// Members lists the people known on a platform.
 	Members(platform string) ([]Member, error)
+	// AddAttachment keeps a file that came with a mail and sets a.ID.
+	AddAttachment(a *Attachment) error
+	// Attachments lists a case's files, without their bytes, by id.
+	Attachments(caseID int64) ([]Attachment, error)
+	// Attachment reads one file of a case with its bytes, or ErrNotFound.
+	Attachment(caseID, id int64) (Attachment, error)
 	// Letter is what became of the mail with this Message-ID, or
 	// ErrNotFound when it was never received.
 	Letter(messageID string) (LetterRecord, error)

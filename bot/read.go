@@ -59,6 +59,10 @@ type CaseView struct {
 	// Rate is set when the viewer is the requester of a resolved case,
 	// who may rate the help (again).
 	Rate bool
+	// Files are the files that came with the requester's mail, without
+	// their bytes, for those who may download them (the committee and
+	// staff of its platform).
+	Files []Attachment
 }
 
 // RoundView is one vote of the committee on a case.
@@ -142,6 +146,11 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 		}
 		if cv.Todo, err = w.caseTodo(viewer.Member, c, overdue); err != nil {
 			return err
+		}
+		if seesVotes(viewer.Member, c) {
+			if cv.Files, err = w.tx.Attachments(c.ID); err != nil {
+				return err
+			}
 		}
 		if seesVotes(viewer.Member, c) && c.Stage.Open() {
 			timers, err := w.tx.Waiting(c.ID)

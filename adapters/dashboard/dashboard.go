@@ -71,6 +71,7 @@ type Core interface {
 	Staff(ctx context.Context, v bot.Viewer) ([]bot.Person, error)
 	Command(ctx context.Context, inv bot.Invocation, line string) bot.Response
 	CaseView(ctx context.Context, v bot.Viewer, id int64) (bot.CaseView, error)
+	Attachment(ctx context.Context, v bot.Viewer, caseID, id int64) (bot.Attachment, error)
 	Stats(ctx context.Context, v bot.Viewer) (bot.Stats, error)
 	CaseSheet(ctx context.Context, v bot.Viewer, l bot.CaseList) (bot.SheetPage, error)
 	Sessions(ctx context.Context, v bot.Viewer, page int) (bot.SessionsPage, error)
@@ -149,6 +150,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /cases.csv", d.member(d.casesCSV))
 	mux.HandleFunc("GET /cases/{id}", d.member(d.casePage))
 	mux.HandleFunc("POST /cases/{id}", d.member(d.caseAction))
+	mux.HandleFunc("GET /cases/{id}/files/{file}", d.member(d.file))
 	mux.HandleFunc("GET /stats", d.member(d.stats))
 	mux.HandleFunc("GET /export.json", d.member(d.exportJSON))
 	mux.HandleFunc("GET /sessions", d.member(d.sessions))

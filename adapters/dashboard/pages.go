@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"html/template"
+	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -367,6 +369,12 @@ type caseData struct {
 	Action   string   // where the forms go
 	MaxText  int
 	Question string
+	Files    []fileData
+}
+
+// fileData is a file of the case, as the page lists it.
+type fileData struct {
+	Link, Name, Size string
 }
 
 // todoItem is one thing the case asks of the viewer, with the form that
@@ -489,6 +497,14 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		data.Log = append(data.Log, logEntry{At: p.Date(e.At), Who: t(e.Who), What: t(e.What), Said: clean(e.Text), Internal: e.Internal})
 	}
 	data.Notice, data.Refused, data.MaxText = notice, refused, bot.MaxText
+	for _, f := range cv.Files {
+		name := clean(f.Name)
+		if name == "" {
+			name = f.MediaType
+		}
+		data.Files = append(data.Files, fileData{Link: fmt.Sprintf("/cases/%d/files/%d", c.ID, f.ID), Name: name,
+			Size: t(bot.T("web.case.file.size", "kb", bot.N(int((f.Size+1023)/1024))))})
+	}
 	data.Action = "/cases/" + strconv.FormatInt(c.ID, 10)
 	if cv.Owner.ID != "" {
 		data.Owner = t(bot.T("status.owner", "who", bot.P(cv.Owner)))
@@ -573,6 +589,35 @@ func (d *Dashboard) caseAction(w http.ResponseWriter, r *http.Request, v bot.Vie
 		status = http.StatusServiceUnavailable
 	}
 	d.showCase(w, r, v, id, status, strings.Join(notice, " "), status != http.StatusOK)
+}
+
+// file sends a file of a case to download, never to show: whatever its
+// name and type say, a browser saves it, and nothing in it runs on the
+// dashboard's origin.
+func (d *Dashboard) file(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	caseID, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err2 := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	if err1 != nil || err2 != nil || caseID <= 0 || id <= 0 {
+		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
+		return
+	}
+	f, err := d.opt.Core.Attachment(r.Context(), v, caseID, id)
+	if err != nil {
+		d.failErr(w, r, &v, "file", err)
+		return
+	}
+	name := f.Name
+	if name == "" {
+		name = "file"
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	_, _ = w.Write(f.Data)
 }
 
 // maxForm bounds a form posted on a case page: the longest text a command

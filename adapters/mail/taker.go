@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 
@@ -43,7 +44,20 @@ func (t *Taker) Handle(ctx context.Context, raw []byte) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	in, err := Read(bytes.NewReader(raw), t.Read)
+	// The files that came with it, kept whole (a file cut by the cap or
+	// damaged is left out), without the images of a signature or an HTML
+	// body (inline).
+	var files []bot.Attachment
+	opt := t.Read
+	opt.Attachment = func(a Attachment, body io.Reader) error {
+		data, err := io.ReadAll(body)
+		if err != nil || a.Inline || len(files) == bot.MaxFiles {
+			return err
+		}
+		files = append(files, bot.Attachment{Name: a.Name, MediaType: a.MediaType, Size: int64(len(data)), Data: data})
+		return nil
+	}
+	in, err := Read(bytes.NewReader(raw), opt)
 	if errors.Is(err, ErrUnreadable) {
 		return Permanent(err)
 	}
@@ -85,6 +99,15 @@ func (t *Taker) Handle(ctx context.Context, raw []byte) error {
 	letter := bot.Letter{
 		ID: in.ID, From: UserID(from), Name: in.Name, Subject: in.Subject, Text: in.Text,
 		Refs: in.Refs, Platform: t.Platform,
+	}
+	for _, f := range files {
+		for _, a := range in.Attachments {
+			// Only those whose bytes are all there.
+			if a.Name == f.Name && a.MediaType == f.MediaType && a.Size == f.Size && !a.TooLarge && !a.Damaged {
+				letter.Files = append(letter.Files, f)
+				break
+			}
+		}
 	}
 	if in.LangSource == LangByAddress {
 		letter.Lang = in.Lang
