@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0
+	github.com/abadojack/whatlanggo v1.0.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/emersion/go-imap v1.2.1
 	github.com/emersion/go-message v0.18.2
@@ -12,7 +13,6 @@ require (
 	github.com/emersion/go-smtp v0.26.0
 	github.com/mattermost/mattermost/server/public v0.3.0
 	github.com/nicksnyder/go-i18n/v2 v2.7.0
-	github.com/pemistahl/lingua-go v1.4.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.44.0
@@ -22,8 +22,6 @@ require (
 require (
 	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
-	github.com/shopspring/decimal v1.3.1 // indirect
-	golang.org/x/exp v0.0.0-20221106115401-f9659909a136 // indirect
 )
 
 require (
