@@ -194,3 +194,42 @@ func TestTheCasesTableFiltersAndWaitingForMe(t *testing.T) {
 	}
 	_ = open
 }
+
+// The files of a mailed request are listed on the case page for the
+// committee and staff, and downloaded as attachments that no browser
+// shows or runs; others may not have them.
+func TestFilesOfAMailAreDownloadedNotShown(t *testing.T) {
+	d := newDesk(t)
+	d.svc.Attach("mail", &chat{})
+	page := []byte("<html><script>alert(1)</script></html>")
+	r, err := d.svc.Receive(context.Background(), bot.Letter{ID: "m1@museum.se", From: "mail:lena@museum.se", Subject: "Plates", Text: "See the list.",
+		Platform: "test", Files: []bot.Attachment{{Name: "list.html", MediaType: "text/html", Size: int64(len(page)), Data: page}}})
+	if err != nil || r.Outcome != bot.LetterCase {
+		t.Fatalf("receive: %+v %v", r, err)
+	}
+	ana, dora := d.browser(), d.browser()
+	ana.signIn(d.link("ana"))
+	dora.signIn(d.link("dora"))
+	_, p := ana.get(fmt.Sprintf("/cases/%d", r.Case))
+	link := fmt.Sprintf("/cases/%d/files/1", r.Case)
+	if !strings.Contains(p, `href="`+link+`"`) || !strings.Contains(p, "list.html") {
+		t.Fatalf("the committee's page does not list the file")
+	}
+	req, _ := http.NewRequest(http.MethodGet, d.srv.URL+link, nil)
+	resp, err := ana.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != http.StatusOK || h.Get("Content-Type") != "application/octet-stream" || h.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "attachment") || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("download: %d %v", resp.StatusCode, h)
+	}
+	if code, _ := dora.get(link); code != http.StatusForbidden {
+		t.Errorf("someone else downloading: %d", code)
+	}
+	if code, _ := ana.get(fmt.Sprintf("/cases/%d/files/99", r.Case)); code != http.StatusNotFound {
+		t.Errorf("a file that does not exist: %d", code)
+	}
+}
