@@ -290,6 +290,15 @@ func TestMailThroughRealServers(t *testing.T) {
 	}
 	d.letters("lena@museum.test", 3)
 
+	// A mail of 30 MB: held, and staff are told; no case.
+	before = d.cases()
+	big := strings.Repeat(strings.Repeat("x", 76)+"\r\n", (30<<20)/78)
+	d.send("lena@museum.test", deskAddr, "Scans", big)
+	until(t, "staff told of the large mail", func() bool { return len(d.chat.posted("dm.mail.oversized", bot.InDirect)) > 0 })
+	if d.cases() != before {
+		t.Error("a mail of 30 MB opened a case")
+	}
+
 	// A request from an address with no mailbox: the letter that answers
 	// it bounces back to the helpdesk's mailbox, and the thread is told.
 	d.send("ghost@museum.test", deskAddr, "Maps", "Can you help with maps?")
