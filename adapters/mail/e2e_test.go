@@ -30,11 +30,14 @@ func (wall) Now() time.Time { return time.Now() }
 // through Postfix, its mail read from Dovecot over IMAP (or handed over by
 // Postfix over LMTP), and a chat platform for the committee.
 type desk struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	srv  *mailtest.Servers
 	svc  *bot.Service
 	chat *chat
+	// entered hears when the intake hands a mail to the Taker, taken
+	// when the Taker has recorded it (the moment LMTP answers 250).
+	entered, taken chan time.Time
 }
 
 const (
@@ -53,7 +56,7 @@ var people = map[string]string{
 
 // newDesk starts it all; lmtp hands the helpdesk's mail over by LMTP
 // instead of IMAP.
-func newDesk(t *testing.T, lmtp bool) *desk {
+func newDesk(t testing.TB, lmtp bool) *desk {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -88,7 +91,8 @@ func newDesk(t *testing.T, lmtp bool) *desk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	d := &desk{t: t, ctx: ctx, srv: s, svc: bot.New(store, wall{}, catalog(t), bot.Config{}), chat: &chat{}}
+	d := &desk{t: t, ctx: ctx, srv: s, svc: bot.New(store, wall{}, catalog(t), bot.Config{}), chat: &chat{cards: make(chan struct{}, 1000)},
+		entered: make(chan time.Time, 1000), taken: make(chan time.Time, 1000)}
 	d.svc.Attach("shell", d.chat)
 	out, err := mail.New(mail.Config{Addr: s.SMTPAddr(), TLS: mail.NoTLS, From: deskAddr, FromName: "Helpdesk", Domain: "helpdesk.test", Timeout: 10 * time.Second}, catalog(t))
 	if err != nil {
@@ -114,11 +118,23 @@ func newDesk(t *testing.T, lmtp bool) *desk {
 			t.Error(err)
 		}
 	}()
+	handle := func(ctx context.Context, raw []byte) error {
+		select {
+		case d.entered <- time.Now():
+		default:
+		}
+		err := taker.Handle(ctx, raw)
+		select {
+		case d.taken <- time.Now():
+		default:
+		}
+		return err
+	}
 	if lmtp {
-		l := mail.NewLMTP(mail.LMTPConfig{Recipients: []string{"hjalp@lmtp.helpdesk.test"}}, taker.Handle, nil)
+		l := mail.NewLMTP(mail.LMTPConfig{Recipients: []string{"hjalp@lmtp.helpdesk.test"}}, handle, nil)
 		go l.Serve(ctx, ln)
 	} else {
-		im := mail.NewIMAP(mail.IMAPConfig{Addr: s.IMAPAddr(), TLS: "none", User: deskAddr, Password: deskPass}, taker.Handle, nil)
+		im := mail.NewIMAP(mail.IMAPConfig{Addr: s.IMAPAddr(), TLS: "none", User: deskAddr, Password: deskPass}, handle, nil)
 		go im.Run(ctx)
 	}
 	t.Cleanup(func() { cancel(); <-done })
@@ -171,7 +187,7 @@ func (d *desk) letters(who string, n int) []*message.Entity {
 }
 
 // until waits for cond, failing after a while.
-func until(t *testing.T, what string, cond func() bool) {
+func until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {

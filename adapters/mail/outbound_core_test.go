@@ -19,6 +19,8 @@ import (
 // chat is the committee's chat platform ("shell") as the core sees it: it
 // records what the helpdesk posted there and answers with fresh refs.
 type chat struct {
+	// cards, when set, hears of every case card posted.
+	cards chan struct{}
 	mu    sync.Mutex
 	seq   int
 	keys  map[string]string
@@ -43,6 +45,12 @@ func (c *chat) Post(_ context.Context, to bot.Place, m bot.Message) (string, err
 	}
 	c.keys[m.Key] = ref
 	c.posts = append(c.posts, chatPost{to, m})
+	if c.cards != nil && m.Title.ID == "card.title" {
+		select {
+		case c.cards <- struct{}{}:
+		default:
+		}
+	}
 	return ref, nil
 }
 func (c *chat) StartThread(_ context.Context, ref string, _ bot.Message) (string, error) {
