@@ -39,7 +39,7 @@ func chromiumPath(t *testing.T) string {
 
 // shellProgram is the built program running the shell, fed line by line.
 type shellProgram struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	in    io.WriteCloser
 	out   lockedBuffer
@@ -47,7 +47,7 @@ type shellProgram struct {
 	done  chan struct{}
 }
 
-func startShell(t *testing.T, cfg, db string) *shellProgram {
+func startShell(t testing.TB, cfg, db string) *shellProgram {
 	t.Helper()
 	p := &shellProgram{t: t, lines: make(chan string, 1000), done: make(chan struct{})}
 	p.cmd = exec.Command(binary, "-db", db, "-config", cfg)
