@@ -109,6 +109,13 @@ type Config struct {
 	// letters; empty means From's domain. Replies are matched by these
 	// ids, so it must not change while cases are open.
 	Domain string
+	// MessageID, when set, makes the Message-ID (without angle brackets)
+	// of the letter of an outbox key, instead of the key itself at
+	// Domain. It must give every attempt at a key the same id, and two
+	// keys two ids, across restarts. The shell numbers its letters as it
+	// numbers its posts ("m12@helpdesk.test"), so that a script can reply
+	// to one of them.
+	MessageID func(key string) string
 	// HeloName is the name the Outlet gives in EHLO; empty means Domain.
 	HeloName string
 	// DailyCap is how many letters one address gets in any 24 hours;
@@ -346,6 +353,9 @@ func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string,
 		key = "x-" + randomToken()
 	}
 	id := o.MessageID(key)
+	if !validMessageID(id) {
+		return "", fmt.Errorf("letter of %s: %q is not a Message-ID", key, id)
+	}
 
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -373,10 +383,13 @@ func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string,
 }
 
 // MessageID is the Message-ID (without angle brackets) of the letter of
-// outbox key key: the key, with every character but letters, digits, "-"
-// and "_" written as "=XX" (so that two keys never make one id), "@" and
-// the configured domain.
+// outbox key key: Config.MessageID's, else the key, with every character
+// but letters, digits, "-" and "_" written as "=XX" (so that two keys
+// never make one id), "@" and the configured domain.
 func (o *Outlet) MessageID(key string) string {
+	if o.cfg.MessageID != nil {
+		return o.cfg.MessageID(key)
+	}
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
 		c := key[i]
@@ -418,6 +431,22 @@ func validDomain(d string) bool {
 	}
 	for _, r := range d {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// validMessageID reports whether id can stand between the angle brackets
+// of a Message-ID: a dot-atom of ASCII letters, digits and the other
+// characters RFC 5322 allows in one, "@", a domain.
+func validMessageID(id string) bool {
+	local, domain, ok := strings.Cut(id, "@")
+	if !ok || !validDomain(domain) || local == "" || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	for _, r := range local {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+-/=?^_`{|}~", r)) {
 			return false
 		}
 	}

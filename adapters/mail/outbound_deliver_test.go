@@ -135,3 +135,27 @@ func TestNewWantsAServerOrDeliver(t *testing.T) {
 	}
 	o.Close()
 }
+
+// Config.MessageID makes the Message-IDs: the shell's are its own numbers.
+// One that is no Message-ID sends nothing.
+func TestConfigMessageID(t *testing.T) {
+	h := &handed{}
+	o := deliverOutlet(t, h, newClock(), func(c *mail.Config) {
+		c.MessageID = func(key string) string {
+			if key == "bad" {
+				return "two words@helpdesk.test"
+			}
+			return "m" + key + "@helpdesk.test"
+		}
+	})
+	if ref := post(t, o, lena, letterSv("12")); ref != "m12@helpdesk.test" {
+		t.Fatalf("ref %q", ref)
+	}
+	p := parse(t, h.got()[0])
+	if id, _ := p.header.MessageID(); id != "m12@helpdesk.test" {
+		t.Errorf("Message-ID %q", id)
+	}
+	if _, err := o.Post(context.Background(), dm(lena), letterSv("bad")); err == nil || len(h.got()) != 1 {
+		t.Errorf("a bad id: %v, %d letters", err, len(h.got()))
+	}
+}
