@@ -56,6 +56,7 @@ var notUnderstood = []string{
 	"shell.as.usage", "shell.as.bad_name",
 	"shell.react.usage", "shell.unreact.usage", "shell.react.bad_emoji", "shell.react.nothing",
 	"shell.wait.bad", "error.unknown_command", "error.internal",
+	"shell.mail.usage", "shell.mail.off", "shell.mail.empty", "shell.mail.header", "shell.mail.from", "shell.mail.unended",
 }
 
 // wantEveryLineUnderstood fails the test if the transcript has one of the
