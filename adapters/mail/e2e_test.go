@@ -170,15 +170,6 @@ func (d *desk) letters(who string, n int) []*message.Entity {
 	return out
 }
 
-func body(t *testing.T, e *message.Entity) string {
-	t.Helper()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(e.Body); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
 // until waits for cond, failing after a while.
 func until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
