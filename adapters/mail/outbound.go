@@ -19,7 +19,8 @@ import (
 )
 
 // The outbound side of the mail platform: the Outlet sends what the core
-// tells a requester who writes by mail as a letter, submitted over SMTP.
+// tells a requester who writes by mail as a letter, submitted over SMTP
+// (or handed to Config.Deliver, as the shell does to print it).
 //
 // The core sends the mail platform nothing but private messages: a case
 // whose requester writes by mail lives on a chat platform (its card,
@@ -68,8 +69,20 @@ const (
 // environment (PasswordFromEnv), never from the configuration file.
 type Config struct {
 	// Addr is the submission server, host and port
-	// ("smtp.example.org:587").
+	// ("smtp.example.org:587"). Not needed, and not to be given, with
+	// Deliver.
 	Addr string
+	// Deliver, when set, is handed each letter instead of a submission
+	// server: rcpt is its recipient (in ASCII, as RCPT TO would name it),
+	// letter the whole mail, header and body, with CRLF line ends. The
+	// shell's own mail platform prints its letters this way. TLS,
+	// TLSConfig, Username, Password, EnvelopeFrom and HeloName are then
+	// unused (Timeout still bounds each call), and Check has nothing to
+	// log in to. An error is a letter not sent: the outbox tries it
+	// again, or gives it up when the error wraps bot.ErrUnreachable. The
+	// daily cap and the sent log count the letters Deliver took as they
+	// count those a server took.
+	Deliver func(ctx context.Context, rcpt string, letter []byte) error
 	// TLS is how the connection is protected; empty means StartTLS.
 	TLS TLSMode
 	// TLSConfig, if set, is used for the server's certificate (a private
@@ -96,6 +109,13 @@ type Config struct {
 	// letters; empty means From's domain. Replies are matched by these
 	// ids, so it must not change while cases are open.
 	Domain string
+	// MessageID, when set, makes the Message-ID (without angle brackets)
+	// of the letter of an outbox key, instead of the key itself at
+	// Domain. It must give every attempt at a key the same id, and two
+	// keys two ids, across restarts. The shell numbers its letters as it
+	// numbers its posts ("m12@helpdesk.test"), so that a script can reply
+	// to one of them.
+	MessageID func(key string) string
 	// HeloName is the name the Outlet gives in EHLO; empty means Domain.
 	HeloName string
 	// DailyCap is how many letters one address gets in any 24 hours;
@@ -187,7 +207,8 @@ var ErrUnsupported = fmt.Errorf("the mail platform only sends letters to people 
 var ErrDailyCap = fmt.Errorf("daily cap of letters reached: %w", bot.ErrUnreachable)
 
 // Outlet is the mail platform's bot.Chat: each private message to a person
-// of the platform ("mail:lena@museum.se") is a letter, submitted over SMTP.
+// of the platform ("mail:lena@museum.se") is a letter, submitted over SMTP
+// (or handed to Config.Deliver).
 // It is a bot.Letters: the core gives each letter the references of the
 // case's earlier letters, which become its In-Reply-To and References, and
 // records the reference Post returns (the letter's Message-ID) so that a
@@ -208,7 +229,9 @@ type Outlet struct {
 
 // New makes an Outlet that renders letters with cat. It checks cfg and
 // opens (or creates) the sent log; Close closes it. Nothing is sent and
-// no connection is made until the first letter (Check tries one).
+// no connection is made until the first letter (Check tries one). Letters
+// go to the submission server at Addr, or to Deliver: exactly one of the
+// two is given.
 func New(cfg Config, cat *locales.Catalog) (*Outlet, error) {
 	if cat == nil {
 		return nil, errors.New("mail outlet: no message catalog")
@@ -239,9 +262,15 @@ func New(cfg Config, cat *locales.Catalog) (*Outlet, error) {
 	if strings.ContainsFunc(cfg.FromName, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return nil, errors.New("mail outlet: FromName has a control character in it")
 	}
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil || host == "" {
-		return nil, fmt.Errorf("mail outlet: Addr %q is not a host and port", cfg.Addr)
+	var host string
+	switch {
+	case cfg.Deliver != nil && cfg.Addr != "":
+		return nil, fmt.Errorf("mail outlet: both Addr %q and Deliver are given: letters go to one of them", cfg.Addr)
+	case cfg.Deliver == nil:
+		host, _, err = net.SplitHostPort(cfg.Addr)
+		if err != nil || host == "" {
+			return nil, fmt.Errorf("mail outlet: Addr %q is not a host and port", cfg.Addr)
+		}
 	}
 	switch cfg.TLS {
 	case "":
@@ -253,7 +282,7 @@ func New(cfg Config, cat *locales.Catalog) (*Outlet, error) {
 	if cfg.Username != "" && cfg.Password.IsZero() {
 		return nil, fmt.Errorf("mail outlet: a username and no password (set %s or %s)", PasswordEnv, PasswordFileEnv)
 	}
-	if cfg.Username != "" && cfg.TLS == NoTLS && !loopback(host) {
+	if cfg.Username != "" && cfg.TLS == NoTLS && cfg.Deliver == nil && !loopback(host) {
 		return nil, fmt.Errorf("mail outlet: the password would cross the network in clear to %s: use TLS %q or %q", host, StartTLS, ImplicitTLS)
 	}
 	if cfg.DailyCap == 0 {
@@ -305,7 +334,8 @@ func (*Outlet) Letters() {}
 // *SendError otherwise, wrapping bot.ErrUnreachable when the server
 // refused the recipient or the letter for good (5xx), and passing
 // (retried by the outbox) for a 4xx, a network failure, or a refusal that
-// is the helpdesk's own configuration (a login, the sender).
+// is the helpdesk's own configuration (a login, the sender). With
+// Config.Deliver, its error, wrapped.
 func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string, error) {
 	if to.Kind != bot.InDirect {
 		return "", fmt.Errorf("post to %s: %w", to.Kind, ErrUnsupported)
@@ -323,6 +353,9 @@ func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string,
 		key = "x-" + randomToken()
 	}
 	id := o.MessageID(key)
+	if !validMessageID(id) {
+		return "", fmt.Errorf("letter of %s: %q is not a Message-ID", key, id)
+	}
 
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -350,10 +383,13 @@ func (o *Outlet) Post(ctx context.Context, to bot.Place, m bot.Message) (string,
 }
 
 // MessageID is the Message-ID (without angle brackets) of the letter of
-// outbox key key: the key, with every character but letters, digits, "-"
-// and "_" written as "=XX" (so that two keys never make one id), "@" and
-// the configured domain.
+// outbox key key: Config.MessageID's, else the key, with every character
+// but letters, digits, "-" and "_" written as "=XX" (so that two keys
+// never make one id), "@" and the configured domain.
 func (o *Outlet) MessageID(key string) string {
+	if o.cfg.MessageID != nil {
+		return o.cfg.MessageID(key)
+	}
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
 		c := key[i]
@@ -395,6 +431,22 @@ func validDomain(d string) bool {
 	}
 	for _, r := range d {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// validMessageID reports whether id can stand between the angle brackets
+// of a Message-ID: a dot-atom of ASCII letters, digits and the other
+// characters RFC 5322 allows in one, "@", a domain.
+func validMessageID(id string) bool {
+	local, domain, ok := strings.Cut(id, "@")
+	if !ok || !validDomain(domain) || local == "" || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	for _, r := range local {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+-/=?^_`{|}~", r)) {
 			return false
 		}
 	}

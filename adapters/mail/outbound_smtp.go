@@ -77,8 +77,12 @@ func (e *SendError) RetryAfter() time.Duration { return e.Wait }
 
 // Check connects to the submission server, protects the connection and
 // logs in as a letter would, and leaves without sending anything
-// (`helpdesk check`). Errors are *SendError.
+// (`helpdesk check`). Errors are *SendError. With Config.Deliver there is
+// no server, and nothing to check.
 func (o *Outlet) Check(ctx context.Context) error {
+	if o.cfg.Deliver != nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
 	c, err := o.connect(ctx)
@@ -96,12 +100,15 @@ func (o *Outlet) Check(ctx context.Context) error {
 	return nil
 }
 
-// submit hands letter to the submission server for rcpt: one connection
-// per letter (they are few, and a connection held open between them is
-// one more thing to time out).
+// submit hands letter to the submission server for rcpt, or to
+// Config.Deliver: one connection per letter (they are few, and a
+// connection held open between them is one more thing to time out).
 func (o *Outlet) submit(ctx context.Context, rcpt string, letter []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
+	if o.cfg.Deliver != nil {
+		return o.cfg.Deliver(ctx, rcpt, letter)
+	}
 	c, err := o.connect(ctx)
 	if err != nil {
 		return err

@@ -5,8 +5,9 @@
 //
 // Lines typed (or piped in) are commands: /as NAME [LANG] to speak as
 // someone, /helpdesk … for the helpdesk's commands, /react and /unreact for
-// reactions, /wait to let time pass, /help and /quit. Everything the
-// helpdesk posts is printed with where it went and an id to react on.
+// reactions, /wait to let time pass, /mail to write the helpdesk a mail,
+// /help and /quit. Everything the helpdesk posts is printed with where it
+// went and an id to react on, and its letters as a mail is read.
 package shell
 
 import (
@@ -57,6 +58,17 @@ type Options struct {
 	Speaker string
 	// Logger receives what operators should know; nil discards.
 	Logger *slog.Logger
+	// Mail hands the helpdesk a mail someone wrote with /mail, whole
+	// (the mail intake's mail.Taker.Handle); nil leaves /mail off.
+	Mail func(ctx context.Context, raw []byte) error
+	// MailAddress is the helpdesk's address, which /mail names at the
+	// terminal.
+	MailAddress string
+	// Outboxes are other platforms whose outbox the shell delivers after
+	// each line, after its own, so that what the line caused there shows
+	// in order: the shell's own mail platform, whose letters it prints
+	// (Letter).
+	Outboxes []string
 }
 
 // Shell is the terminal chat. It implements bot.Chat and bot.Archiver by
@@ -71,6 +83,9 @@ type Shell struct {
 	defaultLang string
 	speaker     string
 	log         *slog.Logger
+	mail        func(ctx context.Context, raw []byte) error
+	mailAddress string
+	outboxes    []string
 
 	mu         sync.Mutex // guards the transcript and what the shell knows of it
 	out        io.Writer
@@ -94,6 +109,9 @@ func New(o Options) *Shell {
 		defaultLang: o.DefaultLang,
 		speaker:     o.Speaker,
 		log:         o.Logger,
+		mail:        o.Mail,
+		mailAddress: o.MailAddress,
+		outboxes:    o.Outboxes,
 		out:         o.Out,
 		keys:        map[string]string{},
 		posts:       map[string]post{},
@@ -206,7 +224,7 @@ func (s *Shell) Run(ctx context.Context, svc *bot.Service, in io.Reader) error {
 	}()
 
 	for {
-		if s.interactive {
+		if s.interactive && se.draft == nil {
 			s.raw(se.speaker + "> ")
 		}
 		var line string
@@ -220,6 +238,10 @@ func (s *Shell) Run(ctx context.Context, svc *bot.Service, in io.Reader) error {
 		if !ok {
 			if s.interactive {
 				s.raw("\n")
+			}
+			if se.draft != nil {
+				se.draft = nil
+				se.tell("shell.mail.unended")
 			}
 			select {
 			case err := <-readErr:
@@ -249,6 +271,7 @@ type session struct {
 	speaker string
 	locales map[string]string // by name, set with /as NAME LANG
 	form    *filling
+	draft   *drafting // the mail being written after /mail
 }
 
 // filling is a form being filled in, one field per line.
@@ -260,8 +283,13 @@ type filling struct {
 }
 
 // echo prints an input line so that a piped transcript reads like a
-// conversation; comments and blank lines stand as they are.
+// conversation; comments, blank lines and the lines of a mail stand as
+// they are.
 func (se *session) echo(line string) {
+	if se.draft != nil {
+		se.sh.raw(Escape(line) + "\n")
+		return
+	}
 	t := strings.TrimSpace(line)
 	if (se.form == nil && t == "") || se.comment(t) {
 		se.sh.raw(Escape(t) + "\n")
@@ -279,17 +307,25 @@ func (se *session) comment(t string) bool {
 }
 
 // deliver does the helpdesk's pending work so that the transcript shows
-// what the last line caused before the next one is read.
+// what the last line caused before the next one is read: the shell's
+// own, then that of the other platforms it prints (its mail).
 func (se *session) deliver(ctx context.Context) {
-	if _, err := se.svc.Deliver(ctx, Platform); err != nil && ctx.Err() == nil {
-		se.sh.log.Error("deliver", "err", err)
-		se.tell("shell.failed")
+	for _, p := range append([]string{Platform}, se.sh.outboxes...) {
+		if _, err := se.svc.Deliver(ctx, p); err != nil && ctx.Err() == nil {
+			se.sh.log.Error("deliver", "platform", p, "err", err)
+			se.tell("shell.failed")
+		}
 	}
 	se.sh.Flush()
 }
 
 // handle acts on one line and reports whether the shell should stop.
 func (se *session) handle(ctx context.Context, line string) bool {
+	if se.draft != nil {
+		// A line of a mail, whatever it looks like ("#", "/").
+		se.mailLine(ctx, line)
+		return false
+	}
 	t := strings.TrimSpace(line)
 	if se.comment(t) {
 		return false
@@ -318,6 +354,8 @@ func (se *session) handle(ctx context.Context, line string) bool {
 		se.react(ctx, rest, false)
 	case "/wait":
 		se.wait(ctx, rest)
+	case "/mail":
+		se.startMail(rest)
 	case "/help":
 		se.tell("shell.help")
 	case "/quit", "/exit":

@@ -67,8 +67,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// newHarness starts a shell whose environment's locale is envLocale.
-func newHarness(t *testing.T, envLocale string) *harness {
+// newHarness starts a shell whose environment's locale is envLocale; opts
+// change its options.
+func newHarness(t *testing.T, envLocale string, opts ...func(*shell.Options)) *harness {
 	t.Helper()
 	h := &harness{t: t}
 	ctx := context.Background()
@@ -87,14 +88,18 @@ func newHarness(t *testing.T, envLocale string) *harness {
 		t.Fatalf("load locales: %v", err)
 	}
 	logger := slog.New(slog.NewTextHandler(&h.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h.sh = shell.New(shell.Options{
+	o := shell.Options{
 		Catalog: h.cat,
 		Clock:   clock,
 		Roster:  demoRoster(),
 		Out:     &h.out,
 		Locale:  envLocale,
 		Logger:  logger,
-	})
+	}
+	for _, change := range opts {
+		change(&o)
+	}
+	h.sh = shell.New(o)
 	h.svc = bot.New(store, clock, h.cat, bot.Config{Logger: logger})
 	h.svc.Attach(shell.Platform, h.sh)
 	t.Cleanup(func() {

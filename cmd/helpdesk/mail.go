@@ -14,6 +14,7 @@ import (
 
 	"github.com/wmse/helpdesk/adapters/mail"
 	"github.com/wmse/helpdesk/adapters/mail/langdetect"
+	"github.com/wmse/helpdesk/adapters/shell"
 	"github.com/wmse/helpdesk/bot"
 )
 
@@ -94,10 +95,14 @@ func passwordFromEnv(env func(string) string, name, fileName string) (string, er
 // "mail", and the ways mail comes in.
 type mailRunner struct {
 	outlet *mail.Outlet
-	imap   *mail.IMAP
-	lmtp   *mail.LMTP
-	listen string
-	log    *slog.Logger
+	// taker is the intake both ways in hand mail to; the shell's /mail
+	// too.
+	taker   *mail.Taker
+	address string // the helpdesk's address
+	imap    *mail.IMAP
+	lmtp    *mail.LMTP
+	listen  string
+	log     *slog.Logger
 }
 
 // setupMail builds the mail platform from [mail] and attaches its outlet;
@@ -175,13 +180,14 @@ func setupMail(ps platformSetup, chat []string) (*mailRunner, error) {
 		}
 		langs[strings.ToLower(a)] = tag
 	}
-	r := &mailRunner{log: ps.Log}
+	r := &mailRunner{log: ps.Log, address: addr}
 	read := mail.ReadOptions{
 		MaxSize: maxSize, OwnDomain: domainOf(addr), OwnAddresses: append([]string{addr}, keys(langs)...),
 		AuthServID: sec.AuthservID, AddressLang: langs, Match: ps.Catalog.Match,
 		Detect: langdetect.New(ps.Catalog.Supported(), langdetect.Options{}).Detect,
 	}
 	taker := &mail.Taker{Core: ps.Service, Platform: platform, Read: read, Log: ps.Log}
+	r.taker = taker
 	if im := sec.IMAP; im != nil {
 		pass, err := passwordFromEnv(ps.Env, imapPasswordEnv, imapPasswordFileEnv)
 		if err != nil {
@@ -261,8 +267,44 @@ func (r *mailRunner) Check(ctx context.Context) error {
 	return nil
 }
 
-// deliverMail sends the mail platform's letters in the shell, where no
-// outbox worker runs for it, until ctx ends.
+// The shell's own mail platform, when no [mail] is configured: the
+// helpdesk's address there (on a domain reserved for tests, RFC 2606) and
+// the name its letters are signed with.
+const (
+	shellMailAddress = "helpdesk@helpdesk.test"
+	shellMailName    = "Helpdesk"
+)
+
+// shellTaker is the intake of the shell's own mail platform: what /mail
+// hands a mail to, read as the real intake reads it (the language told
+// from the text, no server to vouch for senders), its cases on the
+// shell.
+func shellTaker(ps platformSetup) *mail.Taker {
+	read := mail.ReadOptions{
+		OwnDomain: domainOf(shellMailAddress), OwnAddresses: []string{shellMailAddress}, Match: ps.Catalog.Match,
+		Detect: langdetect.New(ps.Catalog.Supported(), langdetect.Options{}).Detect,
+	}
+	return &mail.Taker{Core: ps.Service, Platform: shell.Platform, Read: read, Log: ps.Log}
+}
+
+// shellOutlet is the way out of the shell's own mail platform: its
+// letters are printed in sh's transcript, numbered as its posts (the
+// letter printed as [m12] is <m12@helpdesk.test>, which a script's reply
+// can name), dated by the shell's clock, so that a script plays the same
+// way every time.
+func shellOutlet(ps platformSetup, sh *shell.Shell) (*mail.Outlet, error) {
+	return mail.New(mail.Config{
+		From: shellMailAddress, FromName: shellMailName, Clock: sh.Clock(), Logger: ps.Log,
+		Deliver:   sh.Letter,
+		MessageID: func(key string) string { return sh.PostID(key) + "@" + domainOf(shellMailAddress) },
+	}, ps.Catalog)
+}
+
+// deliverMail sends [mail]'s letters in the shell, where no outbox worker
+// runs for it, until ctx ends: mail comes in at any time there, and a
+// letter the server put off is tried again. (The shell's own mail
+// platform needs none: the shell delivers its letters after each line,
+// so that they print in order.)
 func deliverMail(ctx context.Context, svc *bot.Service, log *slog.Logger) {
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()

@@ -258,6 +258,16 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		log.Info("helpdesk stopped")
 		return exitOK
 	}
+	// /mail hands a mail to the intake: [mail]'s, whose letters go out by
+	// SMTP, or the shell's own, whose letters the shell prints after each
+	// line, in order.
+	var taker *mail.Taker
+	mailTo, outboxes := shellMailAddress, []string{mail.Platform}
+	if mailer != nil {
+		taker, mailTo, outboxes = mailer.taker, mailer.address, nil
+	} else {
+		taker = shellTaker(ps)
+	}
 	sh := shell.New(shell.Options{
 		Catalog:     cat,
 		Clock:       shellClock,
@@ -267,9 +277,20 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		Locale:      shell.LocaleFromEnv(os.Getenv),
 		DefaultLang: svc.Config().DefaultLang,
 		Logger:      log,
+		Mail:        taker.Handle,
+		MailAddress: mailTo,
+		Outboxes:    outboxes,
 	})
 	svc.Attach(shell.Platform, sh)
-	if mailer != nil {
+	if mailer == nil {
+		outlet, err := shellOutlet(ps, sh)
+		if err != nil {
+			fmt.Fprintf(stderr, "helpdesk: mail: %v\n", err)
+			return exitError
+		}
+		defer outlet.Close()
+		svc.Attach(mail.Platform, outlet)
+	} else {
 		mctx, stopMail := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		wg.Go(func() { deliverMail(mctx, svc, log) })

@@ -56,6 +56,7 @@ var notUnderstood = []string{
 	"shell.as.usage", "shell.as.bad_name",
 	"shell.react.usage", "shell.unreact.usage", "shell.react.bad_emoji", "shell.react.nothing",
 	"shell.wait.bad", "error.unknown_command", "error.internal",
+	"shell.mail.usage", "shell.mail.off", "shell.mail.empty", "shell.mail.header", "shell.mail.from", "shell.mail.unended",
 }
 
 // wantEveryLineUnderstood fails the test if the transcript has one of the
@@ -155,6 +156,8 @@ func TestAScriptThatGoesWrongIsCaught(t *testing.T) {
 		{"a form cancelled", "/helpdesk request guidance\nA title\n/as ana\n", "shell.form.cancelled"},
 		{"a reaction on nothing", "/as ana\n/react #7 ✅\n", "shell.react.nothing"},
 		{"a wait it cannot read", "/wait a while\n", "shell.wait.bad"},
+		{"a mail without its sender", "/mail\nSubject: Scans\n\nHello\n.\n", "shell.mail.from"},
+		{"a mail not ended", "/mail\nFrom: lena@museum.test\n", "shell.mail.unended"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "helpdesk.db")
