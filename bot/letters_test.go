@@ -217,3 +217,22 @@ func TestSubjectsLoseTheirMarkers(t *testing.T) {
 	}
 	_ = strings.TrimSpace
 }
+
+// A letter that cannot go (refused for good) is put in the case's thread
+// for the committee and staff to read, saying so as of a letter.
+func TestALetterThatCannotGoIsInTheThread(t *testing.T) {
+	h, mail := mailHarness(t)
+	mail.fail = func(op bot.Op, _ bot.Place) error {
+		if op == bot.OpPost {
+			return bot.ErrUnreachable
+		}
+		return nil
+	}
+	m := h.chat.mark()
+	h.receive(bot.Letter{ID: "u1@museum.se", From: "mail:gone@museum.se", Subject: "Plates", Text: "Help with our plates, please."})
+	h.deliver()
+	p := h.wantPosted(m, "thread.unreachable.mail", bot.InThread, "")
+	if len(p.Msg.Ping) != 0 {
+		t.Fatalf("the thread pings %v, who is not in the chat", p.Msg.Ping)
+	}
+}

@@ -337,7 +337,11 @@ func (w *work) failed(it Item, cause error) error {
 		}
 		m := it.Message
 		m.Key, m.Thread, m.LinkThread = "", "", false
-		m.Lines = append([]Text{T("thread.unreachable", "who", P(w.person(it.Place.User)))}, m.Lines...)
+		head := "thread.unreachable"
+		if it.Place.User.Platform() == "mail" {
+			head = "thread.unreachable.mail" // a letter that could not go
+		}
+		m.Lines = append([]Text{T(head, "who", P(w.person(it.Place.User)))}, m.Lines...)
 		m.Ping = nil
 		if it.Place.User.Platform() == c.Platform { // someone of the chat, who may read it there
 			m.Ping = []UserID{it.Place.User}
