@@ -306,6 +306,23 @@ func TestMailThroughRealServers(t *testing.T) {
 	}
 	d.letters("lena@museum.test", 3)
 
+	// A mail with a file: the file is kept with the case and listed in
+	// its thread.
+	pdf := "%PDF-1.4\n% a list of the plates\n"
+	multipart := "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n"
+	body := "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHär är listan över plåtarna.\r\n--b1\r\n" +
+		"Content-Type: application/pdf; name=plates.pdf\r\nContent-Disposition: attachment; filename=plates.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		b64(pdf) + "\r\n--b1--"
+	raw := "From: lena@museum.test\r\nTo: " + deskAddr + "\r\nSubject: SV: [#1] Digitalisering av glasplåtar\r\nMessage-ID: <file1@museum.test>\r\n" + multipart + "\r\n" + body + "\r\n"
+	if err := d.srv.Submit("lena@museum.test", []string{deskAddr}, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	until(t, "the file listed in the thread", func() bool { return len(d.chat.posted("thread.files", bot.InThread)) == 1 })
+	staff := bot.Viewer{Member: bot.Member{ID: "shell:sam", Roles: bot.Roles{Staff: true}}}
+	if f, err := d.svc.Attachment(d.ctx, staff, 1, 1); err != nil || string(f.Data) != pdf || f.Name != "plates.pdf" {
+		t.Fatalf("the kept file: %+v %v", f, err)
+	}
+
 	// A mail of 30 MB: held, and staff are told; no case.
 	before = d.cases()
 	big := strings.Repeat(strings.Repeat("x", 76)+"\r\n", (30<<20)/78)
