@@ -177,6 +177,15 @@ type Tx interface {
 	SetLang(id UserID, lang string) error
 	// Members lists the people known on a platform.
 	Members(platform string) ([]Member, error)
+	// EventsBy lists the events a person made, in every case, in order.
+	EventsBy(actor UserID) ([]Event, error)
+	// VotesBy lists a person's recorded votes.
+	VotesBy(voter UserID) ([]Vote, error)
+	// LettersFrom lists the mails received from a sender, by time.
+	LettersFrom(sender UserID) ([]LetterRecord, error)
+	// FilesFrom lists, without their bytes, the files that came with a
+	// sender's mails.
+	FilesFrom(sender UserID) ([]Attachment, error)
 	// AddAttachment keeps a file that came with a mail and sets a.ID.
 	AddAttachment(a *Attachment) error
 	// Attachments lists a case's files, without their bytes, by id.

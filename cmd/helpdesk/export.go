@@ -161,14 +161,18 @@ func exportCases(recs []bot.Record) []exportCase {
 			x.Votes = append(x.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice), Provisional: true})
 		}
 		for _, e := range r.Events {
-			d := e.Detail
-			if d == nil {
-				d = map[string]string{}
-			}
-			x.Events = append(x.Events, exportEvent{At: e.At.UTC().Format(time.RFC3339), Actor: string(e.Actor), Type: string(e.Type), Detail: d,
-				Text: e.Text, Internal: e.Internal})
+			x.Events = append(x.Events, exportEventOf(e))
 		}
 		out = append(out, x)
 	}
 	return out
+}
+
+// exportEventOf is an event as the export prints it.
+func exportEventOf(e bot.Event) exportEvent {
+	d := e.Detail
+	if d == nil {
+		d = map[string]string{}
+	}
+	return exportEvent{At: e.At.UTC().Format(time.RFC3339), Actor: string(e.Actor), Type: string(e.Type), Detail: d, Text: e.Text, Internal: e.Internal}
 }

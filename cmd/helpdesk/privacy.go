@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/wmse/helpdesk/adapters/sqlite"
+	"github.com/wmse/helpdesk/bot"
+)
+
+// runPrivacy is "helpdesk privacy access -db PATH -person WHO": what the
+// helpdesk holds about a person, as JSON on standard output, for an
+// operator answering their request of access.
+func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "access" {
+		fmt.Fprintln(stderr, "usage: helpdesk privacy access -db PATH -person WHO (a shell name, discord:ID, mattermost:ID or a mail address)")
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("helpdesk privacy access", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, "")
+	person := fs.String("person", "", "the person, as the helpdesk knows them: a shell name, discord:ID, mattermost:ID or a mail address")
+	if code, ok := parse(fs, args[1:]); !ok {
+		return code
+	}
+	who, err := bot.Who(*person)
+	if err != nil || c.db == "" {
+		if err == nil {
+			err = errors.New("-db PATH is required")
+		}
+		fmt.Fprintf(stderr, "helpdesk privacy access: %v\n", err)
+		return exitUsage
+	}
+	log, cat, cfg, err := c.setup(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "helpdesk privacy access: %v\n", err)
+		return exitError
+	}
+	if _, err := os.Stat(c.db); err != nil {
+		fmt.Fprintf(stderr, "helpdesk privacy access: no database at %s\n", c.db)
+		return exitError
+	}
+	store, closeStore, err := openStore(ctx, log, c.db, sqlite.Options{Clock: wallClock{}})
+	if err != nil {
+		return exitError
+	}
+	defer closeStore()
+	d, err := bot.New(store, wallClock{}, cat, cfg.Bot).PersonData(ctx, who)
+	if err != nil {
+		log.Error("privacy access", "err", err)
+		return exitError
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(personJSON(d)); err != nil {
+		log.Error("write", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// The JSON of a person's data: snake case, times in RFC 3339, arrays
+// never null.
+type personOut struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Locale    string          `json:"locale"`
+	Language  string          `json:"language"`
+	Roles     bot.Roles       `json:"roles"`
+	Digest    *int            `json:"digest_hour"` // null when none
+	Reachable bool            `json:"reachable"`
+	Cases     []personCaseOut `json:"cases"`
+	Activity  []exportEvent   `json:"activity"`
+	Votes     []exportVote    `json:"votes"`
+	Letters   []letterOut     `json:"letters"`
+	Files     []fileOut       `json:"files"`
+	Sessions  []sessionOut    `json:"sessions"`
+}
+
+type personCaseOut struct {
+	exportCase
+}
+
+type letterOut struct {
+	MessageID string `json:"message_id"`
+	Case      int64  `json:"case"`
+	At        string `json:"at"`
+	Outcome   string `json:"outcome"`
+}
+
+type fileOut struct {
+	Case      int64  `json:"case"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	At        string `json:"at"`
+}
+
+type sessionOut struct {
+	Created string `json:"created"`
+	Expires string `json:"expires"`
+}
+
+func personJSON(d bot.PersonData) personOut {
+	out := personOut{ID: string(d.Person.ID), Name: d.Person.Name, Locale: d.Person.Locale, Language: d.Person.Lang, Roles: d.Person.Roles,
+		Reachable: d.Reachable, Cases: []personCaseOut{}, Activity: []exportEvent{}, Votes: []exportVote{},
+		Letters: []letterOut{}, Files: []fileOut{}, Sessions: []sessionOut{}}
+	if out.Roles.Groups == nil {
+		out.Roles.Groups = []string{}
+	}
+	if d.Digest >= 0 {
+		h := d.Digest
+		out.Digest = &h
+	}
+	for _, pc := range d.Cases {
+		recs := exportCases([]bot.Record{{Case: pc.Case, Events: pc.Events}})
+		out.Cases = append(out.Cases, personCaseOut{recs[0]})
+	}
+	for _, e := range d.Activity {
+		out.Activity = append(out.Activity, exportEventOf(e))
+	}
+	for _, v := range d.Votes {
+		out.Votes = append(out.Votes, exportVote{Round: v.Round, Voter: string(v.Voter), Choice: string(v.Choice)})
+	}
+	for _, l := range d.Letters {
+		out.Letters = append(out.Letters, letterOut{MessageID: l.MessageID, Case: l.CaseID, At: l.At.UTC().Format(time.RFC3339), Outcome: l.Outcome})
+	}
+	for _, f := range d.Files {
+		out.Files = append(out.Files, fileOut{Case: f.CaseID, Name: f.Name, MediaType: f.MediaType, Size: f.Size, At: f.At.UTC().Format(time.RFC3339)})
+	}
+	for _, s := range d.Sessions {
+		out.Sessions = append(out.Sessions, sessionOut{Created: s.Created.UTC().Format(time.RFC3339), Expires: s.Expires.UTC().Format(time.RFC3339)})
+	}
+	return out
+}
