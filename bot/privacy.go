@@ -154,4 +154,3 @@ func strip(d map[string]string) map[string]string {
 	}
 	return out
 }
-
