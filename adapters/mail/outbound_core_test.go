@@ -216,7 +216,7 @@ func TestARefusedRecipientThroughTheCore(t *testing.T) {
 		t.Fatalf("%d letters taken", n)
 	}
 	h.deliver() // what the failure put in the thread
-	if len(h.chat.posted("thread.unreachable", bot.InThread)) != 1 {
+	if len(h.chat.posted("thread.unreachable.mail", bot.InThread)) != 1 {
 		t.Fatal("staff were not shown the letter that could not go")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -76,7 +77,7 @@ func newSubmission(t *testing.T, mode tlsMode) *submission {
 	srv.Domain = "mx.test"
 	srv.AllowInsecureAuth = true // loopback, as a local Postfix allows
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	srv.ErrorLog = testLogger{t}
+	srv.ErrorLog = newTestLogger(t)
 	var l net.Listener
 	var err error
 	switch mode {
@@ -259,11 +260,30 @@ func testCert(t *testing.T) (*tls.Config, *x509.CertPool) {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
 
-// testLogger sends the server's complaints to the test's log.
-type testLogger struct{ t *testing.T }
+// testLogger sends the server's complaints to the test's log while the
+// test runs; a connection the server is still closing after the test ended
+// must not write to it.
+type testLogger struct {
+	t    *testing.T
+	mu   *sync.Mutex
+	done *bool
+}
 
-func (l testLogger) Printf(format string, v ...any) { l.t.Logf(format, v...) }
-func (l testLogger) Println(v ...any)               { l.t.Log(v...) }
+func newTestLogger(t *testing.T) testLogger {
+	l := testLogger{t: t, mu: &sync.Mutex{}, done: new(bool)}
+	t.Cleanup(func() { l.mu.Lock(); *l.done = true; l.mu.Unlock() })
+	return l
+}
+
+func (l testLogger) Printf(format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !*l.done {
+		l.t.Logf(format, v...)
+	}
+}
+
+func (l testLogger) Println(v ...any) { l.Printf("%s", fmt.Sprintln(v...)) }
 
 // refuse is an SMTP reply for a test to give.
 func refuse(code int, enh smtp.EnhancedCode, msg string) error {
