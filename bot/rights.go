@@ -19,6 +19,8 @@ import "slices"
 //	                                    thread)
 //	statistics (counts)     no         no                   yes               yes
 //	exports, sessions       no         no                   no                their platform's
+//	files of a mailed       no         no                   yes               yes
+//	request (to download)
 //	internal events (votes, no         yes, on the cases    yes               yes
 //	notes, recommendations,            they see
 //	reminders)
