@@ -329,7 +329,7 @@ func (s *Service) Attachment(ctx context.Context, viewer Viewer, caseID, id int6
 		if err != nil {
 			return err
 		}
-		if !seesVotes(viewer.Member, c) {
+		if !seesFiles(viewer.Member, c) {
 			return refuse(NotYours, "web.error.files")
 		}
 		if a, err = w.tx.Attachment(caseID, id); errors.Is(err, ErrNotFound) {

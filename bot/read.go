@@ -147,7 +147,7 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 		if cv.Todo, err = w.caseTodo(viewer.Member, c, overdue); err != nil {
 			return err
 		}
-		if seesVotes(viewer.Member, c) {
+		if seesFiles(viewer.Member, c) {
 			if cv.Files, err = w.tx.Attachments(c.ID); err != nil {
 				return err
 			}

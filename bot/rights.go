@@ -110,3 +110,7 @@ func Internal(t EventType) bool {
 // who may read the case except its requester, whatever their roles (a
 // committee member does not read the notes on their own request).
 func seesInternal(m Member, c Case) bool { return m.ID != c.Requester }
+
+// seesFiles reports whether m may download the files that came with the
+// requester's mail on c: the committee and staff of its platform.
+func seesFiles(m Member, c Case) bool { return seesVotes(m, c) }
