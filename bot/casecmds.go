@@ -430,7 +430,7 @@ func (s *Service) answer(ctx context.Context, a asker, args string) (Response, e
 		// is open (asked and not answered yet), so that the thread is not
 		// flooded with answers nobody asked for.
 		if c.Stage == InitialReview {
-			open, err := w.questionOpen(*c)
+			_, open, err := w.openQuestion(*c)
 			if err != nil {
 				return Text{}, err
 			}
@@ -469,25 +469,6 @@ func (w *work) answerQuestion(c *Case, by UserID, ans string) error {
 		return err
 	}
 	return w.startRound(c, InitialRound)
-}
-
-// questionOpen reports whether the committee asked the requester of c a
-// question that has not been answered since.
-func (w *work) questionOpen(c Case) (bool, error) {
-	evs, err := w.tx.Events(c.ID)
-	if err != nil {
-		return false, fmt.Errorf("read events of case %d: %w", c.ID, err)
-	}
-	open := false
-	for _, e := range evs {
-		switch e.Type {
-		case EvAsked:
-			open = true
-		case EvAnswered:
-			open = false
-		}
-	}
-	return open, nil
 }
 
 func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response, error) {

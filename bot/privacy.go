@@ -41,6 +41,9 @@ const (
 	SomeoneOfTheHelpdesk UserID = "someone-of-the-helpdesk"
 )
 
+// ErrNoPerson: Who was given nobody.
+var ErrNoPerson = errors.New("no person named")
+
 // Who turns how operators name a person into their id: "discord:ID" and
 // the like as they are, a mail address as "mail:address", anything else
 // as a name in the shell.
@@ -48,7 +51,7 @@ func Who(s string) (UserID, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", errors.New("name a person: a shell name, discord:ID, mattermost:ID or a mail address")
+		return "", ErrNoPerson
 	case strings.Contains(s, ":"):
 		return UserID(s), nil
 	case strings.Contains(s, "@"):

@@ -228,7 +228,7 @@ func (w *work) todoLine(t Todo) Text {
 	case TodoDecide:
 		return T("todo.decide", "id", id, "title", title, "since", At(t.Since), "cmd", command(fmt.Sprintf("decide #%d …", c.ID)))
 	case TodoVote:
-		return T("todo.vote", "id", id, "title", title, "kind", X(T("round."+string(kindOf(c)))), "at", At(t.Due))
+		return T("todo.vote", "id", id, "title", title, "kind", X(T("round."+string(KindOf(c)))), "at", At(t.Due))
 	case TodoClaim:
 		return T("todo.claim", "id", id, "title", title, "group", X(w.s.groupText(t.Group)), "since", At(t.Since), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))
 	case TodoRecommend:
@@ -247,8 +247,8 @@ func (w *work) todoLine(t Todo) Text {
 	return T("todo.owned", "id", id, "title", title, "stage", X(statusLine(c)))
 }
 
-// kindOf is the kind of vote a case under review is in.
-func kindOf(c Case) RoundKind {
+// KindOf is the kind of vote a case under review is in.
+func KindOf(c Case) RoundKind {
 	if c.Stage == FinalReview {
 		return FinalRound
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -286,7 +287,7 @@ func (w *work) recommendStep(c Case, t Timer) error {
 	}
 	// Someone who took the case up and acted since (a note, a claim)
 	// is not reminded: the wait counts from their last act.
-	last, err := w.lastActBy(c, a.Claimers)
+	last, err := w.lastAct(c, a.Claimers...)
 	if err != nil {
 		return err
 	}
@@ -373,34 +374,17 @@ func (w *work) tellAbove(c Case, t Timer, text Text) error {
 	return w.reminded(c, t, "chair_staff")
 }
 
-// lastAct is when the latest event of the case by a person happened.
-func (w *work) lastAct(c Case) (time.Time, error) {
+// lastAct is when the latest event of the case by a person happened; by
+// one of people, when any are named.
+func (w *work) lastAct(c Case, people ...UserID) (time.Time, error) {
 	evs, err := w.tx.Events(c.ID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read events of case %d: %w", c.ID, err)
 	}
 	var last time.Time
 	for _, e := range evs {
-		if e.Actor != "" && e.At.After(last) {
+		if e.Actor != "" && (len(people) == 0 || slices.Contains(people, e.Actor)) && e.At.After(last) {
 			last = e.At
-		}
-	}
-	return last, nil
-}
-
-// lastActBy is when the latest event of the case by one of people
-// happened.
-func (w *work) lastActBy(c Case, people []UserID) (time.Time, error) {
-	evs, err := w.tx.Events(c.ID)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("read events of case %d: %w", c.ID, err)
-	}
-	var last time.Time
-	for _, e := range evs {
-		for _, u := range people {
-			if e.Actor == u && e.At.After(last) {
-				last = e.At
-			}
 		}
 	}
 	return last, nil

@@ -211,10 +211,7 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	// The current round of a case under review is open (deciding or
 	// closing a round moves the case on): its row is read only when the
 	// vote decides or escalates it.
-	r := Round{CaseID: c.ID, N: n, Kind: InitialRound, Post: p.Name}
-	if c.Stage == FinalReview {
-		r.Kind = FinalRound
-	}
+	r := Round{CaseID: c.ID, N: n, Kind: KindOf(c), Post: p.Name}
 	choice, ok := choiceFor(r.Kind, emoji)
 	if !ok {
 		return nil
@@ -267,11 +264,7 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 // earlier round's post that it does not count, and where the vote is: once
 // per round.
 func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) error {
-	kind := InitialRound
-	if c.Stage == FinalReview {
-		kind = FinalRound
-	}
-	if _, ok := choiceFor(kind, emoji); !ok || !added || user == c.Requester {
+	if _, ok := choiceFor(KindOf(c), emoji); !ok || !added || user == c.Requester {
 		return nil
 	}
 	w.votes = append(w.votes, VoteOldRound)

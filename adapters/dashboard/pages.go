@@ -385,14 +385,6 @@ type todoItem struct {
 	Form string
 }
 
-// voteKind is the kind of vote a case under review is in.
-func voteKind(c bot.Case) bot.RoundKind {
-	if c.Stage == bot.FinalReview {
-		return bot.FinalRound
-	}
-	return bot.InitialRound
-}
-
 type roundData struct {
 	Title   string
 	State   string
@@ -514,7 +506,7 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 		switch td.Kind {
 		case bot.TodoVote:
 			// How to vote: with a reaction, in the chat.
-			item.Hint = t(bot.T("vote.how." + string(voteKind(td.Case))))
+			item.Hint = t(bot.T("vote.how." + string(bot.KindOf(td.Case))))
 		case bot.TodoAnswer:
 			item.Form, data.Question = "answer", clean(cv.Question)
 		case bot.TodoClaim:

@@ -154,25 +154,31 @@ func (t *tx) AppendEvent(e bot.Event) error {
 // Events lists the events of a case in order, or every event when caseID
 // is 0. An event without details has a nil Detail.
 func (t *tx) Events(caseID int64) ([]bot.Event, error) {
-	q := `SELECT id, coalesce(case_id, 0), at, actor, type, detail, text, internal FROM events`
+	q := `SELECT ` + eventCols + ` FROM events`
 	var args []any
 	if caseID != 0 {
 		q += ` WHERE case_id = ?`
 		args = append(args, caseID)
 	}
 	rows, err := t.query(q+` ORDER BY id`, args...)
-	events, err := collect(rows, err, func(r scanner) (bot.Event, error) {
-		var e bot.Event
-		err := r.Scan(&e.ID, &e.CaseID, timeCol{&e.At}, &e.Actor, &e.Type, jsonCol{&e.Detail}, &e.Text, &e.Internal)
-		if len(e.Detail) == 0 {
-			e.Detail = nil
-		}
-		return e, err
-	})
+	events, err := collect(rows, err, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("events of case %d: %w", caseID, dbErr(err))
 	}
 	return events, nil
+}
+
+const eventCols = `id, coalesce(case_id, 0), at, actor, type, detail, text, internal`
+
+// scanEvent reads a row of eventCols; an event without details has a nil
+// Detail.
+func scanEvent(r scanner) (bot.Event, error) {
+	var e bot.Event
+	err := r.Scan(&e.ID, &e.CaseID, timeCol{&e.At}, &e.Actor, &e.Type, jsonCol{&e.Detail}, &e.Text, &e.Internal)
+	if len(e.Detail) == 0 {
+		e.Detail = nil
+	}
+	return e, err
 }
 
 // PutPost records the reference of post p.Name of case p.CaseID, replacing

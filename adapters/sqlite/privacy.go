@@ -9,15 +9,8 @@ import (
 // EventsBy lists the events actor made, in every case, in order. It reads
 // the whole log: for an operator's request about a person, not for pages.
 func (t *tx) EventsBy(actor bot.UserID) ([]bot.Event, error) {
-	rows, err := t.query(`SELECT id, coalesce(case_id, 0), at, actor, type, detail, text, internal FROM events WHERE actor = ? ORDER BY id`, actor)
-	events, err := collect(rows, err, func(r scanner) (bot.Event, error) {
-		var e bot.Event
-		err := r.Scan(&e.ID, &e.CaseID, timeCol{&e.At}, &e.Actor, &e.Type, jsonCol{&e.Detail}, &e.Text, &e.Internal)
-		if len(e.Detail) == 0 {
-			e.Detail = nil
-		}
-		return e, err
-	})
+	rows, err := t.query(`SELECT `+eventCols+` FROM events WHERE actor = ? ORDER BY id`, actor)
+	events, err := collect(rows, err, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("events of %s: %w", actor, dbErr(err))
 	}

@@ -31,6 +31,9 @@ func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	who, err := bot.Who(*person)
+	if errors.Is(err, bot.ErrNoPerson) {
+		err = errors.New("-person WHO is required: a shell name, discord:ID, mattermost:ID or a mail address")
+	}
 	if err != nil || c.db == "" {
 		if err == nil {
 			err = errors.New("-db PATH is required")
