@@ -104,7 +104,7 @@ func tallyLine(r Round, b Ballot) Text {
 func (w *work) card(c Case) (Message, error) {
 	m := Message{
 		Lang:  w.s.cfg.CommitteeLang,
-		Title: T("card.title", "id", caseRef(c.ID), "title", S(c.Title)),
+		Title: T("card.title", "id", caseRef(c.ID), "title", c.TitleArg()),
 	}
 	m.Lines = append(m.Lines, statusLine(c))
 	if c.Round > 0 && c.Stage.Open() {
@@ -280,7 +280,7 @@ func (w *work) requesterLang(c Case) string {
 // tellRequester sends the requester a private message in their language,
 // with the case as its subject where messages have one (mail).
 func (w *work) tellRequester(c Case, name PostName, lines ...Text) error {
-	m := Message{Lang: w.requesterLang(c), Lines: lines, Subject: T("mail.subject", "id", caseRef(c.ID), "title", S(c.Title))}
+	m := Message{Lang: w.requesterLang(c), Lines: lines, Subject: T("mail.subject", "id", caseRef(c.ID), "title", c.TitleArg())}
 	return w.dm(c, name, c.Requester, m)
 }
 
@@ -288,7 +288,7 @@ func (w *work) tellRequester(c Case, name PostName, lines ...Text) error {
 // which says "reply to this mail" rather than a chat command, when they
 // write by mail.
 func byMail(c Case, id string) string {
-	if c.Requester.Platform() == "mail" {
+	if c.Requester.Platform() == MailPlatform {
 		return id + ".mail"
 	}
 	return id
@@ -303,7 +303,7 @@ func (w *work) groupCard(c Case, a Assignment) Message {
 	}
 	m := Message{
 		Lang:       lang,
-		Title:      T("groupcard.title", "id", caseRef(c.ID), "title", S(c.Title)),
+		Title:      T("groupcard.title", "id", caseRef(c.ID), "title", c.TitleArg()),
 		LinkThread: true,
 	}
 	m.Lines = append(m.Lines,
@@ -326,4 +326,9 @@ func (w *work) groupCard(c Case, a Assignment) Message {
 		m.Lines = append(m.Lines, statusLine(c))
 	}
 	return m
+}
+
+// threadName is what a case's thread is called, where threads have names.
+func (w *work) threadName(c Case) Message {
+	return Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", c.TitleArg())}
 }

@@ -15,6 +15,13 @@ func (u UserID) Platform() string {
 	return p
 }
 
+// ErasedPlatform is the prefix of a pseudonym: the id a person's data
+// carries once erased ("erased:3fa9c2d41b7e"). Nobody acts under it.
+const ErasedPlatform = "erased"
+
+// Erased reports whether u is a pseudonym left by an erasure.
+func (u UserID) Erased() bool { return u.Platform() == ErasedPlatform }
+
 // Local returns the id without its platform prefix ("ana", "80351110224678912").
 func (u UserID) Local() string {
 	if _, local, ok := strings.Cut(string(u), ":"); ok {
@@ -100,6 +107,19 @@ type Case struct {
 	// it was in then (a reopened case returns there); zero while open.
 	ClosedAt   time.Time
 	ClosedFrom Stage
+	// ErasedAt is when the case's personal content was erased (the
+	// requester asked, or it was closed for longer than the helpdesk keeps
+	// cases); zero while it holds it. An erased case keeps its skeleton.
+	ErasedAt time.Time
+}
+
+// TitleArg is the case's title as a text's argument: the requester's
+// words, or, once the case is erased, the catalog's word for that.
+func (c Case) TitleArg() Arg {
+	if !c.ErasedAt.IsZero() {
+		return X(T("case.erased_title"))
+	}
+	return c.TitleArg()
 }
 
 // EventType names what happened to a case; the event log is made of them.
@@ -132,6 +152,7 @@ const (
 	EvAbandoned    EventType = "case.abandoned"
 	EvMessage      EventType = "case.message" // the requester wrote (by mail) outside a question
 	EvReplied      EventType = "case.replied" // the helpdesk wrote to the requester
+	EvErased       EventType = "case.erased"  // the requester's personal data was erased from the case
 )
 
 // EventTypes lists every EventType, in the order of a case's life.
@@ -139,6 +160,7 @@ var EventTypes = []EventType{
 	EvOpened, EvVoteCast, EvVoteRemoved, EvRoundOpened, EvRoundDecided, EvEscalated, EvReminded,
 	EvAsked, EvAnswered, EvRouted, EvClaimed, EvRecommended, EvResolved, EvRated, EvWithdrawn,
 	EvClosed, EvDeliveryLost, EvNote, EvOwner, EvReason, EvReopened, EvWaitReminded, EvAbandoned, EvMessage, EvReplied,
+	EvErased,
 }
 
 // Event is one line of a case's audit trail: who did what, when. Detail holds

@@ -68,7 +68,7 @@ func (s *Service) seeCase(ctx context.Context, a asker, cmd, args string, fn fun
 
 func (s *Service) status(ctx context.Context, a asker, args string) (Response, error) {
 	return s.seeCase(ctx, a, "status", args, func(w *work, c Case) ([]Text, error) {
-		lines := []Text{T("status.title", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))), statusLine(c)}
+		lines := []Text{T("status.title", "id", caseRef(c.ID), "title", c.TitleArg(), "type", X(typeText(c.Type))), statusLine(c)}
 		if c.Stage == InitialReview || c.Stage == FinalReview {
 			r, err := w.tx.Round(c.ID, c.Round)
 			if err != nil {
@@ -184,7 +184,7 @@ func (s *Service) history(ctx context.Context, a asker, args string) (Response, 
 		if err != nil {
 			return nil, err
 		}
-		resp = s.paged(a.lang, T("history.title", "id", caseRef(c.ID), "title", S(c.Title)), lines, eventsPerPage, page, true, fmt.Sprintf("history #%d", c.ID), Arg{})
+		resp = s.paged(a.lang, T("history.title", "id", caseRef(c.ID), "title", c.TitleArg()), lines, eventsPerPage, page, true, fmt.Sprintf("history #%d", c.ID), Arg{})
 		return nil, nil // the reply is resp, paged
 	})
 	return resp, err
@@ -412,7 +412,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if err := w.toThread(*c, w.committeeMsg(T("thread.asked", "who", P(w.person(a.ID))), Quoted(q))); err != nil {
 			return Text{}, err
 		}
-		err = w.tellRequester(*c, NoPost, T("dm.question", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(q),
+		err = w.tellRequester(*c, NoPost, T("dm.question", "id", caseRef(c.ID), "title", c.TitleArg(), "who", P(w.person(a.ID))), Quoted(q),
 			T(byMail(*c, "dm.question.how"), "cmd", command(fmt.Sprintf("answer #%d …", c.ID))))
 		return T("reply.asked", "id", caseRef(c.ID)), err
 	})
@@ -652,7 +652,7 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 			return Text{}, err
 		}
 		if err := w.tellRequester(*c, PostRating,
-			T("dm.resolved", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(summary),
+			T("dm.resolved", "id", caseRef(c.ID), "title", c.TitleArg()), Quoted(summary),
 			T(byMail(*c, "dm.rate.how"), "cmd", command(fmt.Sprintf("rate #%d 1-5", c.ID)))); err != nil {
 			return Text{}, err
 		}
@@ -704,7 +704,7 @@ func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response,
 		// A withdrawal closes the case: without the confirmation word it
 		// changes nothing and says what it would do, and how to confirm.
 		if !s.isWord(a.lang, wordConfirm, rest) {
-			return T("withdraw.confirm", "id", caseRef(c.ID), "title", S(c.Title), "cmd", command(fmt.Sprintf("withdraw #%d %s", c.ID, wordConfirm.en))), nil
+			return T("withdraw.confirm", "id", caseRef(c.ID), "title", c.TitleArg(), "cmd", command(fmt.Sprintf("withdraw #%d %s", c.ID, wordConfirm.en))), nil
 		}
 		if err := w.event(*c, a.ID, EvWithdrawn); err != nil {
 			return Text{}, err
@@ -743,7 +743,7 @@ func (s *Service) closeCmd(ctx context.Context, a asker, args string) (Response,
 		if err := w.closeCase(c, ClosedBy); err != nil {
 			return Text{}, err
 		}
-		if err := w.tellRequester(*c, NoPost, T("dm.closed", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(reason)); err != nil {
+		if err := w.tellRequester(*c, NoPost, T("dm.closed", "id", caseRef(c.ID), "title", c.TitleArg()), Quoted(reason)); err != nil {
 			return Text{}, err
 		}
 		if err := w.refreshCard(*c); err != nil {

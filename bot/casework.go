@@ -44,7 +44,7 @@ func (s *Service) assign(ctx context.Context, a asker, args string) (Response, e
 			return Text{}, err
 		}
 		if who.ID != a.ID {
-			m := w.to(who.ID, T("dm.assigned", "id", caseRef(c.ID), "title", S(c.Title), "by", P(w.person(a.ID)), "stage", X(statusLine(*c))))
+			m := w.to(who.ID, T("dm.assigned", "id", caseRef(c.ID), "title", c.TitleArg(), "by", P(w.person(a.ID)), "stage", X(statusLine(*c))))
 			m.LinkThread = true
 			if err := w.dm(*c, NoPost, who.ID, m); err != nil {
 				return Text{}, err
@@ -127,7 +127,7 @@ func (w *work) setOwner(c *Case, owner, by UserID) error {
 		return err
 	}
 	if err := w.tellRequester(*c, NoPost,
-		T("dm.owner", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(owner))),
+		T("dm.owner", "id", caseRef(c.ID), "title", c.TitleArg(), "who", P(w.person(owner))),
 		T("dm.owner.next."+ownerNext(*c), "cmd", command(fmt.Sprintf("status #%d", c.ID)))); err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (s *Service) reason(ctx context.Context, a asker, args string) (Response, e
 		if err := w.toThread(*c, w.committeeMsg(T("thread.reason", "who", P(w.person(a.ID))), Quoted(text))); err != nil {
 			return Text{}, err
 		}
-		if err := w.tellRequester(*c, NoPost, T("dm.reason", "id", caseRef(c.ID), "title", S(c.Title)), Quoted(text)); err != nil {
+		if err := w.tellRequester(*c, NoPost, T("dm.reason", "id", caseRef(c.ID), "title", c.TitleArg()), Quoted(text)); err != nil {
 			return Text{}, err
 		}
 		return T("reply.reason", "id", caseRef(c.ID)), nil
@@ -311,7 +311,7 @@ func (s *Service) reopen(ctx context.Context, a asker, args string) (Response, e
 			return Text{}, err
 		}
 		if !requester {
-			if err := w.tellRequester(*c, NoPost, T("dm.reopened", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(stageText(to))), Quoted(text)); err != nil {
+			if err := w.tellRequester(*c, NoPost, T("dm.reopened", "id", caseRef(c.ID), "title", c.TitleArg(), "stage", X(stageText(to))), Quoted(text)); err != nil {
 				return Text{}, err
 			}
 		}

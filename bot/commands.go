@@ -98,6 +98,8 @@ func init() {
 		"todo":      (*Service).todoCmd,
 		"digest":    (*Service).digestCmd,
 		"reply":     (*Service).replyCmd,
+		"erase":     (*Service).eraseCmd,
+		"mydata":    (*Service).mydata,
 	}
 }
 
@@ -308,7 +310,7 @@ func (w *work) canSee(m Member, c Case) (bool, error) {
 }
 
 func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
-	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework")}
+	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework"), T("help.privacy")}
 	if a.committee() {
 		lines = append(lines, T("help.committee"))
 	}
@@ -316,7 +318,7 @@ func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
 		lines = append(lines, T("help.group"))
 	}
 	if a.Roles.Staff {
-		lines = append(lines, T("help.staff"))
+		lines = append(lines, T("help.staff"), T("help.privacy.staff"))
 	}
 	return s.reply(a.lang, lines...), nil
 }
@@ -424,7 +426,7 @@ func caseLine(c Case) Text {
 	if c.Stage == Closed {
 		stage = statusLine(c)
 	}
-	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(stage))
+	return T("case.line", "id", caseRef(c.ID), "title", c.TitleArg(), "stage", X(stage))
 }
 
 // The request form's fields and their limits, in characters.
@@ -556,7 +558,7 @@ func (s *Service) Submit(ctx context.Context, inv Invocation, sub Submission) Re
 			if !reachable {
 				msg = "reply.opened.unreachable"
 			}
-			resp = s.reply(a.lang, T(msg, "id", caseRef(c.ID), "title", S(c.Title)))
+			resp = s.reply(a.lang, T(msg, "id", caseRef(c.ID), "title", c.TitleArg()))
 			return err
 		})
 	case VolunteerForm:

@@ -178,7 +178,7 @@ func (s *Service) Tick(ctx context.Context) error {
 			return fmt.Errorf("timer %d (%s of case %d): %w", t.ID, t.Kind, t.CaseID, err)
 		}
 	}
-	return nil
+	return s.retain(ctx)
 }
 
 // PostGone tells the core that a post or thread it made is gone from the

@@ -21,6 +21,10 @@ import (
 // before it marks the mail done: the record of its Message-ID in the same
 // transaction makes a second delivery of the same mail change nothing.
 
+// MailPlatform is the platform of people the helpdesk knows by their mail
+// address ("mail:ana@example.org").
+const MailPlatform = "mail"
+
 // Letter is a mail someone sent the helpdesk, as the mail adapter read it.
 type Letter struct {
 	ID      string // its Message-ID, without the angle brackets
@@ -92,7 +96,7 @@ const MaxLetterCasesPerHour = 3
 // Message-ID is recorded in the same transaction: a second delivery
 // changes nothing and says LetterDuplicate.
 func (s *Service) Receive(ctx context.Context, l Letter) (Receipt, error) {
-	if l.ID == "" || l.From.Platform() != "mail" || l.Platform == "" {
+	if l.ID == "" || l.From.Platform() != MailPlatform || l.Platform == "" {
 		return Receipt{}, fmt.Errorf("receive a letter: an id, a mail sender and a platform are needed (got %q from %q to %q)", l.ID, l.From, l.Platform)
 	}
 	l.Text = strings.ToValidUTF8(l.Text, "\uFFFD")
@@ -360,7 +364,7 @@ func (s *Service) replyCmd(ctx context.Context, a asker, args string) (Response,
 		if err := w.toThread(*c, w.committeeMsg(T("thread.replied", "who", P(w.person(a.ID))), Quoted(text))); err != nil {
 			return Text{}, err
 		}
-		if err := w.tellRequester(*c, NoPost, T("dm.reply", "id", caseRef(c.ID), "title", S(c.Title), "who", P(w.person(a.ID))), Quoted(text),
+		if err := w.tellRequester(*c, NoPost, T("dm.reply", "id", caseRef(c.ID), "title", c.TitleArg(), "who", P(w.person(a.ID))), Quoted(text),
 			T(byMail(*c, "dm.reply.how"), "cmd", command(fmt.Sprintf("status #%d", c.ID)))); err != nil {
 			return Text{}, err
 		}

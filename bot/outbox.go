@@ -306,6 +306,28 @@ func (s *Service) call(ctx context.Context, chat Chat, it Item) (ref, target str
 		return "", target, chat.React(ctx, target, it.Emoji)
 	case OpInvite:
 		return "", it.Place.Thread, chat.Invite(ctx, it.Place.Thread, it.User)
+	case OpRename:
+		thread, err := lookup(PostThread)
+		if err != nil {
+			return "", string(PostThread), err
+		}
+		r, ok := chat.(Renamer)
+		if !ok {
+			return "", thread, nil
+		}
+		var name Message
+		err = s.view(ctx, func(w *work) error {
+			c, err := w.tx.Case(it.CaseID)
+			if err != nil {
+				return fmt.Errorf("read case %d: %w", it.CaseID, err)
+			}
+			name = w.threadName(c)
+			return nil
+		})
+		if err != nil {
+			return "", thread, err
+		}
+		return "", thread, r.Rename(ctx, thread, name)
 	case OpArchive:
 		if a, ok := chat.(Archiver); ok {
 			return "", it.Place.Thread, a.Archive(ctx, it.Place.Thread)
@@ -338,7 +360,7 @@ func (w *work) failed(it Item, cause error) error {
 		m := it.Message
 		m.Key, m.Thread, m.LinkThread = "", "", false
 		head := "thread.unreachable"
-		if it.Place.User.Platform() == "mail" {
+		if it.Place.User.Platform() == MailPlatform {
 			head = "thread.unreachable.mail" // a letter that could not go
 		}
 		m.Lines = append([]Text{T(head, "who", P(w.person(it.Place.User)))}, m.Lines...)
@@ -502,7 +524,7 @@ func (w *work) threadGone(c Case) (bool, error) {
 	if err != nil || !first {
 		return err == nil, err
 	}
-	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	name := w.threadName(c)
 	return true, w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name})
 }
 
@@ -567,7 +589,7 @@ func (w *work) moveThread(c Case, old Post) error {
 	if _, err := w.tx.FirstNotice("", "rethread/"+c.Platform+"/"+old.Ref, w.now, forever); err != nil {
 		return err
 	}
-	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	name := w.threadName(c)
 	if err := w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name}); err != nil {
 		return err
 	}

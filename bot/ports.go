@@ -74,6 +74,13 @@ type Archiver interface {
 	Archive(ctx context.Context, thread string) error
 }
 
+// Renamer is optional: a platform whose threads have a name of their own
+// (Discord's thread channels; a Mattermost thread is its first post) names
+// a case's thread again, from the state, when its title was erased.
+type Renamer interface {
+	Rename(ctx context.Context, thread string, name Message) error
+}
+
 // RetryAfterer is optional on a Chat's error: the platform said how long to
 // wait before trying again (a 429's Retry-After), and the outbox waits at
 // least that long.
@@ -183,6 +190,18 @@ type Tx interface {
 	VotesBy(voter UserID) ([]Vote, error)
 	// LettersFrom lists the mails received from a sender, by time.
 	LettersFrom(sender UserID) ([]LetterRecord, error)
+	// Erase replaces a person by a pseudonym and clears the content of
+	// cases, as e says, and returns how many rows it changed or deleted.
+	Erase(e Erasure) (int64, error)
+	// DeleteFiles deletes the files of the cases closed before the given
+	// moment and returns how many.
+	DeleteFiles(closedBefore time.Time) (int64, error)
+	// PruneOutbox deletes the outbox's items performed or given up before
+	// the given moment and returns how many.
+	PruneOutbox(before time.Time) (int64, error)
+	// ErasableCases lists up to limit closed cases, not yet erased, that
+	// were closed before the given moment, oldest first.
+	ErasableCases(closedBefore time.Time, limit int) ([]Case, error)
 	// FilesFrom lists, without their bytes, the files that came with a
 	// sender's mails.
 	FilesFrom(sender UserID) ([]Attachment, error)
@@ -377,6 +396,7 @@ const (
 	OpUnreact Op = "unreact" // take the helpdesk's Emoji off post Name (Unreacter)
 	OpInvite  Op = "invite"  // add User to the case's thread
 	OpArchive Op = "archive" // the case is closed: the platform may archive its thread
+	OpRename  Op = "rename"  // name the case's thread again from the state (Renamer)
 )
 
 // Item is work for a platform that a state change requires, written in the
@@ -395,6 +415,9 @@ type Item struct {
 	Attempts int
 	Created  time.Time
 	Due      time.Time // when to do it; zero means at once (Created)
+	// Forget empties the item's message and place once it is performed
+	// or given up: it names someone whose data is being erased.
+	Forget bool
 }
 
 // Meter counts what the helpdesk does, for the people who run it (the

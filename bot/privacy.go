@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Access: what the helpdesk holds about one person, for their right of
@@ -156,4 +157,24 @@ func strip(d map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// MyDataPath is the dashboard's page that gives a signed-in person their
+// data as a file (what helpdesk privacy access prints); a sign-in link
+// made by /helpdesk mydata leads there.
+const MyDataPath = "/mydata.json"
+
+// mydata answers "/helpdesk mydata" with a one-time link, privately, that
+// signs the person in to the dashboard and downloads everything the
+// helpdesk holds about them. Without a dashboard, staff are the way.
+func (s *Service) mydata(ctx context.Context, a asker, _ string) (Response, error) {
+	base := strings.TrimRight(s.cfg.DashboardURL, "/")
+	if base == "" {
+		return s.reply(a.lang, T("mydata.off")), nil
+	}
+	link, err := s.signInLink(ctx, a.ID, base, MyDataPath)
+	if err != nil {
+		return Response{}, fmt.Errorf("mydata link: %w", err)
+	}
+	return s.reply(a.lang, T("mydata.link", "url", C(link)).Plural(int(SignInValid/time.Minute))), nil
 }

@@ -62,6 +62,8 @@ type Config struct {
 	// Location is the helpdesk's time zone, where digests fall at their
 	// hour; nil is UTC.
 	Location *time.Location
+	// Privacy is how long the helpdesk keeps what it holds (erase.go).
+	Privacy Retention
 	// MaxAttempts is how often the outbox tries a piece of work that fails
 	// for a passing reason before giving it up.
 	MaxAttempts int
@@ -118,6 +120,7 @@ func (c *Config) fill() {
 		c.SupportRemindAfter = DefaultSupportRemindAfter
 	}
 	c.Waits.fill()
+	c.Privacy.fill()
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
@@ -158,6 +161,8 @@ type Service struct {
 	// generation counts the times the cache was dropped: a transaction
 	// that began before a drop must not put back what it read.
 	generation uint64
+	// retainedAt is when the retention last looked (erase.go).
+	retainedAt time.Time
 	// install is the store's installation id, read once (see key).
 	install string
 	// recent holds, for each person, the times of their last commands,

@@ -77,15 +77,28 @@ func (s *Service) dashboard(ctx context.Context, a asker, _ string) (Response, e
 	if base == "" {
 		return s.reply(a.lang, T("dashboard.off")), nil
 	}
-	secret := NewSecret()
-	err := s.update(ctx, func(w *work) error {
-		return w.tx.AddSignIn(SecretHash(secret), a.ID, w.now, w.now.Add(SignInValid), MaxSignInLinks)
-	})
+	link, err := s.signInLink(ctx, a.ID, base, "")
 	if err != nil {
 		return Response{}, fmt.Errorf("dashboard link: %w", err)
 	}
-	link := base + SignInPath + "?" + url.Values{"t": {secret}}.Encode()
 	return s.reply(a.lang, T("dashboard.link", "url", C(link)).Plural(int(SignInValid/time.Minute))), nil
+}
+
+// signInLink makes a one-time sign-in link for who, leading to next (a
+// path of the dashboard; empty for its first page).
+func (s *Service) signInLink(ctx context.Context, who UserID, base, next string) (string, error) {
+	secret := NewSecret()
+	err := s.update(ctx, func(w *work) error {
+		return w.tx.AddSignIn(SecretHash(secret), who, w.now, w.now.Add(SignInValid), MaxSignInLinks)
+	})
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{"t": {secret}}
+	if next != "" {
+		q.Set("next", next)
+	}
+	return base + SignInPath + "?" + q.Encode(), nil
 }
 
 // SignIn spends the one-time link whose secret is secret and starts a

@@ -221,7 +221,7 @@ func (w *work) openQuestion(c Case) (time.Time, bool, error) {
 // todoLine is an item of a to-do list as a person reads it.
 func (w *work) todoLine(t Todo) Text {
 	c := t.Case
-	id, title := caseRef(c.ID), S(c.Title)
+	id, title := caseRef(c.ID), c.TitleArg()
 	switch t.Kind {
 	case TodoAnswer:
 		return T("todo.answer", "id", id, "title", title, "since", At(t.Since), "cmd", command(fmt.Sprintf("answer #%d …", c.ID)))

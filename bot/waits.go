@@ -191,7 +191,7 @@ func (w *work) questionStep(c Case, t Timer) error {
 	answer := command(fmt.Sprintf("answer #%d …", c.ID))
 	switch t.Step {
 	case 1:
-		lines := []Text{T(byMail(c, "dm.question.reminder"), "id", id, "title", S(c.Title), "since", At(t.Since), "cmd", answer)}
+		lines := []Text{T(byMail(c, "dm.question.reminder"), "id", id, "title", c.TitleArg(), "since", At(t.Since), "cmd", answer)}
 		if ws := w.s.cfg.Waits; ws.QuestionClose > 0 {
 			lines = append(lines, T("dm.question.closes", "at", At(t.Since.Add(ws.QuestionClose))))
 		}
@@ -226,7 +226,7 @@ func (w *work) abandon(c *Case, t Timer) error {
 	if err := w.closeCase(c, Abandoned); err != nil {
 		return err
 	}
-	lines := []Text{T("dm.abandoned", "id", caseRef(c.ID), "title", S(c.Title), "since", At(t.Since))}
+	lines := []Text{T("dm.abandoned", "id", caseRef(c.ID), "title", c.TitleArg(), "since", At(t.Since))}
 	if ws := w.s.cfg.Waits; ws.ReopenWithin > 0 {
 		lines = append(lines, T("dm.reopen.how", "cmd", command(fmt.Sprintf("reopen #%d …", c.ID)), "at", At(w.now.Add(ws.ReopenWithin))))
 	}
@@ -263,7 +263,7 @@ func (w *work) unclaimedStep(c Case, t Timer) error {
 			lang = w.s.cfg.CommitteeLang
 		}
 		m := Message{Lang: lang, LinkThread: true, Lines: []Text{T("group.unclaimed",
-			"id", caseRef(c.ID), "title", S(c.Title), "since", At(t.Since), "emoji", C(EmojiClaim), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))}}
+			"id", caseRef(c.ID), "title", c.TitleArg(), "since", At(t.Since), "emoji", C(EmojiClaim), "cmd", command(fmt.Sprintf("claim #%d", c.ID)))}}
 		if err := w.post(c, "", Place{Kind: InGroup, Group: a.Group}, m); err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (w *work) unclaimedStep(c Case, t Timer) error {
 			return err
 		}
 	case 2:
-		text := T("dm.unclaimed", "id", caseRef(c.ID), "title", S(c.Title), "group", X(w.s.groupText(a.Group)), "since", At(t.Since),
+		text := T("dm.unclaimed", "id", caseRef(c.ID), "title", c.TitleArg(), "group", X(w.s.groupText(a.Group)), "since", At(t.Since),
 			"cmd", command(fmt.Sprintf("route #%d …", c.ID)))
 		if err := w.tellAbove(c, t, text); err != nil {
 			return err
@@ -297,7 +297,7 @@ func (w *work) recommendStep(c Case, t Timer) error {
 	switch t.Step {
 	case 1:
 		for _, u := range a.Claimers {
-			m := w.to(u, T("dm.recommend.reminder", "id", caseRef(c.ID), "title", S(c.Title), "group", X(w.s.groupText(a.Group)),
+			m := w.to(u, T("dm.recommend.reminder", "id", caseRef(c.ID), "title", c.TitleArg(), "group", X(w.s.groupText(a.Group)),
 				"since", At(t.Since), "cmd", command(fmt.Sprintf("recommend #%d …", c.ID))))
 			m.LinkThread = true
 			if err := w.dm(c, NoPost, u, m); err != nil {
@@ -308,7 +308,7 @@ func (w *work) recommendStep(c Case, t Timer) error {
 			return err
 		}
 	case 2:
-		text := T("dm.recommend.late", "id", caseRef(c.ID), "title", S(c.Title), "group", X(w.s.groupText(a.Group)), "since", At(t.Since))
+		text := T("dm.recommend.late", "id", caseRef(c.ID), "title", c.TitleArg(), "group", X(w.s.groupText(a.Group)), "since", At(t.Since))
 		if err := w.tellAbove(c, t, text); err != nil {
 			return err
 		}
@@ -327,7 +327,7 @@ func (w *work) idleStep(c Case, t Timer) error {
 	if last.After(t.Since) {
 		return w.restart(c, t, last)
 	}
-	m := w.to(c.Owner, T("dm.idle", "id", caseRef(c.ID), "title", S(c.Title), "since", At(t.Since), "stage", X(statusLine(c))))
+	m := w.to(c.Owner, T("dm.idle", "id", caseRef(c.ID), "title", c.TitleArg(), "since", At(t.Since), "stage", X(statusLine(c))))
 	m.LinkThread = true
 	if err := w.dm(c, NoPost, c.Owner, m); err != nil {
 		return err

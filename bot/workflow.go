@@ -51,7 +51,7 @@ func (w *work) openCaseOn(platform string, who Member, lang string, sub Submissi
 	if err := w.post(c, PostCard, Place{Kind: InCommittee}, card); err != nil {
 		return c, err
 	}
-	name := Message{Lang: w.s.cfg.CommitteeLang, Title: T("thread.name", "id", caseRef(c.ID), "title", S(c.Title))}
+	name := w.threadName(c)
 	if err := w.enqueue(c, Item{Op: OpThread, Name: PostCard, Message: name}); err != nil {
 		return c, err
 	}
@@ -59,7 +59,7 @@ func (w *work) openCaseOn(platform string, who Member, lang string, sub Submissi
 		return c, err
 	}
 	err = w.tellRequester(c, NoPost,
-		T("dm.opened", "id", caseRef(c.ID), "title", S(c.Title), "type", X(typeText(c.Type))),
+		T("dm.opened", "id", caseRef(c.ID), "title", c.TitleArg(), "type", X(typeText(c.Type))),
 		T(byMail(c, "dm.opened.next"), "id", caseRef(c.ID)))
 	return c, err
 }
@@ -373,14 +373,14 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID, reaso
 			err = w.postRouting(*c)
 		}
 		if err == nil {
-			err = w.tellRequester(*c, NoPost, T("dm.accepted", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.accepted", "id", id, "title", c.TitleArg()))
 		}
 	case Info:
 		if err = w.setStage(c, NeedsInfo, ""); err == nil {
 			err = w.toThread(*c, w.committeeMsg(T("thread.info_needed", "cmd", command(fmt.Sprintf("ask #%d", c.ID)))))
 		}
 		if err == nil {
-			err = w.tellRequester(*c, NoPost, T("dm.needs_info", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.needs_info", "id", id, "title", c.TitleArg()))
 		}
 	case Go:
 		if err = w.setStage(c, Support, ""); err == nil {
@@ -393,10 +393,10 @@ func (w *work) decide(c *Case, r Round, b Ballot, v Verdict, actor UserID, reaso
 			err = w.startIdle(*c)
 		}
 		if err == nil {
-			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", S(c.Title)))
+			err = w.tellRequester(*c, NoPost, T("dm.go", "id", id, "title", c.TitleArg()))
 		}
 	case Decline, NoGo:
-		lines := []Text{T("dm.declined", "id", id, "title", S(c.Title))}
+		lines := []Text{T("dm.declined", "id", id, "title", c.TitleArg())}
 		if reason != "" {
 			lines = append(lines, T("dm.declined.reason"), Quoted(reason))
 		} else {
@@ -440,7 +440,7 @@ func (w *work) escalate(c Case, r Round, why Reason) error {
 	people := make([]Text, len(deciders))
 	for i, u := range deciders {
 		people[i] = T("person", "who", P(w.person(u)))
-		m := w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", S(c.Title), "reason", X(reasonText(why)), "cmd", cmd))
+		m := w.to(u, T("dm.escalated", "id", caseRef(c.ID), "title", c.TitleArg(), "reason", X(reasonText(why)), "cmd", cmd))
 		m.LinkThread = true
 		if err := w.dm(c, NoPost, u, m); err != nil {
 			return err
@@ -567,7 +567,7 @@ func (w *work) route(c *Case, by UserID, groups []string) (empty []string, err e
 		return nil, err
 	}
 	if len(empty) > 0 {
-		text := T("dm.group_empty.staff", "id", caseRef(c.ID), "title", S(c.Title), "groups", w.s.groupsText(empty), "who", P(w.person(by)))
+		text := T("dm.group_empty.staff", "id", caseRef(c.ID), "title", c.TitleArg(), "groups", w.s.groupsText(empty), "who", P(w.person(by)))
 		if err := w.tellStaffOnce(*c, fmt.Sprintf("group.empty/%d/%s", c.ID, strings.Join(empty, ",")), text); err != nil {
 			return nil, err
 		}
@@ -713,7 +713,7 @@ func (w *work) backToGroups(c *Case) error {
 		if lang == "" {
 			lang = w.s.cfg.CommitteeLang
 		}
-		back := Message{Lang: lang, Lines: []Text{T("group.back", "id", caseRef(c.ID), "title", S(c.Title), "cmd", command(fmt.Sprintf("recommend #%d …", c.ID)))}, LinkThread: true}
+		back := Message{Lang: lang, Lines: []Text{T("group.back", "id", caseRef(c.ID), "title", c.TitleArg(), "cmd", command(fmt.Sprintf("recommend #%d …", c.ID)))}, LinkThread: true}
 		if err := w.post(*c, "", Place{Kind: InGroup, Group: a.Group}, back); err != nil {
 			return err
 		}
@@ -812,9 +812,9 @@ func (w *work) tellStaffSupport(c Case, reminder bool) error {
 		return fmt.Errorf("read groups of case %d: %w", c.ID, err)
 	}
 	cmd := command(fmt.Sprintf("resolve #%d", c.ID))
-	head := T("dm.support", "id", caseRef(c.ID), "title", S(c.Title), "cmd", cmd)
+	head := T("dm.support", "id", caseRef(c.ID), "title", c.TitleArg(), "cmd", cmd)
 	if reminder {
-		head = T("dm.support.reminder", "id", caseRef(c.ID), "title", S(c.Title), "since", At(c.UpdatedAt), "cmd", cmd)
+		head = T("dm.support.reminder", "id", caseRef(c.ID), "title", c.TitleArg(), "since", At(c.UpdatedAt), "cmd", cmd)
 	}
 	lines := []Text{head}
 	for _, a := range as {
@@ -875,7 +875,7 @@ func (w *work) remind(c Case, r Round) error {
 	waiting := b.Waiting()
 	for _, u := range waiting {
 		left := r.Deadline.Sub(w.now).Round(time.Hour)
-		t := T("dm.reminder", "id", caseRef(c.ID), "title", S(c.Title), "at", At(r.Deadline), "kind", X(T("round."+string(r.Kind)))).Plural(int(left.Hours()))
+		t := T("dm.reminder", "id", caseRef(c.ID), "title", c.TitleArg(), "at", At(r.Deadline), "kind", X(T("round."+string(r.Kind)))).Plural(int(left.Hours()))
 		m := w.to(u, t, voteHow(r.Kind))
 		m.LinkThread = true
 		if err := w.dm(c, NoPost, u, m); err != nil {

@@ -122,6 +122,14 @@ func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 		return l.printer.Sprintf("%d", *a.Num)
 	case a.Time != nil:
 		return c.date(l, *a.Time, st, depth)
+	case a.Person != nil && a.Person.ID.Erased():
+		// Someone whose data was erased is named by the catalog, with
+		// the pseudonym's start to tell two of them apart; never mentioned.
+		tag := a.Person.ID.Local()
+		if len(tag) > 6 {
+			tag = tag[:6]
+		}
+		return c.nested(l, bot.T("person.erased", "tag", bot.C(tag)), st, depth+1)
 	case a.Person != nil:
 		return l.isolate(st.Person(*a.Person))
 	case a.Text != nil:

@@ -95,6 +95,9 @@ type Options struct {
 	// Export writes what v may export as JSON (what helpdesk export
 	// prints, of the cases the core lets v export: bot.Service.Export).
 	Export func(ctx context.Context, v bot.Viewer, w io.Writer) error
+	// MyData writes everything the helpdesk holds about v as JSON (what
+	// helpdesk privacy access prints), for their right of access.
+	MyData func(ctx context.Context, v bot.Viewer, w io.Writer) error
 	// ThreadURL, when set, gives the web address of a case's thread on
 	// its platform ("" when it has none).
 	ThreadURL func(platform, ref string) string
@@ -153,6 +156,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /cases/{id}/files/{file}", d.member(d.file))
 	mux.HandleFunc("GET /stats", d.member(d.stats))
 	mux.HandleFunc("GET /export.json", d.member(d.exportJSON))
+	mux.HandleFunc("GET "+bot.MyDataPath, d.member(d.myData))
 	mux.HandleFunc("GET /sessions", d.member(d.sessions))
 	mux.HandleFunc("POST /sessions/end", d.member(d.endSession))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +232,7 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, http.StatusBadRequest, bot.T("web.signin.needed", "cmd", bot.C("/helpdesk dashboard")))
 		return
 	}
-	d.render(w, r, http.StatusOK, "signin", d.newPage(lang, nil, bot.T("web.signin.title")), struct{ Secret string }{secret})
+	d.render(w, r, http.StatusOK, "signin", d.newPage(lang, nil, bot.T("web.signin.title")), struct{ Secret, Next string }{secret, next(r.URL.Query().Get("next"))})
 }
 
 // signIn spends a link and starts a session.
@@ -270,7 +274,16 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		Name: d.cookie, Value: session, Path: "/", MaxAge: int(bot.SessionValid / time.Second),
 		HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, "/cases", http.StatusSeeOther)
+	http.Redirect(w, r, next(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// next is where a sign-in leads: the page a link named, of the few a link
+// may name (a person's data), else the cases.
+func next(path string) string {
+	if path == bot.MyDataPath {
+		return path
+	}
+	return "/cases"
 }
 
 // session returns the viewer of the request's session, if any, and the

@@ -343,6 +343,24 @@ func (d *Dashboard) exportJSON(w http.ResponseWriter, r *http.Request, v bot.Vie
 	_, _ = w.Write(buf.Bytes())
 }
 
+// myData gives the signed-in person everything the helpdesk holds about
+// them, as a file.
+func (d *Dashboard) myData(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
+	if d.opt.MyData == nil {
+		d.fail(w, r, &v, http.StatusNotFound, bot.T("web.error.not_found"))
+		return
+	}
+	var buf bytes.Buffer
+	if err := d.opt.MyData(r.Context(), v, &buf); err != nil {
+		d.failErr(w, r, &v, "my data", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="helpdesk-my-data.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
 // caseData is the case page.
 type caseData struct {
 	Heading   string

@@ -9,7 +9,7 @@ import (
 
 const caseCols = `c.id, c.platform, c.type, c.title, c.description, c.organisation,
 	c.links, c.timeline, c.requester, c.lang, c.stage, c.outcome, c.round, c.rating,
-	c.created_at, c.updated_at, c.owner, c.closed_at, c.closed_from`
+	c.created_at, c.updated_at, c.owner, c.closed_at, c.closed_from, c.erased_at`
 
 func scanCase(r scanner) (bot.Case, error) {
 	var c bot.Case
@@ -22,7 +22,7 @@ func scanCase(r scanner) (bot.Case, error) {
 func caseDest(c *bot.Case, more ...any) []any {
 	return append([]any{&c.ID, &c.Platform, &c.Type, &c.Title, &c.Description, &c.Organisation,
 		&c.Links, &c.Timeline, &c.Requester, &c.Lang, &c.Stage, &c.Outcome, &c.Round, &c.Rating,
-		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Owner, timeCol{&c.ClosedAt}, &c.ClosedFrom}, more...)
+		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Owner, timeCol{&c.ClosedAt}, &c.ClosedFrom, timeCol{&c.ErasedAt}}, more...)
 }
 
 // CreateCase stores c and sets c.ID; ids are never reused.

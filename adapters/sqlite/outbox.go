@@ -50,9 +50,9 @@ func (t *tx) Enqueue(it *bot.Item) error {
 		due = encTime(it.Due)
 	}
 	res, err := t.exec(`INSERT INTO outbox (platform, case_id, op, name, place, message, emoji, user,
-		collapse, state, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		collapse, state, attempts, next_at, created_at, forget) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.Platform, nullID(it.CaseID), it.Op, it.Name, place, msg, it.Emoji, it.User,
-		it.Collapse, statePending, it.Attempts, due, created)
+		it.Collapse, statePending, it.Attempts, due, created, it.Forget)
 	if err != nil {
 		return fmt.Errorf("enqueue %s for case %d: %w", it.Op, it.CaseID, dbErr(err))
 	}
@@ -115,8 +115,14 @@ func (t *tx) Fail(id int64, reason string) error {
 }
 
 func (t *tx) finish(id int64, state, reason, what string) error {
-	n, err := t.execN(`UPDATE outbox SET state = ?, last_error = CASE WHEN ? = '' THEN last_error ELSE ? END,
-		done_at = ? WHERE id = ?`, state, reason, reason, encTime(t.now()), id)
+	// An item to forget keeps no trace of whom it was for or what it said.
+	n, err := t.execN(`UPDATE outbox SET state = ?,
+		last_error = CASE WHEN forget THEN '' WHEN ? = '' THEN last_error ELSE ? END,
+		done_at = ?,
+		place = CASE WHEN forget THEN '{}' ELSE place END,
+		message = CASE WHEN forget THEN '{}' ELSE message END,
+		user = CASE WHEN forget THEN '' ELSE user END
+		WHERE id = ?`, state, reason, reason, encTime(t.now()), id)
 	if err != nil {
 		return fmt.Errorf("%s item %d: %w", what, id, dbErr(err))
 	}

@@ -152,6 +152,21 @@ func (c config) platformsWanted(env func(string) string) bool {
 	return false
 }
 
+// delivers reports whether the helpdesk, run with this configuration,
+// delivers to people of platform: an operator's command that attaches no
+// platform leaves its messages to the bot that does.
+func (c config) delivers(platform string, env func(string) string) bool {
+	switch platform {
+	case "discord":
+		return c.File.Discord != nil || env(discordTokenEnv) != "" || env(discordTokenFileEnv) != ""
+	case "mattermost":
+		return c.File.Mattermost != nil || env(mattermostURLEnv) != ""
+	case bot.MailPlatform:
+		return c.File.Mail != nil
+	}
+	return false
+}
+
 // ConfigError lists every problem found in a configuration file.
 type ConfigError struct {
 	Path     string

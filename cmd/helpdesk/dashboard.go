@@ -75,6 +75,15 @@ func serveDashboard(ctx context.Context, ln net.Listener, url string, svc *bot.S
 			enc.SetIndent("", "  ")
 			return enc.Encode(exportCases(recs))
 		},
+		MyData: func(ctx context.Context, v bot.Viewer, w io.Writer) error {
+			d, err := svc.PersonData(ctx, v.ID)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(personJSON(d))
+		},
 	})
 	if err != nil {
 		return nil, err

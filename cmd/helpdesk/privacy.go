@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -14,19 +15,30 @@ import (
 	"github.com/wmse/helpdesk/bot"
 )
 
-// runPrivacy is "helpdesk privacy access -db PATH -person WHO": what the
-// helpdesk holds about a person, as JSON on standard output, for an
-// operator answering their request of access.
+// privacyUsage is what "helpdesk privacy" takes.
+const privacyUsage = `usage: helpdesk privacy access -db PATH -person WHO
+       helpdesk privacy erase -db PATH -person WHO [-yes]
+WHO is a person as the helpdesk knows them: a shell name, discord:ID, mattermost:ID or a mail address`
+
+// runPrivacy is "helpdesk privacy access|erase -db PATH -person WHO": what
+// the helpdesk holds about a person, as JSON on standard output, for an
+// operator answering their request of access; or their erasure.
 func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "access" {
-		fmt.Fprintln(stderr, "usage: helpdesk privacy access -db PATH -person WHO (a shell name, discord:ID, mattermost:ID or a mail address)")
+	if len(args) == 0 || (args[0] != "access" && args[0] != "erase") {
+		fmt.Fprintln(stderr, privacyUsage)
 		return exitUsage
 	}
-	fs := flag.NewFlagSet("helpdesk privacy access", flag.ContinueOnError)
+	verb := args[0]
+	name := "helpdesk privacy " + verb
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs, "")
 	person := fs.String("person", "", "the person, as the helpdesk knows them: a shell name, discord:ID, mattermost:ID or a mail address")
+	yes := false
+	if verb == "erase" {
+		fs.BoolVar(&yes, "yes", false, "erase: without it, only say what would be erased")
+	}
 	if code, ok := parse(fs, args[1:]); !ok {
 		return code
 	}
@@ -38,16 +50,16 @@ func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if err == nil {
 			err = errors.New("-db PATH is required")
 		}
-		fmt.Fprintf(stderr, "helpdesk privacy access: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
 	log, cat, cfg, err := c.setup(stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "helpdesk privacy access: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitError
 	}
 	if _, err := os.Stat(c.db); err != nil {
-		fmt.Fprintf(stderr, "helpdesk privacy access: no database at %s\n", c.db)
+		fmt.Fprintf(stderr, "%s: no database at %s\n", name, c.db)
 		return exitError
 	}
 	store, closeStore, err := openStore(ctx, log, c.db, sqlite.Options{Clock: wallClock{}})
@@ -55,10 +67,14 @@ func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitError
 	}
 	defer closeStore()
-	d, err := bot.New(store, wallClock{}, cat, cfg.Bot).PersonData(ctx, who)
+	svc := bot.New(store, wallClock{}, cat, cfg.Bot)
+	d, err := svc.PersonData(ctx, who)
 	if err != nil {
-		log.Error("privacy access", "err", err)
+		log.Error(name, "err", err)
 		return exitError
+	}
+	if verb == "erase" {
+		return erase(ctx, svc, d, yes, cfg.delivers(who.Platform(), os.Getenv), stdout, stderr, log)
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -66,6 +82,38 @@ func runPrivacy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		log.Error("write", "err", err)
 		return exitError
 	}
+	return exitOK
+}
+
+// erase is "helpdesk privacy erase": without -yes it says what it would
+// erase and changes nothing.
+func erase(ctx context.Context, svc *bot.Service, d bot.PersonData, yes, tell bool, stdout, stderr io.Writer, log *slog.Logger) int {
+	who := d.Person.ID
+	if !yes {
+		fmt.Fprintf(stdout, "%s: %d cases filed, %d events elsewhere, %d votes, %d mails, %d files, %d sessions.\n"+
+			"Run again with -yes to erase them: the person becomes a pseudonym, their words and files go, the cases' skeletons and the statistics stay.\n",
+			who, len(d.Cases), len(d.Activity), len(d.Votes), len(d.Letters), len(d.Files), len(d.Sessions))
+		return exitUsage
+	}
+	rep, err := svc.Erase(ctx, who, bot.EraseOptions{Tell: tell})
+	var open bot.ErrOpenCases
+	switch {
+	case errors.As(err, &open):
+		fmt.Fprintf(stderr, "helpdesk privacy erase: %s has %v: close or withdraw them first (helpdesk close in chat), then erase\n", who, open)
+		return exitError
+	case errors.Is(err, bot.ErrNotFound):
+		fmt.Fprintf(stderr, "helpdesk privacy erase: the helpdesk holds nothing of %s\n", who)
+		return exitError
+	case err != nil:
+		log.Error("privacy erase", "err", err)
+		return exitError
+	}
+	told := "not told (their platform is not configured here)"
+	if rep.Told {
+		told = "told privately once the bot delivers"
+	}
+	fmt.Fprintf(stdout, "erased: %s is now %s; %d cases, %d rows; %d chat posts to be shown again; %s.\n",
+		who, rep.Pseudonym, len(rep.Cases), rep.Rows, rep.Posts, told)
 	return exitOK
 }
 
