@@ -119,7 +119,7 @@ func (c Case) TitleArg() Arg {
 	if !c.ErasedAt.IsZero() {
 		return X(T("case.erased_title"))
 	}
-	return c.TitleArg()
+	return S(c.Title)
 }
 
 // EventType names what happened to a case; the event log is made of them.

@@ -106,6 +106,10 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	w, err := openDB(ctx, path, slices.Concat(pragmas, []string{
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(FULL)",
+		// What is deleted or overwritten is overwritten with zeros in
+		// the file, not only unlinked: an erasure (erase.go) leaves no
+		// words of the person in free pages of the database.
+		"_pragma=secure_delete(1)",
 		"_txlock=immediate",
 	}))
 	if err != nil {

@@ -35,6 +35,7 @@ type exportCase struct {
 	Events       []exportEvent `json:"events"`
 	CreatedAt    string        `json:"created_at"`
 	ClosedAt     string        `json:"closed_at"` // "" while open
+	ErasedAt     string        `json:"erased_at"` // "" while its content is kept
 	Rating       int           `json:"rating"`    // 0 until rated
 	Language     string        `json:"language"`
 }
@@ -141,6 +142,9 @@ func exportCases(recs []bot.Record) []exportCase {
 			CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
 			Rating:       c.Rating,
 			Language:     c.Lang,
+		}
+		if !c.ErasedAt.IsZero() {
+			x.ErasedAt = c.ErasedAt.UTC().Format(time.RFC3339)
 		}
 		if !c.ClosedAt.IsZero() {
 			x.ClosedAt = c.ClosedAt.UTC().Format(time.RFC3339)

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,4 +72,161 @@ func TestPrivacyAccessGivesAPersonTheirData(t *testing.T) {
 	if r := MustRunBinary(t, "", "", "privacy", "access", "-db", db); r.code != exitUsage {
 		t.Errorf("no person: exit %d", r.code)
 	}
+}
+
+// dumpTables is every value of every table of the database at path, one
+// line per row, for a test that looks for what must not be there.
+func dumpTables(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for names.Next() {
+		var n string
+		if err := names.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	names.Close()
+	var b strings.Builder
+	for _, tb := range tables {
+		rows, err := db.Query(`SELECT * FROM "` + tb + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s:", tb)
+			for _, v := range vals {
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&b, " %v", v)
+			}
+			b.WriteByte('\n')
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// helpdesk privacy erase: after it, no table of the database holds the
+// person's name, id or words, nor does the export; the case's skeleton,
+// its votes as counts and the statistics stay; names of the person in
+// others' texts are gone too.
+func TestPrivacyEraseLeavesNothingOfThePerson(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "helpdesk.db")
+	play := "/as rita\n/helpdesk request data-upload\nPaintings of Rosalind\nMetadata of 2,000 paintings from Skokloster.\nSkoklosters slott\nhttps://skokloster.example/rita\nMarch\n" +
+		"/as bo\n/helpdesk ask #1 Which licence, Rita?\n/helpdesk note #1 Rita's museum owes us a reply on another matter.\n" +
+		"/as rita\n/helpdesk answer #1 CC0 for all of it.\n" +
+		"/as bo\n/react #1 ✅\n/as chen\n/react #1 ✅\n/as dina\n/react #1 ✅\n" +
+		"/as sam\n/helpdesk close #1 Rita found another way.\n" +
+		"/as omar\n/helpdesk request guidance\nMaps\nWe have 40 maps; Rita sent us.\n\n\n\n" +
+		"/as sam\n/helpdesk note #2 Ask RITA how it went.\n"
+	if r := MustRunBinary(t, play, "en_GB.UTF-8", "-db", db); r.code != 0 {
+		t.Fatalf("play: %d %s", r.code, r.stderr)
+	}
+	before := MustRunBinary(t, "", "", "export", "-db", db)
+	if before.code != 0 || !strings.Contains(before.stdout, "Paintings of Rosalind") {
+		t.Fatalf("export before: %d %s", before.code, before.stderr)
+	}
+	stats := "/as sam\n/helpdesk stats\n"
+	statsBefore := MustRunBinary(t, stats, "en_GB.UTF-8", "-db", db)
+
+	// Without -yes, it says what it would erase and changes nothing.
+	r := MustRunBinary(t, "", "", "privacy", "erase", "-db", db, "-person", "rita")
+	if r.code != exitUsage || !strings.Contains(r.stdout, "1 cases filed") || !strings.Contains(r.stdout, "-yes") {
+		t.Fatalf("dry run: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(dumpTables(t, db), "shell:rita") {
+		t.Fatal("the dry run erased")
+	}
+	r = MustRunBinary(t, "", "", "privacy", "erase", "-db", db, "-person", "rita", "-yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "is now erased:") {
+		t.Fatalf("erase: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	// Nobody left to erase.
+	if r := MustRunBinary(t, "", "", "privacy", "erase", "-db", db, "-person", "rita", "-yes"); r.code != exitError || !strings.Contains(r.stderr, "holds nothing of shell:rita") {
+		t.Errorf("erase again: %d %s", r.code, r.stderr)
+	}
+	all := dumpTables(t, db)
+	for _, gone := range []string{"rita", "Rosalind", "2,000 paintings", "Skokloster", "CC0 for all", "owes us a reply", "Which licence", "found another way"} {
+		if strings.Contains(strings.ToLower(all), strings.ToLower(gone)) {
+			for _, line := range strings.Split(all, "\n") {
+				if strings.Contains(strings.ToLower(line), strings.ToLower(gone)) {
+					t.Errorf("%q is still in the database: %s", gone, line)
+				}
+			}
+		}
+	}
+	// Nor in the file's bytes: what was deleted was overwritten.
+	for _, f := range []string{db, db + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, gone := range []string{"Rosalind", "2,000 paintings", "CC0 for all", "owes us a reply"} {
+			if bytes.Contains(raw, []byte(gone)) {
+				t.Errorf("%q is still in the bytes of %s", gone, filepath.Base(f))
+			}
+		}
+	}
+	after := MustRunBinary(t, "", "", "export", "-db", db)
+	if strings.Contains(strings.ToLower(after.stdout), "rita") || strings.Contains(after.stdout, "Rosalind") {
+		t.Errorf("the export still names her:\n%s", after.stdout)
+	}
+	// The skeleton stays: both cases, the first closed with its votes.
+	var exp []struct {
+		ID      int64  `json:"id"`
+		Stage   string `json:"stage"`
+		Type    string `json:"type"`
+		Outcome string `json:"outcome"`
+		Erased  string `json:"erased_at"`
+		Votes   []struct {
+			Voter string `json:"voter"`
+		} `json:"votes"`
+	}
+	if err := json.Unmarshal([]byte(after.stdout), &exp); err != nil {
+		t.Fatalf("%v\n%s", err, after.stdout)
+	}
+	if len(exp) != 2 || exp[0].Stage != "closed" || exp[0].Type != "data-upload" || len(exp[0].Votes) != 3 || exp[0].Erased == "" || exp[1].Erased != "" {
+		t.Errorf("the skeleton: %+v", exp)
+	}
+	// Omar's case keeps his words, without her name.
+	if !strings.Contains(after.stdout, "We have 40 maps; [\u2026] sent us") {
+		t.Errorf("omar's case: %s", after.stdout)
+	}
+	// The shell shows the card again without her.
+	statsAfter := MustRunBinary(t, stats, "en_GB.UTF-8", "-db", db)
+	if !strings.Contains(statsAfter.stdout, "Case #1: content erased") || !strings.Contains(statsAfter.stdout, "Requested by: a person whose data was erased (") {
+		t.Errorf("the card shown again:\n%s", statsAfter.stdout)
+	}
+	if a, b := statsReply(statsBefore.stdout), statsReply(statsAfter.stdout); a == "" || a != b {
+		t.Errorf("the statistics changed:\n%s\n---\n%s", a, b)
+	}
+}
+
+// statsReply is the reply to /helpdesk stats in a shell's transcript.
+func statsReply(out string) string {
+	_, after, ok := strings.Cut(out, "> /helpdesk stats\n")
+	if !ok {
+		return ""
+	}
+	return after
 }
