@@ -41,6 +41,7 @@ type file struct {
 	HTTP         httpSection     `toml:"http"`
 	Dashboard    dashSection     `toml:"dashboard"`
 	Backup       backupSection   `toml:"backup"`
+	Privacy      privacySection  `toml:"privacy"`
 	// The platforms' sections are defined in their files (discord.go,
 	// mattermost.go); nil when the file has none.
 	Discord    *discordSection    `toml:"discord"`
@@ -106,6 +107,14 @@ type backupSection struct {
 	Every string `toml:"every"`
 	Dir   string `toml:"dir"`
 	Keep  *int   `toml:"keep"`
+}
+
+// privacySection is how long the helpdesk keeps what it holds (README,
+// "Privacy"): durations like 730d; empty keeps a kind of data.
+type privacySection struct {
+	KeepClosed string `toml:"keep_closed"`
+	KeepFiles  string `toml:"keep_files"`
+	KeepSent   string `toml:"keep_sent"`
 }
 
 type guideEntry struct {
@@ -335,6 +344,15 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 			}
 			c.BackupKeep = *k
 		}
+	}
+
+	c.Bot.Privacy = bot.Retention{
+		KeepClosed: duration("privacy.keep_closed", f.Privacy.KeepClosed),
+		KeepFiles:  duration("privacy.keep_files", f.Privacy.KeepFiles),
+		KeepSent:   duration("privacy.keep_sent", f.Privacy.KeepSent),
+	}
+	if p := c.Bot.Privacy; p.KeepClosed > 0 && p.KeepFiles > p.KeepClosed {
+		bad("privacy.keep_files: %s is longer than privacy.keep_closed (%s), which erases the files with the case", f.Privacy.KeepFiles, f.Privacy.KeepClosed)
 	}
 
 	c.Bot.Rule = bot.DefaultRule

@@ -230,3 +230,57 @@ func statsReply(out string) string {
 	}
 	return after
 }
+
+// [privacy] keep_closed: the timer worker erases exactly the cases closed
+// for longer than that, as an erasure would, and leaves the requester's
+// other cases, and the requester, alone.
+func TestRetentionErasesTheCasesPastTheirTime(t *testing.T) {
+	dir := t.TempDir()
+	db, conf := filepath.Join(dir, "helpdesk.db"), filepath.Join(dir, "helpdesk.toml")
+	if err := os.WriteFile(conf, []byte("[privacy]\nkeep_closed = \"730d\"\nkeep_files = \"90d\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	play := "/as rita\n/helpdesk request guidance\nOld maps\nThe Rosalind collection of maps.\n\n\n\n" +
+		"/as sam\n/helpdesk close #1 Answered by phone.\n" +
+		"/wait 400d\n" +
+		"/as rita\n/helpdesk request guidance\nNew maps\nThe Lindqvist collection.\n\n\n\n" +
+		"/as sam\n/helpdesk close #2 Answered by mail.\n"
+	r := MustRunBinary(t, play, "en_GB.UTF-8", "-db", db, "-config", conf)
+	if r.code != 0 {
+		t.Fatalf("play: %d %s", r.code, r.stderr)
+	}
+	// The shell's clock goes on from the database's last moment (case
+	// 2's closing, day 400) at each start.
+	r = MustRunBinary(t, "/wait 329d\n", "en_GB.UTF-8", "-db", db, "-config", conf)
+	if all := dumpTables(t, db); r.code != 0 || !strings.Contains(all, "Rosalind") {
+		t.Fatalf("case 1 was erased before its time: %d %s", r.code, r.stderr)
+	}
+	r = MustRunBinary(t, "/wait 331d\n", "en_GB.UTF-8", "-db", db, "-config", conf)
+	if r.code != 0 {
+		t.Fatalf("wait: %d %s", r.code, r.stderr)
+	}
+	all := dumpTables(t, db)
+	for _, gone := range []string{"Rosalind", "Old maps", "Answered by phone"} {
+		if strings.Contains(all, gone) {
+			t.Errorf("%q is still in the database past its time", gone)
+		}
+	}
+	for _, kept := range []string{"Lindqvist", "Answered by mail", "shell:rita"} {
+		if !strings.Contains(all, kept) {
+			t.Errorf("%q was erased before its time", kept)
+		}
+	}
+	exp := MustRunBinary(t, "", "", "export", "-db", db)
+	var cases []struct {
+		Requester string `json:"requester"`
+		Erased    string `json:"erased_at"`
+		Stage     string `json:"stage"`
+	}
+	if err := json.Unmarshal([]byte(exp.stdout), &cases); err != nil {
+		t.Fatalf("%v\n%s", err, exp.stdout)
+	}
+	if len(cases) != 2 || cases[0].Erased == "" || !strings.HasPrefix(cases[0].Requester, "erased:") || cases[0].Stage != "closed" ||
+		cases[1].Erased != "" || cases[1].Requester != "shell:rita" {
+		t.Errorf("after retention: %+v", cases)
+	}
+}
