@@ -475,6 +475,22 @@ func (a *Adapter) unarchived(ctx context.Context, channel string, fn func() erro
 	return true, fn()
 }
 
+// Rename names a case's thread again (bot.Renamer): its title was erased.
+// An archived thread is unarchived for it and archived again.
+func (a *Adapter) Rename(ctx context.Context, thread string, name bot.Message) error {
+	title := a.threadName(name.Lang, name.Title)
+	unarchived, err := a.unarchived(ctx, thread, func() error {
+		return a.call(ctx, "rename", func(opts ...discordgo.RequestOption) error {
+			_, err := a.s.ChannelEdit(thread, &discordgo.ChannelEdit{Name: title}, opts...)
+			return err
+		})
+	})
+	if err != nil || !unarchived {
+		return err
+	}
+	return a.setArchived(ctx, thread, true)
+}
+
 func (a *Adapter) setArchived(ctx context.Context, thread string, archived bool) error {
 	return a.call(ctx, "archive", func(opts ...discordgo.RequestOption) error {
 		_, err := a.s.ChannelEdit(thread, &discordgo.ChannelEdit{Archived: &archived, AutoArchiveDuration: autoArchive}, opts...)

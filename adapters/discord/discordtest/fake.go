@@ -87,6 +87,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -737,6 +738,21 @@ func (f *Fake) channelRoute(w http.ResponseWriter, r *http.Request, seg []string
 	case len(seg) == 1 && r.Method == "PATCH":
 		var archived *bool
 		_ = json.Unmarshal(in["archived"], &archived)
+		var name *string
+		_ = json.Unmarshal(in["name"], &name)
+		// Modify Channel: a thread's name is 1-100 characters; an
+		// archived thread takes no change but unarchiving (50083).
+		if name != nil && (utf8.RuneCountInString(*name) < 1 || utf8.RuneCountInString(*name) > 100) {
+			apiErr(w, 400, 50035, "Invalid Form Body")
+			return
+		}
+		if c.Archived && name != nil && (archived == nil || *archived) {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		if name != nil {
+			c.Name = *name
+		}
 		if archived != nil {
 			c.Archived = *archived
 		}
