@@ -98,6 +98,18 @@ func newDesk(t testing.TB) *desk {
 			}
 			return json.NewEncoder(w).Encode(map[string][]int64{"cases": ids})
 		},
+		// A person's data: who they are and the titles of their cases.
+		MyData: func(ctx context.Context, v bot.Viewer, w io.Writer) error {
+			pd, err := d.svc.PersonData(ctx, v.ID)
+			if err != nil {
+				return err
+			}
+			titles := []string{}
+			for _, c := range pd.Cases {
+				titles = append(titles, c.Case.Title)
+			}
+			return json.NewEncoder(w).Encode(map[string]any{"id": pd.Person.ID, "cases": titles})
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
