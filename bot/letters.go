@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -68,6 +69,7 @@ const (
 	LetterMessage   = "message"   // it is a message in its case
 	LetterHeld      = "held"      // not taken: staff were told (a stranger in someone's case, too many)
 	LetterDuplicate = "duplicate" // the same mail again: nothing changed
+	LetterData      = "data"      // it asked for the sender's data: the link went to the address
 )
 
 // LetterRecord is a mail received, as the store keeps it.
@@ -128,6 +130,9 @@ func (w *work) receive(l Letter) (Receipt, error) {
 	if err := w.seeSender(l); err != nil {
 		return Receipt{}, err
 	}
+	if wantsData(l) {
+		return Receipt{Outcome: LetterData}, w.mailData(l)
+	}
 	c, found, err := w.letterCase(l)
 	if err != nil {
 		return Receipt{}, err
@@ -166,6 +171,34 @@ func (w *work) receive(l Letter) (Receipt, error) {
 		return Receipt{}, err
 	}
 	return Receipt{Case: c.ID, Outcome: LetterCase}, w.keepFiles(c, l)
+}
+
+// wantsData reports whether a letter asks for its sender's data: the
+// command's word alone, in the subject or as the whole text.
+func wantsData(l Letter) bool {
+	is := func(s string) bool {
+		s = strings.ToLower(strings.TrimSpace(s))
+		return s == "mydata" || s == "/helpdesk mydata"
+	}
+	return is(l.Subject) || is(l.Text)
+}
+
+// mailData answers a letter that asks for the sender's data with a
+// one-time link to it, mailed to the address itself: a forged sender
+// receives nothing. Without a dashboard, staff are the way.
+func (w *work) mailData(l Letter) error {
+	line := T("mydata.off")
+	if base := strings.TrimRight(w.s.cfg.DashboardURL, "/"); base != "" {
+		secret := NewSecret()
+		if err := w.tx.AddSignIn(SecretHash(secret), l.From, w.now, w.now.Add(SignInValid), MaxSignInLinks); err != nil {
+			return err
+		}
+		link := base + SignInPath + "?" + url.Values{"t": {secret}, "next": {MyDataPath}}.Encode()
+		line = T("mydata.link", "url", C(link)).Plural(int(SignInValid / time.Minute))
+	}
+	m := w.to(l.From, line)
+	m.Subject = T("mydata.subject")
+	return w.enqueue(Case{Platform: l.Platform}, Item{Op: OpPost, Place: Place{Kind: InDirect, User: l.From}, Message: m})
 }
 
 // seeSender records what the letter tells of its sender: the name, and the

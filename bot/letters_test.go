@@ -236,3 +236,20 @@ func TestALetterThatCannotGoIsInTheThread(t *testing.T) {
 		t.Fatalf("the thread pings %v, who is not in the chat", p.Msg.Ping)
 	}
 }
+
+// A mail that says "mydata" asks for the sender's data: the link goes to
+// the address itself, in its language, and no case is opened; without a
+// dashboard, the letter says whom to ask.
+func TestMyDataByMail(t *testing.T) {
+	h, mail := mailHarness(t)
+	lena := bot.UserID("mail:lena@museum.se")
+	r := h.receive(bot.Letter{ID: "d1@museum.se", From: lena, Subject: "mydata", Text: "", Lang: "sv"})
+	if r.Outcome != bot.LetterData || r.Case != 0 {
+		t.Fatalf("receipt %+v", r)
+	}
+	got := letters(mail, 0)
+	if len(got) != 1 || got[0].Place.User != lena || got[0].Msg.Lang != "sv" || !has(got[0].Msg, "mydata.off") || got[0].Msg.Subject.ID != "mydata.subject" {
+		t.Fatalf("letters: %+v", got)
+	}
+	h.wantReply(h.cmd("sam", "status #1"), "error.no_case")
+}
