@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -247,7 +248,17 @@ type Member struct {
 	Locale string // the platform's locale for the person, if it says
 	Lang   string // the language the person chose with /helpdesk language, if any
 	Roles  Roles
+	// Also are the person's other identities, which they linked to this
+	// one (/helpdesk link): one person, whose roles still hold only where
+	// each platform gives them.
+	Also []UserID
 }
+
+// Is reports whether u is m: this identity or one linked to it.
+func (m Member) Is(u UserID) bool { return u == m.ID || slices.Contains(m.Also, u) }
+
+// IDs are all of m's identities, this one first.
+func (m Member) IDs() []UserID { return append([]UserID{m.ID}, m.Also...) }
 
 // Assignment is a case routed to a working group.
 type Assignment struct {

@@ -107,7 +107,7 @@ func (s *Service) mine(ctx context.Context, a asker, args string) (Response, err
 	var cs []Case
 	err := s.view(ctx, func(w *work) error {
 		var err error
-		cs, err = w.tx.Cases(CaseFilter{Requester: a.ID})
+		cs, err = w.casesOf(a.Member, CaseFilter{})
 		return err
 	})
 	if err != nil {
@@ -252,7 +252,14 @@ func (s *Service) language(ctx context.Context, a asker, args string) (Response,
 	if !ok {
 		return Response{}, refuse(Malformed, "language.unknown", "given", S(code), "langs", s.languagesList())
 	}
-	err := s.update(ctx, func(w *work) error { return w.tx.SetLang(a.ID, tag) })
+	err := s.update(ctx, func(w *work) error {
+		for _, id := range a.IDs() { // one person, one language
+			if err := w.tx.SetLang(id, tag); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return Response{}, fmt.Errorf("set language: %w", err)
 	}
@@ -393,7 +400,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 		if !a.committee() && !a.Roles.Staff {
 			return Text{}, refuse(NotYours, "error.committee_only")
 		}
-		if a.ID == c.Requester {
+		if a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "ask", InitialReview, NeedsInfo); err != nil {
@@ -420,7 +427,7 @@ func (s *Service) ask(ctx context.Context, a asker, args string) (Response, erro
 
 func (s *Service) answer(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "answer", args, func(w *work, c *Case, rest string) (Text, error) {
-		if a.ID != c.Requester {
+		if !a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "answer", InitialReview, NeedsInfo); err != nil {
@@ -476,7 +483,7 @@ func (s *Service) routeCmd(ctx context.Context, a asker, args string) (Response,
 		if !a.committee() {
 			return Text{}, refuse(NotYours, "error.committee_only")
 		}
-		if a.ID == c.Requester {
+		if a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		if err := stageOneOf(*c, "route", Routing, WorkingGroup); err != nil {
@@ -670,7 +677,7 @@ func (s *Service) resolve(ctx context.Context, a asker, args string) (Response, 
 
 func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "rate", args, func(w *work, c *Case, rest string) (Text, error) {
-		if a.ID != c.Requester {
+		if !a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if c.Outcome != Resolved {
@@ -695,7 +702,7 @@ func (s *Service) rateCmd(ctx context.Context, a asker, args string) (Response, 
 
 func (s *Service) withdraw(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "withdraw", args, func(w *work, c *Case, rest string) (Text, error) {
-		if a.ID != c.Requester {
+		if !a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.requester_only", "id", caseRef(c.ID))
 		}
 		if !c.Stage.Open() {

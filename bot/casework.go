@@ -60,7 +60,7 @@ func ownable(a asker, c Case) error {
 	if !a.Roles.Staff {
 		return refuse(NotYours, "error.staff_only")
 	}
-	if a.ID == c.Requester {
+	if a.Is(c.Requester) {
 		return refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 	}
 	if !c.Stage.Open() {
@@ -147,7 +147,7 @@ func ownerNext(c Case) string {
 // groups and staff; never for the requester.
 func (s *Service) note(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "note", args, func(w *work, c *Case, rest string) (Text, error) {
-		if a.ID == c.Requester {
+		if a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.note_requester", "id", caseRef(c.ID))
 		}
 		ok, err := w.mayNote(a.Member, *c)
@@ -222,7 +222,7 @@ func (s *Service) reason(ctx context.Context, a asker, args string) (Response, e
 		if !a.committee() && !a.Roles.Staff {
 			return Text{}, refuse(NotYours, "error.committee_or_staff")
 		}
-		if a.ID == c.Requester {
+		if a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		if c.Outcome != Declined {
@@ -279,7 +279,7 @@ func (w *work) reasonGiven(c Case) (bool, error) {
 // the groups' waits, staff told of support.
 func (s *Service) reopen(ctx context.Context, a asker, args string) (Response, error) {
 	return s.onCase(ctx, a, "reopen", args, func(w *work, c *Case, rest string) (Text, error) {
-		requester := a.ID == c.Requester
+		requester := a.Is(c.Requester)
 		if !requester && !a.Roles.Staff {
 			return Text{}, refuse(NotYours, "error.reopen_only", "id", caseRef(c.ID))
 		}

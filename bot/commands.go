@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,6 +101,8 @@ func init() {
 		"reply":     (*Service).replyCmd,
 		"erase":     (*Service).eraseCmd,
 		"mydata":    (*Service).mydata,
+		"link":      (*Service).linkCmd,
+		"unlink":    (*Service).unlinkCmd,
 	}
 }
 
@@ -295,7 +298,7 @@ func stageOneOf(c Case, cmd string, stages ...Stage) error {
 // canSee reports whether person m may read case c (see rights.go).
 func (w *work) canSee(m Member, c Case) (bool, error) {
 	sc := scopeOf(m)
-	if c.Requester == m.ID || c.Platform != sc.Platform || sc.All {
+	if m.Is(c.Requester) || c.Platform != sc.Platform || sc.All {
 		return sc.Admits(c, nil), nil
 	}
 	as, err := w.tx.Assignments(c.ID)
@@ -310,7 +313,7 @@ func (w *work) canSee(m Member, c Case) (bool, error) {
 }
 
 func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
-	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework"), T("help.privacy")}
+	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework"), T("help.privacy"), T("help.link")}
 	if a.committee() {
 		lines = append(lines, T("help.committee"))
 	}
@@ -359,10 +362,15 @@ func validType(t RequestType) bool {
 // checkLimit refuses a requester who already holds the most open cases
 // allowed, listing them.
 func (w *work) checkLimit(user UserID) error {
-	all, err := w.tx.Cases(CaseFilter{Requester: user})
+	m, err := w.member(user)
+	if err != nil {
+		return err
+	}
+	all, err := w.casesOf(m, CaseFilter{}) // one person, one limit, whichever identity asks
 	if err != nil {
 		return fmt.Errorf("count cases: %w", err)
 	}
+	slices.SortFunc(all, func(a, b Case) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	var open, recent []Case
 	for _, c := range all {
 		if c.Stage.Open() {

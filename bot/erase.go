@@ -105,9 +105,14 @@ func (s *Service) Erase(ctx context.Context, who UserID, opt EraseOptions) (Eras
 			return fmt.Errorf("read member %s: %w", who, err)
 		}
 		known := err == nil
-		cases, err := w.tx.Cases(CaseFilter{Requester: who})
+		if !known {
+			m = Member{ID: who}
+		}
+		// One person: every identity linked to who goes, under one
+		// pseudonym.
+		cases, err := w.casesOf(m, CaseFilter{})
 		if err != nil {
-			return fmt.Errorf("read cases of %s: %w", who, err)
+			return err
 		}
 		var open []int64
 		for _, c := range cases {
@@ -119,26 +124,30 @@ func (s *Service) Erase(ctx context.Context, who UserID, opt EraseOptions) (Eras
 		if len(open) > 0 {
 			return ErrOpenCases{IDs: open}
 		}
-		votes, err := w.tx.VotesBy(who)
-		if err != nil {
-			return err
+		touched := slices.Clone(rep.Cases)
+		acted := false
+		for _, id := range m.IDs() {
+			votes, err := w.tx.VotesBy(id)
+			if err != nil {
+				return err
+			}
+			acts, err := w.tx.EventsBy(id)
+			if err != nil {
+				return err
+			}
+			for _, v := range votes {
+				touched = append(touched, v.CaseID)
+			}
+			for _, e := range acts {
+				touched = append(touched, e.CaseID)
+			}
+			acted = acted || len(votes) > 0 || len(acts) > 0
 		}
-		acts, err := w.tx.EventsBy(who)
-		if err != nil {
-			return err
-		}
-		if !known && len(cases) == 0 && len(votes) == 0 && len(acts) == 0 {
+		if !known && len(cases) == 0 && !acted {
 			return fmt.Errorf("%s: %w", who, ErrNotFound)
 		}
 		// Every case whose posts may show them: theirs, those they voted
 		// in, those they acted in (an owner, a claimer, a recommender).
-		touched := slices.Clone(rep.Cases)
-		for _, v := range votes {
-			touched = append(touched, v.CaseID)
-		}
-		for _, e := range acts {
-			touched = append(touched, e.CaseID)
-		}
 		slices.Sort(touched)
 		touched = slices.Compact(touched)
 
@@ -156,15 +165,32 @@ func (s *Service) Erase(ctx context.Context, who UserID, opt EraseOptions) (Eras
 			}
 			msg := w.to(who, told)
 			msg.Lang = lang
+			if who.Platform() == MailPlatform {
+				msg.Subject = T("mydata.subject")
+			}
 			it := Item{Op: OpPost, Place: Place{Kind: InDirect, User: who}, Message: msg, Forget: true}
 			if err := w.enqueue(Case{Platform: who.Platform()}, it); err != nil {
 				return err
 			}
 			rep.Told = true
 		}
-		e := Erasure{Person: who, Pseudonym: rep.Pseudonym, Names: namesOf(m, who), Cases: rep.Cases, At: w.now}
-		if rep.Rows, err = w.tx.Erase(e); err != nil {
-			return fmt.Errorf("erase %s: %w", who, err)
+		var names []string
+		for _, id := range m.IDs() {
+			im, err := w.member(id)
+			if err != nil {
+				return err
+			}
+			names = append(names, namesOf(im, id)...)
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		for _, id := range m.IDs() {
+			e := Erasure{Person: id, Pseudonym: rep.Pseudonym, Names: names, Cases: rep.Cases, At: w.now}
+			n, err := w.tx.Erase(e)
+			if err != nil {
+				return fmt.Errorf("erase %s: %w", id, err)
+			}
+			rep.Rows += n
 		}
 		for _, id := range touched {
 			c, err := w.tx.Case(id)

@@ -133,6 +133,10 @@ func (w *work) receive(l Letter) (Receipt, error) {
 	if wantsData(l) {
 		return Receipt{Outcome: LetterData}, w.mailData(l)
 	}
+	if wantsLink(l) {
+		// The code goes to the address itself, whoever wrote.
+		return Receipt{Outcome: LetterData}, w.mailLinkCode(l.From, w.langOf(l.From))
+	}
 	c, found, err := w.letterCase(l)
 	if err != nil {
 		return Receipt{}, err
@@ -384,7 +388,7 @@ func (s *Service) replyCmd(ctx context.Context, a asker, args string) (Response,
 		if !a.Roles.Staff {
 			return Text{}, refuse(NotYours, "error.staff_only")
 		}
-		if a.ID == c.Requester {
+		if a.Is(c.Requester) {
 			return Text{}, refuse(NotYours, "error.recused", "id", caseRef(c.ID))
 		}
 		text, err := textArg(fmt.Sprintf("reply #%d", c.ID), "hint.text", rest)

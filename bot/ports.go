@@ -199,6 +199,18 @@ type Tx interface {
 	// PruneOutbox deletes the outbox's items performed or given up before
 	// the given moment and returns how many.
 	PruneOutbox(before time.Time) (int64, error)
+	// AddLinkCode keeps the hash of a one-time code that links another
+	// identity to user, valid until expires; user keeps at most keep.
+	AddLinkCode(hash string, user UserID, at, expires time.Time, keep int) error
+	// TakeLinkCode spends a link code and returns whose it was:
+	// ErrNotFound when it is unknown, spent or expired at now.
+	TakeLinkCode(hash string, now time.Time) (UserID, error)
+	// Link makes two identities one person (Member.Also), with every
+	// identity either was linked to.
+	Link(a, b UserID, at time.Time) error
+	// Unlink takes an identity out of its person and reports whether it
+	// was linked.
+	Unlink(id UserID) (bool, error)
 	// ErasableCases lists up to limit closed cases, not yet erased, that
 	// were closed before the given moment, oldest first.
 	ErasableCases(closedBefore time.Time, limit int) ([]Case, error)

@@ -61,8 +61,9 @@ func Who(s string) (UserID, error) {
 	return UserID("shell:" + s), nil
 }
 
-// PersonData reads everything the helpdesk holds about who, for an
-// operator answering a request of access (helpdesk privacy access).
+// PersonData reads everything the helpdesk holds about who, and about the
+// identities linked to who: one person (helpdesk privacy access, and
+// /helpdesk mydata).
 func (s *Service) PersonData(ctx context.Context, who UserID) (PersonData, error) {
 	var d PersonData
 	err := s.view(ctx, func(w *work) error {
@@ -76,11 +77,13 @@ func (s *Service) PersonData(ctx context.Context, who UserID) (PersonData, error
 		if d.Reachable, err = w.tx.Reachable(who); err != nil {
 			return err
 		}
-		cases, err := w.tx.Cases(CaseFilter{Requester: who})
+		cases, err := w.casesOf(d.Person, CaseFilter{})
 		if err != nil {
 			return err
 		}
+		own := map[int64]bool{}
 		for _, c := range cases {
+			own[c.ID] = true
 			evs, err := w.tx.Events(c.ID)
 			if err != nil {
 				return err
@@ -90,7 +93,7 @@ func (s *Service) PersonData(ctx context.Context, who UserID) (PersonData, error
 				if e.Internal {
 					continue // what the helpdesk said among itself about them
 				}
-				if e.Actor != "" && e.Actor != who {
+				if e.Actor != "" && !d.Person.Is(e.Actor) {
 					e.Actor = SomeoneOfTheHelpdesk
 				}
 				e.Detail = strip(e.Detail)
@@ -102,36 +105,40 @@ func (s *Service) PersonData(ctx context.Context, who UserID) (PersonData, error
 			}
 			d.Cases = append(d.Cases, pc)
 		}
-		own := map[int64]bool{}
-		for _, c := range cases {
-			own[c.ID] = true
-		}
-		evs, err := w.tx.EventsBy(who)
-		if err != nil {
-			return err
-		}
-		for _, e := range evs {
-			if !own[e.CaseID] {
-				e.Detail = strip(e.Detail)
-				d.Activity = append(d.Activity, e)
+		for _, id := range d.Person.IDs() {
+			evs, err := w.tx.EventsBy(id)
+			if err != nil {
+				return err
 			}
-		}
-		if d.Votes, err = w.tx.VotesBy(who); err != nil {
-			return err
-		}
-		if d.Letters, err = w.tx.LettersFrom(who); err != nil {
-			return err
-		}
-		if d.Files, err = w.tx.FilesFrom(who); err != nil {
-			return err
-		}
-		all, _, err := w.tx.Sessions(who.Platform(), w.now, 0, 1000)
-		if err != nil {
-			return err
-		}
-		for _, si := range all {
-			if si.User == who {
-				d.Sessions = append(d.Sessions, si)
+			for _, e := range evs {
+				if !own[e.CaseID] {
+					e.Detail = strip(e.Detail)
+					d.Activity = append(d.Activity, e)
+				}
+			}
+			votes, err := w.tx.VotesBy(id)
+			if err != nil {
+				return err
+			}
+			d.Votes = append(d.Votes, votes...)
+			letters, err := w.tx.LettersFrom(id)
+			if err != nil {
+				return err
+			}
+			d.Letters = append(d.Letters, letters...)
+			files, err := w.tx.FilesFrom(id)
+			if err != nil {
+				return err
+			}
+			d.Files = append(d.Files, files...)
+			all, _, err := w.tx.Sessions(id.Platform(), w.now, 0, 1000)
+			if err != nil {
+				return err
+			}
+			for _, si := range all {
+				if si.User == id {
+					d.Sessions = append(d.Sessions, si)
+				}
 			}
 		}
 		return nil

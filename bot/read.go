@@ -137,7 +137,7 @@ func (s *Service) CaseView(ctx context.Context, viewer Viewer, id int64) (CaseVi
 		if c.Owner != "" {
 			cv.Owner = person(c.Owner)
 		}
-		cv.Rate = viewer.ID == c.Requester && c.Outcome == Resolved
+		cv.Rate = viewer.Is(c.Requester) && c.Outcome == Resolved
 		var overdue []Wait
 		if viewer.Roles.Staff {
 			if overdue, err = w.tx.Overdue(c.ID); err != nil {

@@ -33,6 +33,7 @@ import "slices"
 // of Admits, written so that a query can use it.
 type Scope struct {
 	Person   UserID
+	Also     []UserID // the person's other identities, linked: their cases are theirs too
 	Platform string
 	All      bool
 	Groups   []string
@@ -40,7 +41,7 @@ type Scope struct {
 
 // scopeOf is the scope of a person with roles m.Roles.
 func scopeOf(m Member) Scope {
-	sc := Scope{Person: m.ID, Platform: m.ID.Platform()}
+	sc := Scope{Person: m.ID, Also: slices.Clone(m.Also), Platform: m.ID.Platform()}
 	if m.Roles.Committee || m.Roles.Chair || m.Roles.Staff {
 		sc.All = true
 		return sc
@@ -52,7 +53,7 @@ func scopeOf(m Member) Scope {
 // Admits reports whether a case routed to the groups routed is within the
 // scope.
 func (sc Scope) Admits(c Case, routed []string) bool {
-	if c.Requester == sc.Person {
+	if c.Requester == sc.Person || slices.Contains(sc.Also, c.Requester) {
 		return true
 	}
 	if c.Platform != sc.Platform {
@@ -109,7 +110,7 @@ func Internal(t EventType) bool {
 // seesInternal reports whether m may read the internal events of c: anyone
 // who may read the case except its requester, whatever their roles (a
 // committee member does not read the notes on their own request).
-func seesInternal(m Member, c Case) bool { return m.ID != c.Requester }
+func seesInternal(m Member, c Case) bool { return !m.Is(c.Requester) }
 
 // seesFiles reports whether m may download the files that came with the
 // requester's mail on c: the committee and staff of its platform.

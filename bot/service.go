@@ -459,6 +459,14 @@ func (w *work) langOf(id UserID) string {
 	if err != nil {
 		return w.s.cfg.DefaultLang
 	}
+	if m.Lang == "" {
+		// One person, one language: chosen with any of their identities.
+		for _, o := range m.Also {
+			if om, err := w.member(o); err == nil && om.Lang != "" {
+				return om.Lang
+			}
+		}
+	}
 	return w.s.pickLang(m.Lang, m.Locale)
 }
 

@@ -68,7 +68,7 @@ func (w *work) todo(m Member) ([]Todo, error) {
 			return nil, fmt.Errorf("list open cases: %w", err)
 		}
 		for _, c := range all {
-			if c.Requester != m.ID {
+			if !m.Is(c.Requester) {
 				cases = append(cases, c)
 			}
 		}
@@ -107,7 +107,7 @@ func (w *work) caseTodo(m Member, c Case, overdue []Wait) ([]Todo, error) {
 		return nil, nil
 	}
 	var out []Todo
-	if c.Requester == m.ID {
+	if m.Is(c.Requester) {
 		// Their own request: what it asks of them as its requester, and
 		// nothing of their roles (they are recused).
 		if c.Stage != NeedsInfo && c.Stage != InitialReview {

@@ -353,7 +353,7 @@ func (w *work) tellAbove(c Case, t Timer, text Text) error {
 	}
 	told := map[UserID]bool{}
 	for _, m := range all {
-		if m.Roles.Staff && m.ID != c.Requester {
+		if m.Roles.Staff && !m.Is(c.Requester) {
 			deciders = append(deciders, m.ID)
 		}
 	}

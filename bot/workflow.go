@@ -155,15 +155,27 @@ func (w *work) readBallot(c Case, r Round) (Ballot, error) {
 	if err != nil {
 		return b, err
 	}
-	eligible := map[UserID]bool{}
+	// One person, one vote: identities linked to one another (two
+	// accounts of one person on the platform) vote as the first of them,
+	// and the latest reaction of either is the vote.
+	eligible := map[UserID]UserID{} // identity → the person's voter
 	for _, m := range members {
-		if m.ID == c.Requester {
+		if m.Is(c.Requester) {
 			continue // recused: they filed the case
 		}
-		eligible[m.ID] = true
-		b.Eligible = append(b.Eligible, m.ID)
+		voter := m.ID
+		for _, o := range m.Also {
+			if v, ok := eligible[o]; ok {
+				voter = v
+				break
+			}
+		}
+		eligible[m.ID] = voter
+		if voter == m.ID {
+			b.Eligible = append(b.Eligible, m.ID)
+		}
 		if m.Roles.Chair && b.Chair == "" {
-			b.Chair = m.ID
+			b.Chair = voter
 		}
 	}
 	ref := w.voteRefs[key(c, r)]
@@ -182,8 +194,8 @@ func (w *work) readBallot(c Case, r Round) (Ballot, error) {
 		return b, fmt.Errorf("read reactions on case %d: %w", c.ID, err)
 	}
 	for _, h := range held { // by Seq: a later reaction replaces an earlier vote
-		if ch, ok := choiceFor(r.Kind, h.Emoji); ok && eligible[h.User] {
-			b.Votes[h.User] = ch
+		if ch, ok := choiceFor(r.Kind, h.Emoji); ok && eligible[h.User] != "" {
+			b.Votes[eligible[h.User]] = ch
 		}
 	}
 	return b, nil
@@ -228,14 +240,15 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 	if err != nil {
 		return err
 	}
+	i := slices.IndexFunc(committee, func(m Member) bool { return m.ID == user })
 	switch {
-	case !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }):
+	case i < 0:
 		if added {
 			w.votes = append(w.votes, VoteNotCommittee)
 			return w.noticeOnce(c, user, "vote.not_member", forever, T("notice.not_member", "id", caseRef(c.ID)))
 		}
 		return nil
-	case user == c.Requester:
+	case committee[i].Is(c.Requester):
 		if added {
 			w.votes = append(w.votes, VoteRequester)
 			return w.noticeOnce(c, user, fmt.Sprintf("vote.recused/%d", c.ID), forever, T("notice.recused", "id", caseRef(c.ID)))
@@ -264,13 +277,20 @@ func (w *work) vote(c Case, p Post, user UserID, emoji string, added bool) error
 // earlier round's post that it does not count, and where the vote is: once
 // per round.
 func (w *work) votedElsewhere(c Case, user UserID, emoji string, added bool) error {
-	if _, ok := choiceFor(KindOf(c), emoji); !ok || !added || user == c.Requester {
+	if _, ok := choiceFor(KindOf(c), emoji); !ok || !added {
+		return nil
+	}
+	committee, err := w.committee(c.Platform)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(committee, func(m Member) bool { return m.ID == user })
+	if i >= 0 && committee[i].Is(c.Requester) || i < 0 && user == c.Requester {
 		return nil
 	}
 	w.votes = append(w.votes, VoteOldRound)
-	committee, err := w.committee(c.Platform)
-	if err != nil || !slices.ContainsFunc(committee, func(m Member) bool { return m.ID == user }) {
-		return err
+	if i < 0 {
+		return nil
 	}
 	first, err := w.tx.FirstNotice(user, fmt.Sprintf("vote.moved/%d/%d", c.ID, c.Round), w.now, forever)
 	if err != nil || !first {
@@ -463,7 +483,7 @@ func (w *work) deciders(c Case) ([]UserID, error) {
 	}
 	var chairs, staff []UserID
 	for _, m := range all {
-		if m.ID == c.Requester {
+		if m.Is(c.Requester) {
 			continue
 		}
 		if m.Roles.Chair {

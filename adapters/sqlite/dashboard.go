@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -198,22 +199,31 @@ func (t *tx) CasePage(q bot.CaseQuery) ([]bot.CaseRow, int, error) {
 		// those of their platform that are all theirs to see or routed
 		// to one of their groups.
 		var cond string
+		// Their own cases: filed by this identity or one linked to it.
+		own, ownArgs := "c.requester = ?", []any{sc.Person}
+		if len(sc.Also) > 0 {
+			own = "c.requester IN (?" + strings.Repeat(", ?", len(sc.Also)) + ")"
+			for _, a := range sc.Also {
+				ownArgs = append(ownArgs, a)
+			}
+		}
+		elsewhere := slices.ContainsFunc(sc.Also, func(a bot.UserID) bool { return a.Platform() != sc.Platform })
 		switch {
-		case sc.All && sc.Person.Platform() == sc.Platform:
+		case sc.All && sc.Person.Platform() == sc.Platform && !elsewhere:
 			// Their own cases are cases of their platform: one term,
 			// which leaves the planner the index of the order.
 			cond, args = "c.platform = ?", append(args, sc.Platform)
 		case sc.All:
-			cond, args = "c.platform = ? OR c.requester = ?", append(args, sc.Platform, sc.Person)
+			cond, args = "c.platform = ? OR "+own, append(append(args, sc.Platform), ownArgs...)
 		case len(sc.Groups) > 0:
 			marks := strings.TrimSuffix(strings.Repeat("?, ", len(sc.Groups)), ", ")
-			cond = "c.requester = ? OR c.platform = ? AND EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
-			args = append(args, sc.Person, sc.Platform)
+			cond = own + " OR c.platform = ? AND EXISTS (SELECT 1 FROM case_groups g WHERE g.case_id = c.id AND g.grp IN (" + marks + "))"
+			args = append(append(args, ownArgs...), sc.Platform)
 			for _, g := range sc.Groups {
 				args = append(args, g)
 			}
 		default:
-			cond, args = "c.requester = ?", append(args, sc.Person)
+			cond, args = own, append(args, ownArgs...)
 		}
 		where = append(where, "("+cond+")")
 	}

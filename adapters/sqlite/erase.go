@@ -73,7 +73,7 @@ func (t *tx) Erase(e bot.Erasure) (int64, error) {
 		steps = append(steps, struct {
 			what, q string
 			args    []any
-		}{what, `UPDATE ` + table + ` SET ` + col + ` = ? WHERE ` + col + ` = ?` + cond, append([]any{ps, who}, args...)})
+		}{what, `UPDATE OR REPLACE ` + table + ` SET ` + col + ` = ? WHERE ` + col + ` = ?` + cond, append([]any{ps, who}, args...)})
 	}
 	replace("requester", "cases", "requester", "id")
 	replace("actor", "events", "actor", "case_id")
@@ -105,18 +105,23 @@ func (t *tx) Erase(e bot.Erasure) (int64, error) {
 		steps = append(steps, struct {
 			what, q string
 			args    []any
-		}{"reactions", `UPDATE reactions SET user = ? WHERE user = ? AND ref IN (SELECT ref FROM posts WHERE case_id ` + inCases + `)`, []any{ps, who, ids}})
+		}{"reactions", `UPDATE OR REPLACE reactions SET user = ? WHERE user = ? AND ref IN (SELECT ref FROM posts WHERE case_id ` + inCases + `)`, []any{ps, who, ids}})
 	} else {
 		more := []struct {
 			what, q string
 			args    []any
 		}{
-			{"reactions", `UPDATE reactions SET user = ? WHERE user = ?`, []any{ps, who}},
+			// Two linked identities of one person erased under one
+			// pseudonym may hold the same vote or reaction: one stays
+			// (OR REPLACE).
+			{"reactions", `UPDATE OR REPLACE reactions SET user = ? WHERE user = ?`, []any{ps, who}},
 			// Their own words, wherever they wrote them.
 			{"own texts", `UPDATE events SET text = '' WHERE actor = ? AND text <> ''`, []any{ps}},
 			{"own files", `DELETE FROM attachments WHERE letter IN (SELECT message_id FROM letters WHERE sender = ?)`, []any{ps}},
 			{"digest", `DELETE FROM timers WHERE case_id IS NULL AND subject = ?`, []any{ps}},
 			{"member", `DELETE FROM members WHERE id = ?`, []any{who}},
+			{"identities", `DELETE FROM identities WHERE id = ?`, []any{who}},
+			{"link codes", `DELETE FROM link_codes WHERE user = ?`, []any{who}},
 			{"volunteer", `DELETE FROM volunteers WHERE user = ?`, []any{who}},
 			{"notices", `DELETE FROM notices WHERE user = ?`, []any{who}},
 			{"unreachable", `DELETE FROM unreachable WHERE user = ?`, []any{who}},

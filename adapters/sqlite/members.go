@@ -12,14 +12,21 @@ import (
 func scanMember(r scanner) (bot.Member, error) {
 	var m bot.Member
 	err := r.Scan(&m.ID, &m.Name, &m.Locale, &m.Lang,
-		&m.Roles.Committee, &m.Roles.Chair, &m.Roles.Staff, jsonCol{&m.Roles.Groups})
+		&m.Roles.Committee, &m.Roles.Chair, &m.Roles.Staff, jsonCol{&m.Roles.Groups}, jsonCol{&m.Also})
 	if len(m.Roles.Groups) == 0 {
 		m.Roles.Groups = nil
+	}
+	if len(m.Also) == 0 {
+		m.Also = nil
 	}
 	return m, err
 }
 
-const memberCols = `id, name, locale, lang, committee, chair, staff, groups`
+// memberCols are a member's columns and, last, the other identities of
+// the person, linked (a JSON array, sorted).
+const memberCols = `id, name, locale, lang, committee, chair, staff, groups,
+	(SELECT json_group_array(id) FROM (SELECT o.id FROM identities i JOIN identities o ON o.person = i.person AND o.id <> i.id
+		WHERE i.id = members.id ORDER BY o.id))`
 
 // Member returns the person id, or bot.ErrNotFound. A person without
 // working groups has nil Roles.Groups.

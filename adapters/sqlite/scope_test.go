@@ -44,9 +44,14 @@ func TestTheScopeInSQLIsTheRuleOfAdmits(t *testing.T) {
 	for _, platform := range []string{"discord", "mattermost"} {
 		for _, person := range []string{"r0", "r1", "nobody"} {
 			id := bot.UserID(platform + ":" + person)
-			scopes = append(scopes, bot.Scope{Person: id, Platform: platform, All: true})
-			for _, g := range groups {
-				scopes = append(scopes, bot.Scope{Person: id, Platform: platform, Groups: g})
+			// Unlinked, linked to the same person's other platform
+			// account, and to a second account of the same platform.
+			other := map[string]string{"discord": "mattermost", "mattermost": "discord"}[platform]
+			for _, also := range [][]bot.UserID{nil, {bot.UserID(other + ":r2")}, {bot.UserID(platform + ":r2")}} {
+				scopes = append(scopes, bot.Scope{Person: id, Also: also, Platform: platform, All: true})
+				for _, g := range groups {
+					scopes = append(scopes, bot.Scope{Person: id, Also: also, Platform: platform, Groups: g})
+				}
 			}
 		}
 	}

@@ -121,6 +121,7 @@ func erase(ctx context.Context, svc *bot.Service, d bot.PersonData, yes, tell bo
 // never null.
 type personOut struct {
 	ID        string          `json:"id"`
+	Linked    []string        `json:"linked"` // the person's other identities
 	Name      string          `json:"name"`
 	Locale    string          `json:"locale"`
 	Language  string          `json:"language"`
@@ -160,11 +161,14 @@ type sessionOut struct {
 }
 
 func personJSON(d bot.PersonData) personOut {
-	out := personOut{ID: string(d.Person.ID), Name: d.Person.Name, Locale: d.Person.Locale, Language: d.Person.Lang, Roles: d.Person.Roles,
+	out := personOut{ID: string(d.Person.ID), Linked: []string{}, Name: d.Person.Name, Locale: d.Person.Locale, Language: d.Person.Lang, Roles: d.Person.Roles,
 		Reachable: d.Reachable, Cases: []personCaseOut{}, Activity: []exportEvent{}, Votes: []exportVote{},
 		Letters: []letterOut{}, Files: []fileOut{}, Sessions: []sessionOut{}}
 	if out.Roles.Groups == nil {
 		out.Roles.Groups = []string{}
+	}
+	for _, id := range d.Person.Also {
+		out.Linked = append(out.Linked, string(id))
 	}
 	if d.Digest >= 0 {
 		h := d.Digest

@@ -1,0 +1,105 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wmse/helpdesk/bot"
+)
+
+// codeIn is the link code a reply or a letter gives.
+func codeIn(t *testing.T, m bot.Message) string {
+	t.Helper()
+	for _, l := range m.Lines {
+		if c := l.Args["code"].Code; c != "" {
+			return c
+		}
+	}
+	t.Fatalf("no code in %+v", m)
+	return ""
+}
+
+// Linking a chat account and a mail address: the code goes to the mailbox
+// and is typed in chat; then one person: their cases by either way in one
+// list, one language, recusal from their own case whichever account they
+// act with. A code works once; unlinking parts them again.
+func TestOnePersonInChatAndByMail(t *testing.T) {
+	h, mail := mailHarness(t)
+	rita := bot.UserID("mail:rita@museum.se")
+	h.receive(bot.Letter{ID: "r1@museum.se", From: rita, Subject: "Herbarium", Text: "We have 300 sheets.", Lang: "en"})
+	h.request("rita", bot.Guidance, "Maps of Gotland")
+
+	mailed := func() {
+		t.Helper()
+		if _, err := h.svc.Deliver(h.ctx, "mail"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := len(letters(mail, 0))
+	h.wantReply(h.cmd("rita", "link rita@museum.se"), "link.mail.sent")
+	mailed()
+	sent := letters(mail, mark)
+	if len(sent) != 1 || sent[0].Place.User != rita || sent[0].Msg.Subject.ID != "link.subject" {
+		t.Fatalf("the code's letter: %+v", sent)
+	}
+	code := codeIn(t, sent[0].Msg)
+	h.wantReply(h.cmd("rita", "link "+strings.ToLower(code)), "link.done")
+	h.wantReply(h.cmd("rita", "link "+code), "link.unknown") // once
+
+	// One list of cases, whichever way they were filed.
+	r := h.cmd("rita", "mine")
+	if txt := h.render(r.Reply); !strings.Contains(txt, "Herbarium") || !strings.Contains(txt, "Maps of Gotland") {
+		t.Errorf("mine: %s", txt)
+	}
+	// One language: chosen in chat, the letters follow it.
+	h.cmd("rita", "language sv")
+	mailed()
+	mark = len(letters(mail, 0))
+	h.wantReply(h.cmd("bo", "ask #1 Which licence?"), "reply.asked")
+	mailed()
+	if sent := letters(mail, mark); len(sent) != 1 || sent[0].Msg.Lang != "sv" {
+		t.Errorf("the question's letter: %+v", sent)
+	}
+	// Her own case, by mail, is hers in chat: she answers it.
+	h.wantReply(h.cmd("rita", "answer #1 CC0."), "reply.answered")
+
+	h.wantReply(h.cmd("rita", "unlink"), "link.undone")
+	h.wantReply(h.cmd("rita", "unlink"), "link.none")
+	if txt := h.render(h.cmd("rita", "mine").Reply); strings.Contains(txt, "Herbarium") {
+		t.Errorf("mine after unlinking: %s", txt)
+	}
+}
+
+// Two accounts of one committee member on one platform, linked, are one
+// voter: the latest vote of either counts, once, and the committee's size
+// does not grow; a case filed with one of them recuses the other.
+func TestLinkedAccountsVoteOnce(t *testing.T) {
+	h := newHarness(t)
+	if err := h.svc.MemberSeen(h.ctx, bot.Member{ID: id("bo2"), Name: "bo2", Roles: bot.Roles{Committee: true}}); err != nil {
+		t.Fatal(err)
+	}
+	r := h.cmd("bo", "link")
+	h.wantReply(r, "link.code")
+	code := codeIn(t, *r.Reply)
+	h.wantReply(h.svc.Command(h.ctx, bot.Invocation{User: id("bo2"), Name: "bo2", Roles: &bot.Roles{Committee: true}}, "link "+code), "link.done")
+
+	c := h.request("rita", bot.Guidance, "Maps")
+	h.react(c, "bo", "✅")
+	h.reactOn(h.target(c, "bo2", "❌"), "bo2", "❌")
+	rec := h.record(c)
+	if len(rec.Open) != 1 || rec.Open[0].Choice != bot.Decline {
+		t.Fatalf("votes of bo and bo2: %+v", rec.Open)
+	}
+
+	// bo2 files a case: bo may not vote on it.
+	d := h.svc.Submit(h.ctx, bot.Invocation{User: id("bo2"), Name: "bo2", Roles: &bot.Roles{Committee: true}},
+		bot.Submission{Kind: bot.RequestForm, Type: bot.Guidance, Values: map[string]string{"title": "Bo's own", "description": "Mine."}})
+	if d.Reply == nil {
+		t.Fatal("no reply")
+	}
+	h.deliver()
+	h.react(c+1, "bo", "✅")
+	if rec := h.record(c + 1); len(rec.Open) != 0 {
+		t.Errorf("bo voted on bo2's case: %+v", rec.Open)
+	}
+}
