@@ -293,7 +293,7 @@ func (w *work) letterCase0(l Letter) (Case, error) {
 	}
 	lang := w.s.pickLang(m.Lang, m.Locale)
 	sub := Submission{Kind: RequestForm, Type: Other, Values: map[string]string{"title": title, "description": text}}
-	return w.openCaseOn(l.Platform, m, lang, sub)
+	return w.openCaseOn(w.s.casePlatform(l.Platform), m, lang, sub)
 }
 
 // maxTitle is the longest title of a case (the request form's).

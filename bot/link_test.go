@@ -103,3 +103,58 @@ func TestLinkedAccountsVoteOnce(t *testing.T) {
 		t.Errorf("bo voted on bo2's case: %+v", rec.Open)
 	}
 }
+
+// With a committee platform, a request filed on another platform is
+// carded and voted on the committee's, and its requester is answered
+// where they asked: the question reaches her there, her answer reaches
+// the committee's thread, and the case is hers in her own list.
+func TestOneCaseAcrossChatPlatforms(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.CommitteePlatform = "shell"
+	h.restart()
+	other := newFakeChat()
+	h.svc.Attach("other", other)
+	rita := bot.Invocation{User: "other:rita", Name: "rita"}
+	deliver := func() {
+		t.Helper()
+		h.deliver()
+		if _, err := h.svc.Deliver(h.ctx, "other"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := h.svc.Submit(h.ctx, rita, bot.Submission{Kind: bot.RequestForm, Type: bot.Guidance,
+		Values: map[string]string{"title": "Maps of Gotland", "description": "300 maps."}})
+	h.wantReply(r, "reply.opened")
+	deliver()
+	rec := h.record(1)
+	if rec.Case.Platform != "shell" || rec.Case.Requester != "other:rita" {
+		t.Fatalf("case %+v", rec.Case)
+	}
+	if len(h.posted(0, "card.title")) != 1 {
+		t.Fatal("no card on the committee's platform")
+	}
+	if ps := other.sentSince(0); len(ps) != 1 || ps[0].Place.User != "other:rita" || !has(ps[0].Msg, "dm.opened") {
+		t.Fatalf("on her platform: %+v", ps)
+	}
+	mark := len(other.sentSince(0))
+	h.wantReply(h.cmd("bo", "ask #1 How old are the maps?"), "reply.asked")
+	deliver()
+	if ps := other.sentSince(mark); len(ps) != 1 || !has(ps[0].Msg, "dm.question") {
+		t.Fatalf("the question on her platform: %+v", ps)
+	}
+	threadMark := len(h.chat.sentSince(0))
+	h.wantReply(h.svc.Command(h.ctx, rita, "answer #1 From 1850."), "reply.answered")
+	deliver()
+	found := false
+	for _, s := range h.chat.sentSince(threadMark) {
+		if s.Place.Kind == bot.InThread && strings.Contains(h.render(&s.Msg), "From 1850.") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("her answer is not in the committee's thread")
+	}
+	if txt := h.render(h.svc.Command(h.ctx, rita, "mine").Reply); !strings.Contains(txt, "Maps of Gotland") {
+		t.Errorf("mine: %s", txt)
+	}
+}

@@ -42,6 +42,12 @@ type Config struct {
 	Groups        []Group
 	NoGroupEmoji  string // the routing reaction for "no group needed"
 	CommitteeLang string // the language of the committee's channel and threads
+	// CommitteePlatform, with more than one chat platform on one
+	// database, is the platform whose committee takes every case: a
+	// request filed on another is carded and voted there, and its
+	// requester is answered where they asked. Empty: each platform's
+	// committee takes the cases filed on it.
+	CommitteePlatform string
 	DefaultLang   string // for people whose language is not known
 	Guides        []Guide
 	// MaxRequests is how many requests one person may file within
@@ -408,6 +414,9 @@ func (w *work) react(c Case, name PostName, emoji ...string) error {
 }
 
 func (w *work) invite(c Case, user UserID) error {
+	if user.Platform() != c.Platform {
+		return nil // a thread takes in people of its own platform only
+	}
 	return w.enqueue(c, Item{Op: OpInvite, User: user})
 }
 

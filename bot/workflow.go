@@ -13,7 +13,16 @@ import (
 // committee channel, its thread, the first vote and a confirmation to the
 // requester.
 func (w *work) openCase(who Member, lang string, sub Submission) (Case, error) {
-	return w.openCaseOn(who.ID.Platform(), who, lang, sub)
+	return w.openCaseOn(w.s.casePlatform(who.ID.Platform()), who, lang, sub)
+}
+
+// casePlatform is where a case asked for on platform lives: the
+// committee's platform when one is configured and attached, else that one.
+func (s *Service) casePlatform(platform string) string {
+	if p := s.cfg.CommitteePlatform; p != "" && s.outlet(p) != nil {
+		return p
+	}
+	return platform
 }
 
 // openCaseOn opens a case whose card and thread are on platform, which

@@ -58,6 +58,9 @@ type helpdeskSection struct {
 	MaxRequests       *int   `toml:"max_requests"`
 	RequestWindow     string `toml:"request_window"`
 	CommandsPerMinute *int   `toml:"commands_per_minute"`
+	// CommitteePlatform: with Discord and Mattermost on one database, the
+	// one whose committee takes every case (bot.Config.CommitteePlatform).
+	CommitteePlatform string `toml:"committee_platform"`
 }
 
 type rulesSection struct {
@@ -275,6 +278,12 @@ func (f file) check(path string, cat *locales.Catalog, demoRoster bool) (config,
 
 	c := config{Location: time.UTC, Roster: shell.Roster{}, File: f}
 	c.Bot.CommitteeLang = lang("helpdesk.committee_language", f.Helpdesk.CommitteeLanguage)
+	switch p := f.Helpdesk.CommitteePlatform; p {
+	case "", "discord", "mattermost":
+		c.Bot.CommitteePlatform = p
+	default:
+		bad("helpdesk.committee_platform: %q is not discord or mattermost", p)
+	}
 	c.Bot.DefaultLang = lang("helpdesk.default_language", f.Helpdesk.DefaultLanguage)
 	if tz := f.Helpdesk.TimeZone; tz != "" {
 		loc, err := time.LoadLocation(tz)

@@ -224,6 +224,13 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "helpdesk: %v\n", err)
 		return exitError
 	}
+	if p := cfg.Bot.CommitteePlatform; p != "" && plats[p] == nil {
+		if dashLn != nil {
+			dashLn.Close()
+		}
+		fmt.Fprintf(stderr, "helpdesk: helpdesk.committee_platform: %q is not running (configure it, or leave committee_platform out)\n", p)
+		return exitError
+	}
 	if mailer != nil && len(plats) > 0 {
 		plats[mail.Platform] = mailer
 	}
