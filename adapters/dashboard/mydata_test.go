@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,5 +50,34 @@ func TestMyDataLinkDownloadsThePersonsData(t *testing.T) {
 	// Signed in, the page itself gives it as a file.
 	if code, body := b.get(bot.MyDataPath); code != http.StatusOK || !strings.Contains(body, "Maps of Gotland") {
 		t.Errorf("signed in: %d %s", code, body)
+	}
+}
+
+// An erased case on the pages: its title and its requester in the
+// catalog's words, nothing of the person.
+func TestAnErasedCaseOnThePages(t *testing.T) {
+	d := newDesk(t)
+	n := d.file("rita", "Maps of Gotland")
+	ctx := context.Background()
+	if r := d.svc.Command(ctx, bot.Invocation{User: "test:sam", Name: "sam"}, "close #1 Done elsewhere."); r.Reply == nil {
+		t.Fatal("close")
+	}
+	if _, err := d.svc.Erase(ctx, "test:rita", bot.EraseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := d.browser()
+	b.signIn(d.link("sam"))
+	_, table := b.get("/cases?state=all")
+	_, page := b.get("/cases/" + strconv.FormatInt(n, 10))
+	for what, html := range map[string]string{"table": table, "case page": page} {
+		if strings.Contains(html, "Gotland") || strings.Contains(html, ">rita<") {
+			t.Errorf("the %s still shows her", what)
+		}
+		if !strings.Contains(html, d.say("en", "case.erased_title")) {
+			t.Errorf("the %s does not say the content was erased", what)
+		}
+	}
+	if !strings.Contains(page, "a person whose data was erased (") {
+		t.Errorf("the requester on the case page:\n%s", page)
 	}
 }

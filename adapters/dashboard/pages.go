@@ -185,10 +185,10 @@ func (d *Dashboard) cases(w http.ResponseWriter, r *http.Request, v bot.Viewer) 
 	}
 	for _, c := range cp.Rows {
 		data.Rows = append(data.Rows, caseRow{
-			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: clean(c.Title),
+			ID: c.ID, Link: "/cases/" + strconv.FormatInt(c.ID, 10), Title: d.text(lang, bot.T("person", "who", c.Case.TitleArg())),
 			Type: d.text(lang, bot.TypeText(c.Type)), Stage: d.text(lang, stageOf(c.Case)),
 			Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), Waiting: p.Date(c.UpdatedAt),
-			Deadline: p.Date(c.NextDeadline), Owner: clean(c.OwnerName),
+			Deadline: p.Date(c.NextDeadline), Owner: d.who(lang, bot.Person{ID: c.Owner, Name: c.OwnerName}),
 		})
 	}
 	anyOpt := d.text(lang, bot.T("web.filter.any"))
@@ -343,6 +343,15 @@ func (d *Dashboard) exportJSON(w http.ResponseWriter, r *http.Request, v bot.Vie
 	_, _ = w.Write(buf.Bytes())
 }
 
+// who names a person on a page: by their name, or, once erased, in the
+// catalog's words for someone whose data was erased.
+func (d *Dashboard) who(lang string, p bot.Person) string {
+	if p.ID.Erased() {
+		return d.text(lang, bot.T("person", "who", bot.P(p)))
+	}
+	return clean(p.Name)
+}
+
 // myData gives the signed-in person everything the helpdesk holds about
 // them, as a file.
 func (d *Dashboard) myData(w http.ResponseWriter, r *http.Request, v bot.Viewer) {
@@ -452,9 +461,9 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 	for _, f := range []*string{&c.Title, &c.Description, &c.Organisation, &c.Links, &c.Timeline} {
 		*f = clean(*f)
 	}
-	p := d.newPage(lang, &v, bot.T("web.case.title", "id", bot.C("#"+strconv.FormatInt(c.ID, 10)), "title", bot.S(c.Title)))
+	p := d.newPage(lang, &v, bot.T("web.case.title", "id", bot.C("#"+strconv.FormatInt(c.ID, 10)), "title", c.TitleArg()))
 	p.Nav = "cases"
-	data := caseData{Heading: p.Title, Case: c, Requester: clean(cv.Requester.Name), Type: t(cv.Type), Status: t(cv.Status),
+	data := caseData{Heading: p.Title, Case: c, Requester: d.who(lang, cv.Requester), Type: t(cv.Type), Status: t(cv.Status),
 		Lang: d.langName(lang, c.Lang), Opened: p.Date(c.CreatedAt), NoGroups: t(bot.T("web.case.no_groups"))}
 	if c.Rating > 0 {
 		data.Rating = t(bot.T("web.case.rating", "n", bot.N(c.Rating)))
@@ -479,7 +488,7 @@ func (d *Dashboard) showCase(w http.ResponseWriter, r *http.Request, v bot.Viewe
 			rd.State = t(bot.T("web.case.round.open", "at", bot.At(rv.Deadline)))
 		}
 		for _, vv := range rv.Votes {
-			rd.Votes = append(rd.Votes, voteData{Voter: clean(vv.Voter.Name), Choice: t(vv.Choice)})
+			rd.Votes = append(rd.Votes, voteData{Voter: d.who(lang, vv.Voter), Choice: t(vv.Choice)})
 		}
 		data.Rounds = append(data.Rounds, rd)
 	}
