@@ -215,3 +215,57 @@ func TestEraseOnlyTheCase(t *testing.T) {
 		return nil
 	})
 }
+
+// Retention's other two: the files of cases closed before a moment, and
+// the outbox's finished items older than a moment; nothing else.
+func TestRetentionOfFilesAndTheOutbox(t *testing.T) {
+	s, _ := MustOpen(t)
+	closed := newCase("mail:a@b.se", bot.Closed)
+	closed.ClosedAt = at(time.Hour)
+	open := newCase("mail:a@b.se", bot.InitialReview)
+	MustUpdate(t, s, func(tx bot.Tx) error {
+		for _, c := range []*bot.Case{closed, open} {
+			if err := tx.CreateCase(c); err != nil {
+				return err
+			}
+			if err := tx.UpdateCase(*c, c.Stage); err != nil {
+				return err
+			}
+			if err := tx.AddAttachment(&bot.Attachment{CaseID: c.ID, Letter: fmt.Sprintf("m%d@b.se", c.ID), Name: "f.pdf", MediaType: "application/pdf", Size: 1, Data: []byte("x"), At: at(0)}); err != nil {
+				return err
+			}
+		}
+		for i := range 3 {
+			it := bot.Item{Platform: "shell", Op: bot.OpPost, Place: bot.Place{Kind: bot.InCommittee}, Created: at(0)}
+			if err := tx.Enqueue(&it); err != nil {
+				return err
+			}
+			if i < 2 {
+				if err := tx.Done(it.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	MustUpdate(t, s, func(tx bot.Tx) error {
+		if n, err := tx.DeleteFiles(at(2 * time.Hour)); err != nil || n != 1 {
+			t.Errorf("files deleted: %d %v", n, err)
+		}
+		if n, err := tx.DeleteFiles(at(2 * time.Hour)); err != nil || n != 0 {
+			t.Errorf("files deleted again: %d %v", n, err)
+		}
+		if n, err := tx.PruneOutbox(time.Now().Add(time.Hour)); err != nil || n != 2 {
+			t.Errorf("outbox pruned: %d %v", n, err)
+		}
+		left, err := tx.Pending("shell", time.Now().Add(time.Hour), 0)
+		if err != nil || len(left) != 1 {
+			t.Errorf("pending left: %+v %v", left, err)
+		}
+		files, err := tx.Attachments(open.ID)
+		if err != nil || len(files) != 1 {
+			t.Errorf("the open case's files: %+v %v", files, err)
+		}
+		return nil
+	})
+}
