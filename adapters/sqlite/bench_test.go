@@ -51,7 +51,7 @@ func BenchmarkVotes(b *testing.B) {
 
 	// Baseline: one-row insert transactions, 8 writers, same pragmas as the store.
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "raw.db")+
-		"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+		"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		b.Fatal(err)
 	}

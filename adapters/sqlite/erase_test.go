@@ -269,3 +269,65 @@ func TestRetentionOfFilesAndTheOutbox(t *testing.T) {
 		return nil
 	})
 }
+
+// BenchmarkErase measures the erasure of one person from a database of
+// 5,000 cases and 100,000 events (a quarter with texts, which are all
+// read to find the person's name), next to the bare read of those texts
+// in the same run; it reports both and their ratio.
+func BenchmarkErase(b *testing.B) {
+	s, path := MustOpen(b)
+	const cases, perCase = 5000, 20
+	MustUpdate(b, s, func(tx bot.Tx) error {
+		for i := range cases {
+			c := newCase(bot.UserID(fmt.Sprintf("shell:p%d", i%500)), bot.Closed)
+			if err := tx.CreateCase(c); err != nil {
+				return err
+			}
+			for j := range perCase {
+				e := bot.Event{CaseID: c.ID, At: at(time.Duration(j) * time.Minute), Actor: bot.UserID(fmt.Sprintf("shell:p%d", (i+j)%500)), Type: bot.EvVoteCast}
+				if j%4 == 0 {
+					e.Type, e.Text = bot.EvNote, fmt.Sprintf("Asked p%d about the %d scans; see the archive's list.", (i+j)%500, j*100)
+				}
+				if err := tx.AppendEvent(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	raw, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	var base, erase time.Duration
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		rows, err := raw.Query(`SELECT id, text FROM events WHERE text <> ''`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var id int64
+			var text string
+			if err := rows.Scan(&id, &text); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		rows.Close()
+		base += time.Since(start)
+
+		who := bot.UserID(fmt.Sprintf("shell:p%d", i%500))
+		start = time.Now()
+		MustUpdate(b, s, func(tx bot.Tx) error {
+			_, err := tx.Erase(bot.Erasure{Person: who, Pseudonym: bot.UserID(fmt.Sprintf("erased:%012d", i)), Names: []string{who.Local()}, At: at(time.Hour)})
+			return err
+		})
+		erase += time.Since(start)
+	}
+	b.ReportMetric(float64(erase.Milliseconds())/float64(b.N), "erase-ms/op")
+	b.ReportMetric(float64(base.Milliseconds())/float64(b.N), "scan-ms/op")
+	b.ReportMetric(float64(erase)/float64(base), "erase/scan")
+}
