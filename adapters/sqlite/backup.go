@@ -20,6 +20,7 @@ type BackupInfo struct {
 	Bytes        int64
 	Cases        int
 	Installation string // the copy's own installation id
+	Original     string // the installation id of the database copied
 
 	// Removed lists the older scheduled backups the rotation removed.
 	Removed []string
@@ -225,6 +226,9 @@ func writeCopy(ctx context.Context, src, tmp string, info *BackupInfo) error {
 	err = dst.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check)
 	if err == nil && check != "ok" {
 		err = fmt.Errorf("integrity check: %.200s", check)
+	}
+	if err == nil {
+		err = dst.QueryRowContext(ctx, `SELECT id FROM installation`).Scan(&info.Original)
 	}
 	if err == nil {
 		_, err = dst.ExecContext(ctx, `UPDATE installation SET id = lower(hex(randomblob(10)))`)
