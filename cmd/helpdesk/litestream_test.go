@@ -50,7 +50,7 @@ func litestreamBinary(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "install", "github.com/benbjohnson/litestream/cmd/litestream@"+litestreamVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOBIN="+dir)
 	cmd.Dir = os.TempDir() // outside this module: its go.mod must not gain litestream
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
