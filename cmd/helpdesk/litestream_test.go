@@ -497,6 +497,31 @@ func TestLitestreamReplicaRestores(t *testing.T) {
 		t.Fatalf("the case filed after the restore point is in the restored database")
 	}
 
+	// Back to a moment in the middle of the storm, from the replica's URL:
+	// a shorter prefix of the same events, none committed after it.
+	var mid time.Time
+	for _, e := range orig {
+		if e.typ == "vote.cast" {
+			first, _ := time.Parse("2006-01-02 15:04:05.000000000Z", e.at)
+			mid = first.Add(4 * time.Second)
+			break
+		}
+	}
+	atMid := filepath.Join(dir2, "mid.db")
+	if r := MustRunBinary(t, "", "en_US.UTF-8", "restore", "-replica", "file://"+replica, "-timestamp", mid.Format(time.RFC3339Nano), "-o", atMid, "-litestream", bin); r.code != 0 {
+		t.Fatalf("helpdesk restore -timestamp: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	then := readEvents(t, atMid)
+	if len(then) == 0 || len(then) >= len(back) {
+		t.Fatalf("restored at %s: %d events, the latest restore %d", mid, len(then), len(back))
+	}
+	for i, e := range then {
+		at, _ := time.Parse("2006-01-02 15:04:05.000000000Z", e.at)
+		if e != orig[i] || at.After(mid) {
+			t.Fatalf("restored at %s: event %+v, the original has %+v", mid, e, orig[i])
+		}
+	}
+
 	// The helpdesk on the restored database, on the same Discord: a new
 	// case gets a card of its own. Its outbox row has the number the lost
 	// case's card had; with the original's installation id Discord would
