@@ -118,7 +118,7 @@ func (s *Store) backup(ctx context.Context, path string, record func(fileID) err
 		}
 	}
 	info, id, err := writeLinked(path, func(tmp string, info *BackupInfo) error {
-		return writeCopy(ctx, s.path, tmp, info)
+		return writeCopy(ctx, s.path, tmp, path, info)
 	}, record, forget)
 	if err != nil {
 		return info, id, fmt.Errorf("backup to %s: %w", path, err)
@@ -141,7 +141,7 @@ func Adopt(ctx context.Context, from, path string) (BackupInfo, error) {
 		return BackupInfo{Path: path}, fmt.Errorf("restore %s: %w", from, err)
 	}
 	info, _, err := writeLinked(path, func(tmp string, info *BackupInfo) error {
-		return writeCopy(ctx, src, tmp, info)
+		return writeCopy(ctx, src, tmp, path, info)
 	}, nil, nil)
 	if err != nil {
 		return info, fmt.Errorf("restore %s to %s: %w", from, path, err)
@@ -202,9 +202,9 @@ func writeLinked(path string, write func(tmp string, info *BackupInfo) error, re
 }
 
 // writeCopy makes the checked copy of the database at src at tmp, a name
-// in a directory of the helpdesk's own, and fills in info's cases and
-// installation.
-func writeCopy(ctx context.Context, src, tmp string, info *BackupInfo) error {
+// in a directory of the helpdesk's own, to be linked to path, and fills in
+// info's cases and installation.
+func writeCopy(ctx context.Context, src, tmp, path string, info *BackupInfo) error {
 	// The read pool is query_only, and the writer must not wait for the
 	// copy: a connection of its own reads the snapshot.
 	from, err := sql.Open("sqlite", src+"?_pragma=busy_timeout(5000)")
@@ -274,6 +274,14 @@ func writeCopy(ctx context.Context, src, tmp string, info *BackupInfo) error {
 		return err
 	}
 	_, err = dst.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
+	if err == nil {
+		// Opened as a store, it recorded the name it was opened by; it
+		// is to be known by the name it is linked to.
+		var abs string
+		if abs, err = filepath.Abs(path); err == nil {
+			_, err = dst.ExecContext(ctx, `UPDATE placement SET path = ?`, abs)
+		}
+	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

@@ -33,7 +33,8 @@ func (s *Store) Moved() (Moved, bool) {
 	return *s.moved, true
 }
 
-// placed is a database file's identity, as the placement table keeps it.
+// placed is a database file's identity, as the placement table keeps it,
+// with the name it was last opened by.
 type placed struct {
 	path     string
 	dev, ino int64
@@ -84,7 +85,7 @@ func (s *Store) place(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the database's placement: %w", busyErr(err))
 	}
-	if rec.recorded && rec.same(now) {
+	if rec.recorded && rec.same(now) && rec.path == now.path {
 		return nil
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -97,11 +98,13 @@ func (s *Store) place(ctx context.Context) error {
 	if rec, err = readPlacement(ctx, tx); err != nil {
 		return fmt.Errorf("read the database's placement: %w", busyErr(err))
 	}
-	if rec.recorded && rec.same(now) {
+	if rec.recorded && rec.same(now) && rec.path == now.path {
 		return nil
 	}
 	var moved *Moved
-	if rec.recorded {
+	// The same file under another name (renamed, or reached by another
+	// path) only has its name recorded, for the log.
+	if rec.recorded && !rec.same(now) {
 		m := Moved{From: rec.path}
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM installation WHERE one = 1`).Scan(&m.OldInstallation); err != nil {
 			return fmt.Errorf("read the installation id: %w", busyErr(err))

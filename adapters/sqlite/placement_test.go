@@ -131,6 +131,27 @@ func TestARenamedDatabaseKeepsItsInstallation(t *testing.T) {
 	if moved || installationOf(t, r) != id {
 		t.Errorf("renamed: moved %v, installation %q, want %q", moved, installationOf(t, r), id)
 	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Its new name is the one a copy of it names.
+	copyDB(t, to, to+".copy")
+	if _, m, _ := openMoved(t, to+".copy"); m.From != to {
+		t.Errorf("a copy of the renamed file was at %q, want %q", m.From, to)
+	}
+}
+
+// A backup is recorded as the file it is linked to, under its own name.
+func TestABackupIsPlacedUnderItsName(t *testing.T) {
+	s, _ := MustOpen(t)
+	to := filepath.Join(t.TempDir(), "backup.db")
+	if _, err := s.Backup(context.Background(), to); err != nil {
+		t.Fatal(err)
+	}
+	copyDB(t, to, to+".copy")
+	if _, m, moved := openMoved(t, to+".copy"); !moved || m.From != to {
+		t.Errorf("a copy of the backup: moved %v, was at %q, want %q", moved, m.From, to)
+	}
 }
 
 // A database made before its file was recorded (by an earlier release)
@@ -184,9 +205,12 @@ func TestABackupMovedIntoPlaceKeepsItsOwnInstallation(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyDB(t, live, filepath.Join(dir, "second.db"))
-	c, _, moved := openMoved(t, filepath.Join(dir, "second.db"))
+	c, m, moved := openMoved(t, filepath.Join(dir, "second.db"))
 	if !moved || installationOf(t, c) == info.Installation {
 		t.Errorf("a copy of the backup kept its installation id")
+	}
+	if m.From != live {
+		t.Errorf("the copy was at %q, want %q (the name the backup was opened by)", m.From, live)
 	}
 }
 
