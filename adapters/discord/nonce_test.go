@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,9 +118,46 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
+// sameInstallation gives the database at b, a copy of a, a's installation
+// id again. The store gives a copy its own when it first opens it (see
+// sqlite.Moved); this is the copy that slipped past that (a file system
+// that tells no file apart), for the tests of what Discord then does.
+func sameInstallation(t *testing.T, a, b string) {
+	t.Helper()
+	ctx := context.Background()
+	sa, err := sqlite.Open(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	err = sa.View(ctx, func(tx bot.Tx) error { id, err = tx.Installation(); return err })
+	if cerr := sa.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sqlite.Open(ctx, b) // placed: it takes its own id, and its file is recorded
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE installation SET id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A database copied by hand (not by the helpdesk's backup) keeps its
-// installation id: the copy, run as a second helpdesk on the same bot with
-// its own committee channel, makes the same keys. Discord returns the
+// installation id where the store cannot tell the copy from its original:
+// the copy, run as a second helpdesk on the same bot with its own
+// committee channel, makes the same keys. Discord returns the
 // first helpdesk's card, in the other channel, for the second's nonce: the
 // second does not take it for its own, and posts its card where it
 // belongs.
@@ -138,6 +176,7 @@ func TestNonceOfAnotherMessageNotAdopted(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyFile(t, dbA, dbB)
+	sameInstallation(t, dbA, dbB)
 	a := startHarness(t, &harness{t: t, f: f, db: dbA})
 	a.openCase(rita, "Scans of A")
 	cardA := a.cardOf(committeeCh, "Scans of A")

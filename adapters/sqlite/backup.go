@@ -20,6 +20,7 @@ type BackupInfo struct {
 	Bytes        int64
 	Cases        int
 	Installation string // the copy's own installation id
+	Original     string // the installation id of the database copied
 
 	// Removed lists the older scheduled backups the rotation removed.
 	Removed []string
@@ -108,65 +109,110 @@ type fileID struct {
 // to path, calls record (when not nil) with the copy's identity and links
 // it into place.
 func (s *Store) backup(ctx context.Context, path string, record func(fileID) error) (BackupInfo, fileID, error) {
+	var forget func() error
+	if record != nil {
+		forget = func() error {
+			abs, _ := filepath.Abs(path)
+			_, err := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM backups WHERE path = ?`, abs)
+			return err
+		}
+	}
+	info, id, err := writeLinked(path, func(tmp string, info *BackupInfo) error {
+		return writeCopy(ctx, s.path, tmp, path, info)
+	}, record, forget)
+	if err != nil {
+		return info, id, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return info, id, nil
+}
+
+// Adopt writes a checked copy of the database file at from — one
+// restored by Litestream, or copied by hand, with its -wal beside it if it
+// has one — to path, as Backup writes its copies: one file, checked, with
+// an installation id of its own, no records of the original's backups, and
+// the file it is recorded as its placement (see Moved); path must not
+// exist. from is only read.
+func Adopt(ctx context.Context, from, path string) (BackupInfo, error) {
+	if _, err := os.Stat(from); err != nil {
+		return BackupInfo{Path: path}, fmt.Errorf("restore %s: %w", from, err)
+	}
+	src, err := filepath.Abs(from)
+	if err != nil {
+		return BackupInfo{Path: path}, fmt.Errorf("restore %s: %w", from, err)
+	}
+	info, _, err := writeLinked(path, func(tmp string, info *BackupInfo) error {
+		return writeCopy(ctx, src, tmp, path, info)
+	}, nil, nil)
+	if err != nil {
+		return info, fmt.Errorf("restore %s to %s: %w", from, path, err)
+	}
+	return info, nil
+}
+
+// writeLinked has write make the copy in a private temporary directory
+// next to path, calls record (when not nil) with the copy's identity and
+// links it into place; when the link fails, forget (when not nil) undoes
+// the record.
+func writeLinked(path string, write func(tmp string, info *BackupInfo) error, record func(fileID) error, forget func() error) (BackupInfo, fileID, error) {
 	info := BackupInfo{Path: path}
 	if _, err := os.Lstat(path); err == nil {
-		return info, fileID{}, fmt.Errorf("backup to %s: the file exists", path)
+		return info, fileID{}, errors.New("the file exists")
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+		return info, fileID{}, err
 	}
 	// The directory is new and the helpdesk's alone (mode 0700): nothing
 	// can be planted in it. An absolute name keeps SQLite from reading a
 	// name that begins with "file:" as a URI.
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+		return info, fileID{}, err
 	}
 	tmpDir, err := os.MkdirTemp(dir, ".helpdesk-backup-")
 	if err != nil {
-		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+		return info, fileID{}, err
 	}
 	defer os.RemoveAll(tmpDir)
 	tmp := filepath.Join(tmpDir, "backup.db")
 
-	if err := s.writeCopy(ctx, tmp, &info); err != nil {
-		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+	if err := write(tmp, &info); err != nil {
+		return info, fileID{}, err
 	}
 	id, err := identify(tmp, nil)
 	if err != nil {
-		return info, fileID{}, fmt.Errorf("backup to %s: %w", path, err)
+		return info, fileID{}, err
 	}
 	info.Bytes = id.size
 	if record != nil {
 		if err := record(id); err != nil {
-			return info, id, fmt.Errorf("backup to %s: %w", path, err)
+			return info, id, err
 		}
 	}
 	if err := os.Link(tmp, path); err != nil {
-		if record != nil {
-			abs, _ := filepath.Abs(path)
-			if _, ferr := s.w.ExecContext(context.WithoutCancel(ctx), `DELETE FROM backups WHERE path = ?`, abs); ferr != nil {
+		if forget != nil {
+			if ferr := forget(); ferr != nil {
 				err = errors.Join(err, fmt.Errorf("forget the record: %w", ferr))
 			}
 		}
 		if errors.Is(err, fs.ErrExist) {
-			return info, id, fmt.Errorf("backup to %s: the file exists", path)
+			return info, id, errors.New("the file exists")
 		}
-		return info, id, fmt.Errorf("backup to %s: %w", path, err)
+		return info, id, err
 	}
 	return info, id, nil
 }
 
-// writeCopy makes the checked copy at tmp, a name in a directory of the
-// helpdesk's own, and fills in info's cases and installation.
-func (s *Store) writeCopy(ctx context.Context, tmp string, info *BackupInfo) error {
+// writeCopy makes the checked copy of the database at src at tmp, a name
+// in a directory of the helpdesk's own, to be linked to path, and fills in
+// info's cases and installation.
+func writeCopy(ctx context.Context, src, tmp, path string, info *BackupInfo) error {
 	// The read pool is query_only, and the writer must not wait for the
 	// copy: a connection of its own reads the snapshot.
-	src, err := sql.Open("sqlite", s.path+"?_pragma=busy_timeout(5000)")
+	from, err := sql.Open("sqlite", src+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+	defer from.Close()
+	if _, err := from.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return busyErr(err)
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
@@ -182,12 +228,24 @@ func (s *Store) writeCopy(ctx context.Context, tmp string, info *BackupInfo) err
 		err = fmt.Errorf("integrity check: %.200s", check)
 	}
 	if err == nil {
+		err = dst.QueryRowContext(ctx, `SELECT id FROM installation`).Scan(&info.Original)
+	}
+	if err == nil {
 		_, err = dst.ExecContext(ctx, `UPDATE installation SET id = lower(hex(randomblob(10)))`)
 	}
 	if err == nil {
 		// The copy's records of scheduled backups are the original's:
 		// a helpdesk restored from it did not write those.
 		_, err = dst.ExecContext(ctx, `DELETE FROM backups`)
+	}
+	if err == nil {
+		// The copy is this file, which is linked into place: moved
+		// there (renamed), it keeps the id it has just been given; copied,
+		// the copy takes another (see Moved).
+		var p placed
+		if p, err = here(tmp); err == nil {
+			err = writePlacement(ctx, dst, p)
+		}
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
@@ -216,6 +274,14 @@ func (s *Store) writeCopy(ctx context.Context, tmp string, info *BackupInfo) err
 		return err
 	}
 	_, err = dst.ExecContext(ctx, `PRAGMA journal_mode = DELETE`)
+	if err == nil {
+		// Opened as a store, it recorded the name it was opened by; it
+		// is to be known by the name it is linked to.
+		var abs string
+		if abs, err = filepath.Abs(path); err == nil {
+			_, err = dst.ExecContext(ctx, `UPDATE placement SET path = ?`, abs)
+		}
+	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

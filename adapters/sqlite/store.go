@@ -62,6 +62,7 @@ type Store struct {
 	now    func() time.Time
 	path   string
 	obs    func(write bool, took time.Duration, busy bool)
+	moved  *Moved // see Moved
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -123,6 +124,12 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// Before anything reads the installation id: a copy or a restored
+	// database takes its own here.
+	if err := s.place(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

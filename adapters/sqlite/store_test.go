@@ -134,7 +134,7 @@ func TestOpenAppliesMigrationsOnceAndKeepsData(t *testing.T) {
 		}
 		names = append(names, n)
 	}
-	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql", "migrations/0002_carried_reactions.sql", "migrations/0003_installation.sql", "migrations/0004_unreachable.sql", "migrations/0005_stage_counts.sql", "migrations/0006_dashboard.sql", "migrations/0007_backups.sql", "migrations/0008_notices.sql", "migrations/0009_waits.sql", "migrations/0010_stage_stays.sql", "migrations/0011_letters.sql", "migrations/0012_attachments.sql", "migrations/0013_privacy.sql", "migrations/0014_identities.sql"})
+	diff(t, "applied migrations", names, []string{"migrations/0001_init.sql", "migrations/0002_carried_reactions.sql", "migrations/0003_installation.sql", "migrations/0004_unreachable.sql", "migrations/0005_stage_counts.sql", "migrations/0006_dashboard.sql", "migrations/0007_backups.sql", "migrations/0008_notices.sql", "migrations/0009_waits.sql", "migrations/0010_stage_stays.sql", "migrations/0011_letters.sql", "migrations/0012_attachments.sql", "migrations/0013_privacy.sql", "migrations/0014_identities.sql", "migrations/0015_placement.sql"})
 }
 
 // TestInstallationIsTheDatabases: each database has its own installation

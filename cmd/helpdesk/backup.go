@@ -32,6 +32,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitError
 	}
 	defer store.Close()
+	if m, moved := store.Moved(); moved {
+		fmt.Fprintf(stderr, "helpdesk backup: %s was copied, restored or moved to another disk since it was last opened (at %s): it has an installation id of its own now, %s\n", *db, m.From, m.Installation)
+	}
 	info, err := store.Backup(ctx, *to)
 	if err != nil {
 		fmt.Fprintf(stderr, "helpdesk backup: %v\n", err)

@@ -2,6 +2,8 @@
 //
 //	helpdesk [-db PATH] [-config FILE] [-v] [-log text|json]
 //	helpdesk export -db PATH [-config FILE]
+//	helpdesk backup -db PATH -to FILE
+//	helpdesk restore (-config litestream.yml [-db PATH] | -replica URL | -from FILE) -o FILE [-timestamp T]
 //
 // Without a platform configured it starts the terminal chat (the shell) on
 // the database at PATH, ./helpdesk.db by default: type /help there. The
@@ -57,6 +59,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if len(args) > 0 && args[0] == "backup" {
 		return runBackup(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "restore" {
+		return runRestore(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "privacy" {
 		return runPrivacy(ctx, args[1:], stdout, stderr)
@@ -327,6 +332,10 @@ func openStore(ctx context.Context, log *slog.Logger, path string, opt sqlite.Op
 	if err != nil {
 		log.Error("open database", "path", path, "err", err)
 		return nil, nil, err
+	}
+	if m, moved := store.Moved(); moved {
+		log.Warn("the database file is not the one last opened (it was copied, restored or moved to another disk): it has an installation id of its own now, so that the platforms never take a new post for one the original made",
+			"path", path, "was", m.From, "installation", m.Installation, "was_installation", m.OldInstallation, "backups_forgotten", m.Backups)
 	}
 	return store, func() {
 		if err := store.Close(); err != nil {
