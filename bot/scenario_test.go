@@ -1392,6 +1392,15 @@ func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
 	if replyID(r) != "request.too_many" && replyID(resp) != "request.too_many" {
 		t.Fatalf("a sixth request in a day: %s / %s", h.render(r.Reply), h.render(resp.Reply))
 	}
+	// The refusal names the window it counts over (#24 §5.4: "in that
+	// time" named no time).
+	refusal := r
+	if replyID(refusal) != "request.too_many" {
+		refusal = resp
+	}
+	if got, want := h.render(refusal.Reply), "You have filed 5 requests in the last 24 hours, the most the helpdesk takes from one person."; !strings.Contains(got, want) {
+		t.Errorf("the refusal %q, want %q", got, want)
+	}
 	h.clock.Advance(bot.DefaultRequestWindow - 4*time.Hour) // the first is a day old
 	h.request("rita", bot.Guidance, "The next day")
 
