@@ -429,13 +429,14 @@ func caseList(cs []Case) Arg {
 }
 
 // caseLine is a case in a list: its number, title and stage (the bare
-// stage: a status line carries a label of its own, "Stage: …").
+// stage: a status line carries a label of its own, "Stage: …"); a closed
+// case's line says closed and how ("closed (by the helpdesk)").
 func caseLine(c Case) Text {
-	stage := stageText(c.Stage)
 	if c.Stage == Closed {
-		stage = statusLine(c)
+		// One label, not two in a row ("…: Closed: by the helpdesk").
+		return T("case.line.closed", "id", caseRef(c.ID), "title", S(c.Title), "outcome", X(outcomeText(c.Outcome)))
 	}
-	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(stage))
+	return T("case.line", "id", caseRef(c.ID), "title", S(c.Title), "stage", X(stageText(c.Stage)))
 }
 
 // The request form's fields and their limits, in characters.

@@ -1577,3 +1577,26 @@ func TestStatsTellTheFiguresOfTheHelpdesk(t *testing.T) {
 		}
 	}
 }
+
+// A median under half an hour is "less than an hour", not "0 hours"; a
+// closed case in a list says closed and how, once (#24 §5.3, §5.5).
+func TestShortMediansAndClosedCasesReadAsSentences(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.wait(10 * time.Minute)
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("ana", fmt.Sprintf("route #%d none", c))
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("sam", fmt.Sprintf("resolve #%d Done.", c))
+	if got := h.render(h.cmd("sam", "stats").Reply); !strings.Contains(got, "Median time to the initial feedback: less than an hour (1 case)") {
+		t.Errorf("stats: %s", got)
+	}
+	mine := h.render(h.cmd("rita", "mine").Reply)
+	if !strings.Contains(mine, "#1 Postcards: closed (resolved)") || strings.Contains(mine, "Closed:") {
+		t.Errorf("mine: %s", mine)
+	}
+}
