@@ -441,14 +441,14 @@ func bidiControl(r rune) bool { return r >= 0x202a && r <= 0x202e || r >= 0x2066
 
 // literalRE finds what a translation writes literally and must read left
 // to right in a right-to-left line: a command with its arguments ("/helpdesk
-// status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web
-// address. A command's words may be arguments already isolated (the "#12"
+// status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a channel
+// ("#{{.group}}", the # and the isolated name as one), a web address. A command's words may be arguments already isolated (the "#12"
 // of "/helpdesk status {{.id}}"), and a command may be an argument followed
 // by literal words ("{{.cmd}} none"), and an argument in brackets may be a
 // translated word ("[الموضوع]"): the whole run is one literal.
 var literalRE = regexp.MustCompile(
 	`(?:/[a-z][a-z-]*|\x{2066}/[^\x{2069}]*\x{2069})(?: (?:\[[^\]\s]+\]|[A-Za-z0-9#@:_.,|…\-\[\]]+|\x{2066}[^\x{2069}]*\x{2069}))*` +
-		`|#(?:\d+|N)\b|https?://[^\s\x{2066}-\x{2069}]+`)
+		`|#(?:\d+|N)\b|#\x{2066}[^\x{2069}]*\x{2069}|https?://[^\s\x{2066}-\x{2069}]+`)
 
 // isolateLiterals wraps, in a right-to-left message, each literal command,
 // case number and address that is not already inside an isolate in a

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/wmse/helpdesk/bot"
+	"github.com/wmse/helpdesk/locales"
 )
 
 // visual lays lines out as a terminal that implements the Unicode
@@ -37,7 +38,7 @@ func isArabic(r rune) bool { return unicode.Is(unicode.Arabic, r) }
 // reader finishes (#24 §4.1: "[m6] رسالة خاصة إلى omar" showed omar on
 // the right, reading "omar: private message to").
 func TestArabicHeadersPutTheNameWhereTheSentenceEnds(t *testing.T) {
-	h := newHarness(t, "")
+	h := newHarnessWith(t, "", bot.Config{CommitteeLang: "ar", DefaultLang: "ar"})
 	out := h.play(`/as rita ar
 /helpdesk request media-upload
 Scans of Tangier maps
@@ -45,6 +46,13 @@ Scans of Tangier maps
 
 
 
+/as ana
+/react #1 ✅
+/as bo
+/react #1 ✅
+/as chen
+/react #1 ✅
+/helpdesk route #1 planning
 `)
 	var heads []string
 	for _, b := range blocks(out) {
@@ -55,12 +63,41 @@ Scans of Tangier maps
 	if len(heads) == 0 {
 		t.Fatalf("no Arabic header in:\n%s", out)
 	}
+	// A Latin word that ends the Arabic place (a name, a thread) shows on
+	// the left of the Arabic words.
 	id := regexp.MustCompile(`^\[m\d+\] `)
+	latinAtEnd := regexp.MustCompile(`\p{Arabic}[^A-Za-z]* ([A-Za-z][A-Za-z0-9]*)[^\p{Arabic}]*$`)
+	named := 0
 	for i, v := range visual(t, heads...) {
-		name := strings.Index(v, "rita")
-		words := strings.IndexFunc(v, isArabic)
-		if !id.MatchString(v) || name < 0 || name > words {
-			t.Errorf("header %q shows as %q: want its id first, then rita left of the Arabic words", heads[i], v)
+		if !id.MatchString(v) {
+			t.Errorf("header %q shows as %q: want its id first", heads[i], v)
+		}
+		m := latinAtEnd.FindStringSubmatch(locales.StripIsolates(heads[i]))
+		if m == nil {
+			continue
+		}
+		named++
+		if word, arabic := strings.Index(v, m[1]), strings.IndexFunc(v, isArabic); word < 0 || word > arabic {
+			t.Errorf("header %q shows as %q: want %s left of the Arabic words, where they end", heads[i], v, m[1])
+		}
+	}
+	if named == 0 {
+		t.Errorf("no Arabic header ends with a Latin name in:\n%s", out)
+	}
+	// A channel's name keeps its # in front, in a header of its own and
+	// with an Arabic word after it.
+	var channels []string
+	for _, b := range blocks(out) {
+		if strings.Contains(b.head, "planning") {
+			channels = append(channels, b.head)
+		}
+	}
+	if len(channels) == 0 {
+		t.Fatalf("no header of the group's channel in:\n%s", out)
+	}
+	for i, v := range visual(t, channels...) {
+		if !strings.Contains(v, "#planning") {
+			t.Errorf("header %q shows as %q: want #planning", channels[i], v)
 		}
 	}
 }
