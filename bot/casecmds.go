@@ -390,6 +390,9 @@ func statsLines(t Tallies) []Text {
 		if days < 3 {
 			span = T("duration.hours").Plural(int(med.Hours() + 0.5))
 		}
+		if med < 30*time.Minute {
+			span = T("duration.under_hour") // not "0 hours"
+		}
 		lines = append(lines, T("stats.median", "step", X(T("stats.step."+step.key)), "time", X(span), "cases", X(T("stats.cases").Plural(len(ds)))))
 	}
 	return lines

@@ -387,9 +387,20 @@ func (w *work) checkLimit(user UserID) error {
 	// would make a card each time.
 	if n := len(recent); n >= w.s.cfg.MaxRequests {
 		next := recent[n-w.s.cfg.MaxRequests].CreatedAt.Add(w.s.cfg.RequestWindow)
-		return refuse(TooMany, "request.too_many", "max", N(w.s.cfg.MaxRequests), "at", At(next))
+		limit := w.s.cfg.MaxRequests
+		return &Refusal{Kind: TooMany, Text: T("request.too_many", "max", N(limit), "window", X(windowText(w.s.cfg.RequestWindow)), "at", At(next)).Plural(limit)}
 	}
 	return nil
+}
+
+// windowText is the time over which requests are counted, as the phrase
+// "in the last 24 hours": in days when it is whole days, two or more, and
+// in hours (at least one) otherwise.
+func windowText(d time.Duration) Text {
+	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
+		return T("request.window.days").Plural(int(d / (24 * time.Hour)))
+	}
+	return T("request.window.hours").Plural(max(1, int((d+time.Hour-1)/time.Hour)))
 }
 
 // maxTracked bounds the people whose recent commands are remembered.
@@ -428,13 +439,14 @@ func caseList(cs []Case) Arg {
 }
 
 // caseLine is a case in a list: its number, title and stage (the bare
-// stage: a status line carries a label of its own, "Stage: …").
+// stage: a status line carries a label of its own, "Stage: …"); a closed
+// case's line says closed and how ("closed (by the helpdesk)").
 func caseLine(c Case) Text {
-	stage := stageText(c.Stage)
 	if c.Stage == Closed {
-		stage = statusLine(c)
+		// One label, not two in a row ("…: Closed: by the helpdesk").
+		return T("case.line.closed", "id", caseRef(c.ID), "title", c.TitleArg(), "outcome", X(outcomeText(c.Outcome)))
 	}
-	return T("case.line", "id", caseRef(c.ID), "title", c.TitleArg(), "stage", X(stage))
+	return T("case.line", "id", caseRef(c.ID), "title", c.TitleArg(), "stage", X(stageText(c.Stage)))
 }
 
 // The request form's fields and their limits, in characters.

@@ -1392,6 +1392,15 @@ func TestRequestsAndCommandsAreRateLimited(t *testing.T) {
 	if replyID(r) != "request.too_many" && replyID(resp) != "request.too_many" {
 		t.Fatalf("a sixth request in a day: %s / %s", h.render(r.Reply), h.render(resp.Reply))
 	}
+	// The refusal names the window it counts over (#24 §5.4: "in that
+	// time" named no time).
+	refusal := r
+	if replyID(refusal) != "request.too_many" {
+		refusal = resp
+	}
+	if got, want := h.render(refusal.Reply), "You have filed 5 requests in the last 24 hours, the most the helpdesk takes from one person."; !strings.Contains(got, want) {
+		t.Errorf("the refusal %q, want %q", got, want)
+	}
 	h.clock.Advance(bot.DefaultRequestWindow - 4*time.Hour) // the first is a day old
 	h.request("rita", bot.Guidance, "The next day")
 
@@ -1566,5 +1575,28 @@ func TestStatsTellTheFiguresOfTheHelpdesk(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("stats lack %q:\n%s", want, got)
 		}
+	}
+}
+
+// A median under half an hour is "less than an hour", not "0 hours"; a
+// closed case in a list says closed and how, once (#24 §5.3, §5.5).
+func TestShortMediansAndClosedCasesReadAsSentences(t *testing.T) {
+	h := newHarness(t)
+	c := h.request("rita", bot.MediaUpload, "Postcards")
+	h.wait(10 * time.Minute)
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("ana", fmt.Sprintf("route #%d none", c))
+	for _, who := range []string{"ana", "bo", "chen"} {
+		h.react(c, who, "✅")
+	}
+	h.cmd("sam", fmt.Sprintf("resolve #%d Done.", c))
+	if got := h.render(h.cmd("sam", "stats").Reply); !strings.Contains(got, "Median time to the initial feedback: less than an hour (1 case)") {
+		t.Errorf("stats: %s", got)
+	}
+	mine := h.render(h.cmd("rita", "mine").Reply)
+	if !strings.Contains(mine, "#1 Postcards: closed (resolved)") || strings.Contains(mine, "Closed:") {
+		t.Errorf("mine: %s", mine)
 	}
 }

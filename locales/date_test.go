@@ -99,7 +99,8 @@ func TestEightLanguagesWithRegionalFallbacks(t *testing.T) {
 	}
 }
 
-// Lists use the language's own pattern and "and", Arabic its comma and و.
+// Lists use the language's own pattern and "and", Arabic و before every
+// item, as CLDR writes it (#24: "A، B وC" was the English pattern).
 func TestListsUseTheLanguagesPattern(t *testing.T) {
 	cat, err := locales.Default()
 	if err != nil {
@@ -111,7 +112,7 @@ func TestListsUseTheLanguagesPattern(t *testing.T) {
 		"en": {"A, B and C", "A and B"},
 		"sv": {"A, B och C", "A och B"},
 		"fr": {"A, B et C", "A et B"},
-		"ar": {"A، B وC", "A وB"},
+		"ar": {"A وB وC", "A وB"},
 		"bn": {"A, B এবং C", "A এবং B"},
 	} {
 		for i, arg := range []bot.Arg{three, two} {

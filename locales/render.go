@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -148,25 +149,125 @@ func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 // else list.start for the first two, list.middle for each next and list.end
 // for the last, as CLDR's list patterns ("a, b, c and d"). A catalog
 // without the patterns joins with ", ".
+//
+// Two rules of the joiner:
+//   - When an item holds the list's own "and" as a word ("Project planning
+//     and feedback"), the items are quoted with list.quoted, so that two
+//     groups do not read as four: “Project planning and feedback” and
+//     “Evaluation and research”.
+//   - Spanish writes e for y before a word that begins with the sound /i/
+//     (i-, hi-, but not the diphthongs hia-, hie-, hio-, hiu-):
+//     Comunicación e Implementación, Ana e Isabel, but agua y hielo.
 func (c *Catalog) list(l *locale, items []string, st Style, depth int) string {
 	if len(items) < 2 || !c.Has("list.two") || depth > maxDepth {
 		return strings.Join(items, ", ")
 	}
+	localize := func(id string, data map[string]string) (string, bool) {
+		s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+		return s, err == nil || s != ""
+	}
 	join := func(id, a, b string) string {
-		s, err := l.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]string{"a": a, "b": b}})
-		if err != nil && s == "" {
+		s, ok := localize(id, map[string]string{"a": a, "b": b})
+		if !ok {
 			return a + ", " + b
 		}
 		return s
 	}
+	if c.Has("list.quoted") && c.ambiguous(l, items) {
+		quoted := make([]string, len(items))
+		for i, it := range items {
+			q, ok := localize("list.quoted", map[string]string{"item": it})
+			if !ok {
+				q = it
+			}
+			quoted[i] = q
+		}
+		items = quoted
+	}
+	last := func(id, a, b string) string {
+		s := join(id, a, b)
+		if spanish(l) && beginsWithI(b) {
+			if head, ok := strings.CutSuffix(s, " y "+b); ok {
+				s = head + " e " + b
+			}
+		}
+		return s
+	}
 	if len(items) == 2 {
-		return join("list.two", items[0], items[1])
+		return last("list.two", items[0], items[1])
 	}
 	out := join("list.start", items[0], items[1])
 	for _, it := range items[2 : len(items)-1] {
 		out = join("list.middle", out, it)
 	}
-	return join("list.end", out, items[len(items)-1])
+	return last("list.end", out, items[len(items)-1])
+}
+
+// ambiguous reports whether an item holds, as a word, the "and" that the
+// language's list patterns put between items (and, och, y or e, et, ja…).
+func (c *Catalog) ambiguous(l *locale, items []string) bool {
+	var ands []string
+	for _, id := range []string{"list.two", "list.end"} {
+		m := l.messages[id]
+		if m == nil {
+			m = c.english.messages[id]
+		}
+		if m == nil {
+			continue
+		}
+		between := strings.NewReplacer("{{.a}}", " ", "{{.b}}", " ").Replace(m.Other)
+		ands = append(ands, strings.FieldsFunc(between, notLetter)...)
+	}
+	if spanish(l) {
+		ands = append(ands, "e") // the y of the list, before /i/
+	}
+	for _, it := range items {
+		for _, w := range strings.FieldsFunc(StripIsolates(it), notLetter) {
+			for _, and := range ands {
+				if strings.EqualFold(w, and) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func notLetter(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsMark(r) }
+
+// spanish reports whether l is a Spanish of any region.
+func spanish(l *locale) bool {
+	base, _ := l.tag.Base()
+	return base.String() == "es"
+}
+
+// beginsWithI reports whether the first word of s begins with the sound
+// /i/ as Spanish writes it: i or hi (with or without an accent), but not
+// hi before another vowel, where the i is a glide (hielo, hiato, hioides,
+// hiuano). What is not a letter before the word (quotes, isolates,
+// markup) is skipped.
+func beginsWithI(s string) bool {
+	var word []rune
+	for _, r := range strings.ToLower(s) {
+		if notLetter(r) {
+			if len(word) > 0 {
+				break
+			}
+			continue
+		}
+		word = append(word, r)
+		if len(word) == 3 {
+			break
+		}
+	}
+	isI := func(i int) bool { return i < len(word) && (word[i] == 'i' || word[i] == 'í') }
+	switch {
+	case isI(0):
+		return true
+	case len(word) >= 2 && word[0] == 'h' && isI(1):
+		return word[1] == 'í' || len(word) < 3 || !strings.ContainsRune("aeouáéóú", word[2])
+	}
+	return false
 }
 
 // langName is the name of a language in the reader's language, as it is
@@ -348,14 +449,14 @@ func bidiControl(r rune) bool { return r >= 0x202a && r <= 0x202e || r >= 0x2066
 
 // literalRE finds what a translation writes literally and must read left
 // to right in a right-to-left line: a command with its arguments ("/helpdesk
-// status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a web
-// address. A command's words may be arguments already isolated (the "#12"
+// status #N", "/as rita ar", "/react m12 EMOJI"), a case number, a channel
+// ("#{{.group}}", the # and the isolated name as one), a web address. A command's words may be arguments already isolated (the "#12"
 // of "/helpdesk status {{.id}}"), and a command may be an argument followed
 // by literal words ("{{.cmd}} none"), and an argument in brackets may be a
 // translated word ("[الموضوع]"): the whole run is one literal.
 var literalRE = regexp.MustCompile(
 	`(?:/[a-z][a-z-]*|\x{2066}/[^\x{2069}]*\x{2069})(?: (?:\[[^\]\s]+\]|[A-Za-z0-9#@:_.,|…\-\[\]]+|\x{2066}[^\x{2069}]*\x{2069}))*` +
-		`|#(?:\d+|N)\b|https?://[^\s\x{2066}-\x{2069}]+`)
+		`|#(?:\d+|N)\b|#\x{2066}[^\x{2069}]*\x{2069}|https?://[^\s\x{2066}-\x{2069}]+`)
 
 // isolateLiterals wraps, in a right-to-left message, each literal command,
 // case number and address that is not already inside an isolate in a

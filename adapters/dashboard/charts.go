@@ -243,8 +243,12 @@ func (u timeUnit) name() bot.Text {
 }
 
 // span writes a duration with one decimal, in hours under a day and in
-// days after ("18.5 hours", "2.5 days"), in the reader's digits.
+// days after ("18.5 hours", "2.5 days"), in the reader's digits; "less
+// than an hour" where one decimal would say 0.0 hours.
 func (d *Dashboard) span(lang string, t time.Duration) string {
+	if t < 3*time.Minute {
+		return d.text(lang, bot.T("duration.under_hour"))
+	}
 	if t < 24*time.Hour {
 		return d.opt.Catalog.Quantity(lang, "duration.hours", t.Hours(), 1)
 	}

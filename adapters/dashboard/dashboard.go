@@ -162,7 +162,45 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, nil, http.StatusNotFound, bot.T("web.error.not_found"))
 	})
-	return headers(mux)
+	return headers(cleanPath(mux))
+}
+
+// bidiControl reports the invisible direction controls that a link copied
+// from a right-to-left chat may carry into an address: the isolates
+// (U+2066 … U+2069) the helpdesk puts around a link in an Arabic line, the
+// marks (U+200E, U+200F, U+061C) and the embeddings and overrides
+// (U+202A … U+202E). None is part of a path or of a secret.
+func bidiControl(r rune) bool {
+	return r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c || r >= 0x202a && r <= 0x202e
+}
+
+// withoutBidi is a pasted secret without direction controls and spaces.
+func withoutBidi(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if bidiControl(r) {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// cleanPath takes the direction controls out of a request's path before it
+// is routed: "/signin\u2069" is the sign-in page.
+func cleanPath(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.ContainsFunc(r.URL.Path, bidiControl) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.Map(func(r rune) rune {
+				if bidiControl(r) {
+					return -1
+				}
+				return r
+			}, r.URL.Path)
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // headers sets what every answer carries: no script may run, no other
@@ -226,8 +264,8 @@ func (d *Dashboard) now() time.Time { return d.opt.Clock.Now() }
 func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 	lang := d.langFor(r)
 	// A link copied from a right-to-left chat may carry the isolates
-	// around it; they are no part of a secret.
-	secret := locales.StripIsolates(strings.TrimSpace(r.URL.Query().Get("t")))
+	// or marks around it; they are no part of a secret.
+	secret := withoutBidi(r.URL.Query().Get("t"))
 	if secret == "" {
 		d.fail(w, r, nil, http.StatusBadRequest, bot.T("web.signin.needed", "cmd", bot.C("/helpdesk dashboard")))
 		return
@@ -250,7 +288,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	secret := locales.StripIsolates(strings.TrimSpace(r.PostFormValue("t")))
+	secret := withoutBidi(r.PostFormValue("t"))
 	session, v, err := d.opt.Core.SignIn(r.Context(), secret)
 	if err != nil {
 		if ref, ok := bot.AsRefusal(err); ok {

@@ -536,3 +536,42 @@ func TestTheNextDeadlineIsTheVotes(t *testing.T) {
 		t.Errorf("next deadline %v, want the vote's %v", rows[0].NextDeadline, want)
 	}
 }
+
+// A link copied from an Arabic chat may carry the isolate around it, or a
+// mark, into the address bar: the link still signs in, once (#24).
+func TestALinkCopiedWithDirectionMarksSignsIn(t *testing.T) {
+	d := newDesk(t)
+	for _, c := range []struct {
+		name          string
+		path          string
+		before, after string
+	}{
+		{"the closing isolate", bot.SignInPath, "", "\u2069"},
+		{"both isolates", bot.SignInPath, "\u2066", "\u2069"},
+		{"a right-to-left mark", bot.SignInPath, "\u200f", "\u200f"},
+		{"a left-to-right mark and an Arabic letter mark", bot.SignInPath, "\u200e", "\u061c"},
+		{"an embedding", bot.SignInPath, "\u202b", "\u202c"},
+		{"a mark in the path", bot.SignInPath + "\u2069", "", "\u2069"},
+	} {
+		link := d.link("sam")
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As a browser sends it: the marks percent-encoded.
+		u.Path = c.path
+		u.RawQuery = url.Values{"t": {c.before + u.Query().Get("t") + c.after}}.Encode()
+		b := d.browser()
+		if code, page := b.signIn(u.String()); code != http.StatusOK || !strings.Contains(page, d.say("en", "web.cases.title")) {
+			t.Errorf("%s (%s): %d %s", c.name, u, code, page)
+			continue
+		}
+		if code, _ := b.get("/cases"); code != http.StatusOK {
+			t.Errorf("%s: no session: %d", c.name, code)
+		}
+		// Spent: the same link with its marks is refused the second time.
+		if code, _ := d.browser().signIn(u.String()); code != http.StatusForbidden {
+			t.Errorf("%s: signed in twice: %d", c.name, code)
+		}
+	}
+}

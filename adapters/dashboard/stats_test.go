@@ -447,3 +447,29 @@ func diff[T any](t *testing.T, what string, got, want T) {
 		t.Errorf("%s:\n got %#v\nwant %#v", what, got, want)
 	}
 }
+
+// The time table's steps and the chart's legend are labels of their own
+// (web.stats.step.*), not the chat's fragments written to follow "Median
+// time to …" (stats.step.*: "la valoración inicial", "le premier avis")
+// (#24 §5.2, §6.6).
+func TestTheStepsAreLabelsNotFragments(t *testing.T) {
+	for _, lang := range []string{"es", "fr", "pt-BR"} {
+		d, page := season(t, lang)
+		rows := unisolated(table(page, "times"))
+		if len(rows) < 3 {
+			t.Fatalf("%s: times: %v", lang, rows)
+		}
+		for i, step := range []string{"initial", "final", "resolved"} {
+			label, fragment := d.say(lang, "web.stats.step."+step), d.say(lang, "stats.step."+step)
+			if label == fragment {
+				t.Fatalf("%s: web.stats.step.%s is the chat's fragment %q", lang, step, fragment)
+			}
+			if rows[i][1] != label {
+				t.Errorf("%s: the step column says %q, want %q", lang, rows[i][1], label)
+			}
+			if !strings.Contains(page, `</span> `+label+`</li>`) || strings.Contains(page, `</span> `+fragment+`</li>`) {
+				t.Errorf("%s: the legend does not say %q", lang, label)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,13 +180,22 @@ func (s *Shell) threadLangLocked(thread string) string {
 // do not, and print the isolates as they are: they are kept only in the
 // lines of a right-to-left language, where a terminal that does lay them
 // out needs them.
+//
+// In a right-to-left line that ends with a web address (the dashboard's
+// sign-in link), the address goes on a line of its own, without the
+// isolate around it: a person who copies it from the terminal copies no
+// invisible U+2069 with it, and a line of its own is left to right.
 func (s *Shell) text(lang string, t bot.Text, st locales.Style) string {
 	out := s.cat.Text(lang, t, st)
 	if s.cat.RightToLeft(lang) {
-		return out
+		return addressAtEnd.ReplaceAllString(out, "\n$1")
 	}
 	return locales.StripIsolates(out)
 }
+
+// addressAtEnd is a web address, in its left-to-right isolate, that ends a
+// line, with the space before it.
+var addressAtEnd = regexp.MustCompile(`(?m) ?\x{2066}(https?://[^\s\x{2066}-\x{2069}]+)\x{2069}$`)
 
 // isPostID reports whether ref looks like an id the shell gave a post.
 func isPostID(ref string) bool {
@@ -218,18 +228,30 @@ func person(id bot.UserID) bot.Person {
 // lines and fields, indented.
 func (s *Shell) printMessageLocked(ref string, to bot.Place, m bot.Message, edited bool) {
 	st := s.style(m.Ping)
-	head := "[" + ref + "] " + s.placeText(to, m.Lang, st)
+	where := s.placeText(to, m.Lang, st)
 	if len(m.Ping) > 0 && to.Kind != bot.InDirect {
 		who := make([]bot.Text, len(m.Ping))
 		for i, u := range m.Ping {
 			who[i] = bot.T("shell.person", "who", bot.P(person(u)))
 		}
-		head += " · " + s.sayStyled(m.Lang, st, "shell.for", "who", bot.L(who))
+		where += " · " + s.sayStyled(m.Lang, st, "shell.for", "who", bot.L(who))
 	}
 	if edited {
-		head += " (" + s.say(m.Lang, "shell.edited") + ")"
+		where += " (" + s.say(m.Lang, "shell.edited") + ")"
 	}
-	s.printLinesLocked(head, s.body(m, st)...)
+	s.printLinesLocked(s.header(ref, m.Lang, where), s.body(m, st)...)
+}
+
+// header is a message's header line: its id, then where it is in lang.
+// The line starts with the id, so a terminal that lays out bidirectional
+// text reads it left to right; in a right-to-left language the place is a
+// right-to-left isolate (U+2067 … U+2069), so that "[m6] رسالة خاصة إلى
+// omar" keeps the name at the end of the Arabic words, on their left.
+func (s *Shell) header(ref, lang, where string) string {
+	if s.cat.RightToLeft(lang) {
+		where = "\u2067" + where + "\u2069"
+	}
+	return "[" + ref + "] " + where
 }
 
 // placeText names a place in lang; the zero Place is a post whose place is

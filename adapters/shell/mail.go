@@ -193,7 +193,7 @@ func (s *Shell) Letter(_ context.Context, rcpt string, letter []byte) error {
 	if local, _, _ := strings.Cut(id, "@"); isPostID(local) {
 		ref = local
 	}
-	head := "[" + Escape(ref) + "] " + s.say(lang, "shell.letter", "who", bot.S(rcpt))
+	head := s.header(Escape(ref), lang, s.say(lang, "shell.letter", "who", bot.S(rcpt)))
 	var lines []string
 	for _, k := range letterHeaders {
 		if v := letterField(h, k); v != "" {

@@ -71,6 +71,12 @@ func (s *syncBuffer) String() string {
 // change its options.
 func newHarness(t *testing.T, envLocale string, opts ...func(*shell.Options)) *harness {
 	t.Helper()
+	return newHarnessWith(t, envLocale, bot.Config{}, opts...)
+}
+
+// newHarnessWith starts a shell whose helpdesk has the configuration cfg.
+func newHarnessWith(t *testing.T, envLocale string, cfg bot.Config, opts ...func(*shell.Options)) *harness {
+	t.Helper()
 	h := &harness{t: t}
 	ctx := context.Background()
 	clock := shell.NewClock(t0)
@@ -100,7 +106,8 @@ func newHarness(t *testing.T, envLocale string, opts ...func(*shell.Options)) *h
 		change(&o)
 	}
 	h.sh = shell.New(o)
-	h.svc = bot.New(store, clock, h.cat, bot.Config{Logger: logger})
+	cfg.Logger = logger
+	h.svc = bot.New(store, clock, h.cat, cfg)
 	h.svc.Attach(shell.Platform, h.sh)
 	t.Cleanup(func() {
 		if t.Failed() {

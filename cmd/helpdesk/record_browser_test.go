@@ -134,6 +134,17 @@ func TestTheRecordInABrowser(t *testing.T) {
 			t.Errorf("the requester reads %q in Arabic", not)
 		}
 	}
+	// The timeline's numbers are Arabic-Indic, as its dates; the hidden
+	// skip link lies inside the page, not 999 px to its right (#24).
+	if style := read(t, ritaAR, "the timeline's numbers", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("ol.timeline")).listStyleType`)); style != "arabic-indic" {
+		t.Errorf("the Arabic timeline is numbered %q", style)
+	}
+	if inside := read(t, ritaAR, "the skip link", chromedp.Evaluate[bool](`(() => {
+		const r = document.querySelector("a.skip").getBoundingClientRect();
+		return r.left >= 0 && r.right <= document.documentElement.clientWidth;
+	})()`)); !inside {
+		t.Error("the Arabic page's skip link lies outside the page")
+	}
 	screenshot(t, ritaAR, "dashboard-record-requester-ar.png")
 	sh.send("/as ana ar")
 	anaAR := browser(t, chromium)
