@@ -131,7 +131,9 @@ func (w *work) card(c Case) (Message, error) {
 			}
 		}
 	}
-	m.Lines = append(m.Lines, Quoted(c.Description))
+	if c.Description != "" { // erased, or never given
+		m.Lines = append(m.Lines, Quoted(c.Description))
+	}
 	m.Fields = append(m.Fields,
 		Field{Label: T("field.type"), Value: typeText(c.Type)},
 		Field{Label: T("field.requester"), Value: T("card.requester", "who", P(w.person(c.Requester)), "lang", Lang(c.Lang))},
@@ -306,10 +308,10 @@ func (w *work) groupCard(c Case, a Assignment) Message {
 		Title:      T("groupcard.title", "id", caseRef(c.ID), "title", c.TitleArg()),
 		LinkThread: true,
 	}
-	m.Lines = append(m.Lines,
-		T("groupcard.intro", "group", X(w.s.groupText(a.Group)), "type", X(typeText(c.Type))),
-		Quoted(c.Description),
-	)
+	m.Lines = append(m.Lines, T("groupcard.intro", "group", X(w.s.groupText(a.Group)), "type", X(typeText(c.Type))))
+	if c.Description != "" {
+		m.Lines = append(m.Lines, Quoted(c.Description))
+	}
 	switch {
 	case a.Recommendation != "":
 		m.Lines = append(m.Lines, T("groupcard.recommended", "who", P(w.person(a.RecommendedBy))))
