@@ -17,7 +17,7 @@ func TestWithdrawIsConfirmedWithItsOption(t *testing.T) {
 	card := h.request(rita, "Letters")
 
 	var confirm []string
-	for _, o := range h.a.commandSpec().Options {
+	for _, o := range h.a.commandSpecs()[0].Options {
 		if o.Name != "withdraw" {
 			continue
 		}

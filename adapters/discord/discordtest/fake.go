@@ -1347,8 +1347,32 @@ func (f *Fake) Interact(user, channel, locale string, typ int, data any) (id, to
 	return id, token
 }
 
-// CommandInDM is /helpdesk SUB used in the bot's direct messages: the
-// interaction carries a user and no member or guild.
+// topFor is the registered top-level command that has the subcommand sub,
+// as a person finds it in Discord's command picker; before any
+// registration was taken, "helpdesk". A subcommand no registered command
+// has fails the test: a person could not use it.
+func (f *Fake) topFor(sub string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.commands) == 0 {
+		return "helpdesk"
+	}
+	var cmds []appCommand
+	_ = json.Unmarshal(f.commands[len(f.commands)-1], &cmds)
+	for _, c := range cmds {
+		for _, o := range c.Options {
+			if o.Type == optSubCommand && o.Name == sub {
+				return c.Name
+			}
+		}
+	}
+	f.t.Errorf("fake discord: no registered command has the subcommand %q", sub)
+	return "helpdesk"
+}
+
+// CommandInDM is SUB of the command that has it (/helpdesk SUB, /case
+// SUB) used in the bot's direct messages: the interaction carries a user
+// and no member or guild.
 func (f *Fake) CommandInDM(user, sub string, opts ...any) (id, token string) {
 	var os []any
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -1362,14 +1386,14 @@ func (f *Fake) CommandInDM(user, sub string, opts ...any) (id, token string) {
 		"id": id, "application_id": App, "type": 2, "token": token, "version": 1,
 		"channel_id": "dm" + user, "locale": "fi",
 		"user": map[string]any{"id": user, "username": "u" + user},
-		"data": map[string]any{"id": "1", "name": "helpdesk", "type": 1,
+		"data": map[string]any{"id": "1", "name": f.topFor(sub), "type": 1,
 			"options": []any{map[string]any{"name": sub, "type": 1, "options": os}}},
 	})
 	return id, token
 }
 
-// Command is /helpdesk SUB in a guild channel, with options (name →
-// value; ints as int).
+// Command is SUB of the command that has it (/helpdesk SUB, /case SUB) in
+// a guild channel, with options (name → value; ints as int).
 func (f *Fake) Command(user, channel, sub string, opts ...any) (id, token string) {
 	var os []any
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -1380,7 +1404,7 @@ func (f *Fake) Command(user, channel, sub string, opts ...any) (id, token string
 		os = append(os, map[string]any{"name": opts[i], "type": typ, "value": opts[i+1]})
 	}
 	return f.Interact(user, channel, "en-US", 2, map[string]any{
-		"id": "1", "name": "helpdesk", "type": 1,
+		"id": "1", "name": f.topFor(sub), "type": 1,
 		"options": []any{map[string]any{"name": sub, "type": 1, "options": os}},
 	})
 }
