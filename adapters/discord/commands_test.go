@@ -132,3 +132,38 @@ func TestCommandsTypedAsOnDiscord(t *testing.T) {
 		}
 	}
 }
+
+// On Discord the helpdesk's texts write each command as it is typed there:
+// casework under /case, the rest under /helpdesk, and /case's
+// subcommands reach the core as /helpdesk's do.
+func TestTextsWriteCommandsAsTypedOnDiscord(t *testing.T) {
+	t.Parallel()
+	f := newFakeGuild(t)
+	h := newHarness(t, f)
+	h.eventually("the registration", func() bool { return len(f.Registrations()) == 1 })
+	_, tok := f.Command(sam, lobbyCh, "help")
+	help := words(h.reply(tok))
+	for _, want := range []string{"/helpdesk request TYPE", "/helpdesk status #N", "/case take #N", "/case resolve #N SUMMARY", "/case note #N TEXT", "/helpdesk todo"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the help lacks %q:\n%s", want, help)
+		}
+	}
+	for _, c := range bot.Commands() {
+		if placement[c] == caseCommand && strings.Contains(help, "/helpdesk "+c+" ") {
+			t.Errorf("the help writes /helpdesk %s:\n%s", c, help)
+		}
+	}
+
+	card := h.request(rita, "Scans")
+	h.eventually("the DM to rita", func() bool { dm := f.DMChannel(rita); return dm != "" && len(f.MessagesIn(dm)) == 1 })
+	if got := words(f.MessagesIn(f.DMChannel(rita))[0].Text()); !strings.Contains(got, "/helpdesk status #1") {
+		t.Errorf("the requester is not told /helpdesk status #1: %q", got)
+	}
+	// /case take, sent as Discord sends it, reaches the core.
+	id, tok := f.Interact(sam, card, "en-US", 2, map[string]any{"id": "1", "name": "case", "type": 1,
+		"options": []any{map[string]any{"name": "take", "type": 1, "options": []any{map[string]any{"name": "case", "type": 4, "value": 1}}}}})
+	h.response(id)
+	if got, want := words(h.reply(tok)), "/case resolve #1"; !strings.Contains(got, want) {
+		t.Errorf("take answers %q, want it to name %q", got, want)
+	}
+}

@@ -136,7 +136,7 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) {
 		fctx, cancel := context.WithTimeout(ctx, formTimeout)
 		lang := a.svc.LangOf(fctx, a.invocation(fctx, i).User, string(i.Locale))
 		cancel()
-		msg := &bot.Message{Lang: lang, Lines: []bot.Text{bot.T("form.expired", "cmd", bot.C("/helpdesk request"))}}
+		msg := &bot.Message{Lang: lang, Lines: []bot.Text{bot.T("form.expired", "cmd", bot.Cmd("request"))}}
 		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: a.replyData(msg)})
 		return
 	}
