@@ -15,7 +15,7 @@ func typeText(t RequestType) Text { return T("type." + string(t)) }
 func choiceText(c Choice) Text    { return T("choice." + string(c)) }
 func reasonText(r Reason) Text    { return T("reason." + string(r)) }
 func caseRef(id int64) Arg        { return C(fmt.Sprintf("#%d", id)) }
-func command(s string) Arg        { return C("/helpdesk " + s) }
+func command(s string) Arg        { return Cmd(s) }
 func roundNo(n int) Arg           { return N(n) }
 func (s *Service) groupText(id string) Text {
 	if g, ok := s.group(id); ok && g.Name != "" {

@@ -313,17 +313,27 @@ func (w *work) canSee(m Member, c Case) (bool, error) {
 }
 
 func (s *Service) help(_ context.Context, a asker, _ string) (Response, error) {
-	lines := []Text{T("help.intro"), T("help.requester"), T("help.casework"), T("help.privacy"), T("help.link")}
+	lines := []Text{T("help.intro"), helpText("help.requester"), helpText("help.casework"), helpText("help.privacy"), helpText("help.link")}
 	if a.committee() {
-		lines = append(lines, T("help.committee"))
+		lines = append(lines, helpText("help.committee"))
 	}
 	if len(a.Roles.Groups) > 0 {
-		lines = append(lines, T("help.group"))
+		lines = append(lines, helpText("help.group"))
 	}
 	if a.Roles.Staff {
-		lines = append(lines, T("help.staff"), T("help.privacy.staff"))
+		lines = append(lines, helpText("help.staff"), helpText("help.privacy.staff"))
 	}
 	return s.reply(a.lang, lines...), nil
+}
+
+// helpText is a help message with each command as an argument named by
+// it ({{.status}} is "/helpdesk status", as the platform has it typed).
+func helpText(id string) Text {
+	var kv []any
+	for _, c := range Commands() {
+		kv = append(kv, c, command(c))
+	}
+	return T(id, kv...)
 }
 
 func (s *Service) typesList() Arg {

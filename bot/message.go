@@ -50,7 +50,8 @@ func (t Text) IsZero() bool { return t.ID == "" && t.Quote == "" }
 // the platform's mention or name, nested texts are localized in turn.
 type Arg struct {
 	Str    string     `json:"s,omitempty"` // words a person wrote: escaped
-	Code   string     `json:"c,omitempty"` // trusted literal: a command, an emoji, a URL from the config
+	Code   string     `json:"c,omitempty"` // trusted literal: an emoji, a URL from the config
+	Cmd    string     `json:"k,omitempty"` // a helpdesk command without "/helpdesk": "take #3"
 	Num    *int64     `json:"n,omitempty"`
 	Time   *time.Time `json:"t,omitempty"`
 	Person *Person    `json:"p,omitempty"`
@@ -64,6 +65,12 @@ func S(s string) Arg { return Arg{Str: s} }
 
 // C is a trusted literal shown verbatim: a command name, an emoji.
 func C(s string) Arg { return Arg{Code: s} }
+
+// Cmd is one of the helpdesk's commands as a person types it, without the
+// "/helpdesk" ("take #3", "digest on|off"): each platform shows it as it
+// is typed there ("/helpdesk take #3", or "/case take #3" where casework
+// has a command of its own).
+func Cmd(line string) Arg { return Arg{Cmd: line} }
 
 // Lang is a language, by its BCP 47 tag, named in the reader's language
 // as a sentence writes it ("Swedish", "svenska", "ruotsi").

@@ -83,7 +83,7 @@ func (s *Service) paged(lang string, head Text, lines []Text, per, page int, lat
 		}
 		out = append(out, T("page.footer", "page", N(page), "pages", N(pages), "total", N(len(lines)),
 			"cmd", command(pageCommand(cmd, other))))
-		if narrow.Code != "" {
+		if narrow.Cmd != "" {
 			out = append(out, T("page.narrow", "cmd", narrow))
 		}
 	}

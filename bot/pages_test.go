@@ -76,7 +76,7 @@ func TestHistoryOpensOnItsNewestEvents(t *testing.T) {
 	}
 	wantEvents(t, lines[2:17], at[1:])
 	first := fmt.Sprintf("/helpdesk history #%d page 1", c)
-	if got := lines[17].Args["cmd"].Code; got != first || num(t, lines[17], "page") != 1 || num(t, lines[17], "pages") != 2 {
+	if got := "/helpdesk " + lines[17].Args["cmd"].Cmd; got != first || num(t, lines[17], "page") != 1 || num(t, lines[17], "pages") != 2 {
 		t.Errorf("the way to the beginning: %s (%q)", h.render(r.Reply), got)
 	}
 
@@ -86,7 +86,7 @@ func TestHistoryOpensOnItsNewestEvents(t *testing.T) {
 		t.Fatalf("page 1: %s", h.render(r.Reply))
 	}
 	wantEvents(t, lines[1:16], at[:15])
-	if got, want := lines[16].Args["cmd"].Code, fmt.Sprintf("/helpdesk history #%d page 2", c); got != want {
+	if got, want := "/helpdesk "+lines[16].Args["cmd"].Cmd, fmt.Sprintf("/helpdesk history #%d page 2", c); got != want {
 		t.Errorf("page 1 leads to %q, want %q", got, want)
 	}
 

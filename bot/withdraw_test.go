@@ -19,7 +19,7 @@ func TestWithdrawAsksForConfirmation(t *testing.T) {
 		r := h.cmd("rita", fmt.Sprintf(line, c))
 		h.wantReply(r, "withdraw.confirm")
 		want := fmt.Sprintf("/helpdesk withdraw #%d confirm", c)
-		if got := r.Reply.Lines[0].Args["cmd"].Code; got != want {
+		if got := "/helpdesk " + r.Reply.Lines[0].Args["cmd"].Cmd; got != want {
 			t.Errorf("%s: the command to confirm is %q, want %q", line, got, want)
 		}
 		if got := h.render(r.Reply); !strings.Contains(got, want) || !strings.Contains(got, "Which licence for old maps?") {
@@ -81,7 +81,7 @@ func TestWithdrawConfirmsInTheReadersLanguage(t *testing.T) {
 			}
 			h.wantReply(r, "withdraw.confirm")
 			h.wantStage(c, bot.InitialReview)
-			if got, want := r.Reply.Lines[0].Args["cmd"].Code, fmt.Sprintf("/helpdesk withdraw #%d confirm", c); got != want {
+			if got, want := "/helpdesk "+r.Reply.Lines[0].Args["cmd"].Cmd, fmt.Sprintf("/helpdesk withdraw #%d confirm", c); got != want {
 				t.Errorf("the command to confirm is %q, want %q", got, want)
 			}
 		})

@@ -69,7 +69,7 @@ func (w *work) openCaseOn(platform string, who Member, lang string, sub Submissi
 	}
 	err = w.tellRequester(c, NoPost,
 		T("dm.opened", "id", caseRef(c.ID), "title", c.TitleArg(), "type", X(typeText(c.Type))),
-		T(byMail(c, "dm.opened.next"), "id", caseRef(c.ID)))
+		T(byMail(c, "dm.opened.next"), "id", caseRef(c.ID), "cmd", command(fmt.Sprintf("status #%d", c.ID))))
 	return c, err
 }
 

@@ -62,12 +62,17 @@ func TestArabicTimesKeepTheirOrder(t *testing.T) {
 }
 
 // literal finds commands, case numbers and addresses in a line.
-var literal = regexp.MustCompile(`/(?:helpdesk|as|react|unreact|wait|help|quit)(?: (?:[a-z0-9#@\-_.|,\[\]…]+|N|ID|EMOJI|NAME|LANG|DURATION|TEXT|TYPE|GROUP|STAGE|QUESTION|SUMMARY|CHOICE))*|#(?:\d+|N)\b`)
+var literal = regexp.MustCompile(`/(?:helpdesk|case|as|react|unreact|wait|help|quit)(?: (?:[a-z0-9#@\-_.|,\[\]…]+|N|ID|EMOJI|NAME|LANG|DURATION|TEXT|TYPE|GROUP|STAGE|QUESTION|SUMMARY|CHOICE))*|#(?:\d+|N)\b`)
 
 // Every command and case number an Arabic reader sees, whether an argument
-// or written in the translation itself, reads left to right, whole.
+// or written in the translation itself, reads left to right, whole: also
+// where a platform types commands its own way (/case take #1).
 func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
 	c := arabic(t)
+	commands := map[string]bool{}
+	for _, n := range bot.Commands() {
+		commands[n] = true
+	}
 	var lines []string
 	for _, id := range c.IDs() {
 		if strings.HasPrefix(id, "date.") {
@@ -78,11 +83,15 @@ func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
 			switch p {
 			case "Count":
 				continue
-			case "cmd", "help":
-				args = append(args, p, bot.C("/helpdesk status #1"))
+			case "cmd":
+				args = append(args, p, bot.Cmd("status #1"))
 			case "id":
 				args = append(args, p, bot.C("#12"))
 			default:
+				if commands[p] { // the help's commands
+					args = append(args, p, bot.Cmd(p))
+					continue
+				}
 				args = append(args, p, bot.S("سلمى"))
 			}
 		}
@@ -90,9 +99,11 @@ func TestArabicCommandsAndCaseNumbersReadLeftToRight(t *testing.T) {
 		if len(c.Placeholders("ar", id)) > 0 && slicesContains(c.Placeholders("ar", id), "Count") {
 			txt = txt.Plural(3)
 		}
-		for _, line := range strings.Split(c.Text("ar", txt, locales.Style{}), "\n") {
-			if regexp.MustCompile(`[\x{0600}-\x{06ff}]`).MatchString(line) && literal.MatchString(locales.StripIsolates(line)) {
-				lines = append(lines, line)
+		for _, st := range []locales.Style{{}, {Command: func(line string) string { return "/case " + line }}} {
+			for _, line := range strings.Split(c.Text("ar", txt, st), "\n") {
+				if regexp.MustCompile(`[\x{0600}-\x{06ff}]`).MatchString(line) && literal.MatchString(locales.StripIsolates(line)) {
+					lines = append(lines, line)
+				}
 			}
 		}
 	}

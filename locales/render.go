@@ -26,6 +26,9 @@ type Style struct {
 	// Person shows a person: a mention, or their name. Nil shows the name,
 	// escaped by Escape.
 	Person func(p bot.Person) string
+	// Command shows one of the helpdesk's commands (a bot.Cmd: "take #3")
+	// as it is typed on the platform. Nil shows "/helpdesk take #3".
+	Command func(line string) string
 }
 
 // TimeLayout is how times are shown, in the catalog's time zone.
@@ -50,7 +53,8 @@ const maxDepth = 16
 // A quote (t.ID == "") is st.Escape(t.Quote). Otherwise the message t.ID
 // is localized, in English if lang lacks it, and a message English lacks
 // too is shown as "[id]". Its arguments become template fields: Str is
-// escaped, Code is shown as it is, Num is formatted for the language, Time
+// escaped, Code is shown as it is, Cmd by st.Command (else as
+// "/helpdesk " and the command), Num is formatted for the language, Time
 // is shown in the catalog's time zone as the language writes dates, Person by st.Person,
 // Text in turn, List as its texts joined by the language's list pattern
 // (list.two, list.start, list.middle, list.end: "a, b and c"), Lang as the
@@ -60,7 +64,7 @@ const maxDepth = 16
 // Direction: every Str, person and quote argument is wrapped in a first
 // strong isolate (U+2068 … U+2069) in every language, so that an Arabic
 // title keeps its order in an English card and a Latin one in an Arabic
-// card. In a right-to-left language a Code argument (a command, a case
+// card. In a right-to-left language a Code or Cmd argument (a command, a case
 // number, a link) is a left-to-right isolate, and so is every command,
 // "#N" and web address written literally in the message's own text; a
 // date is one isolate, never one per field.
@@ -119,6 +123,11 @@ func (c *Catalog) arg(l *locale, a bot.Arg, st Style, depth int) string {
 		return l.isolate(st.Escape(a.Str))
 	case a.Code != "":
 		return l.isolateLTR(a.Code)
+	case a.Cmd != "":
+		if st.Command != nil {
+			return l.isolateLTR(st.Command(a.Cmd))
+		}
+		return l.isolateLTR("/helpdesk " + a.Cmd)
 	case a.Num != nil:
 		return l.printer.Sprintf("%d", *a.Num)
 	case a.Time != nil:

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -12,9 +13,113 @@ import (
 	"github.com/wmse/helpdesk/bot"
 )
 
-// commandName is the one command the helpdesk registers; the core's
-// subcommands are its subcommands.
-const commandName = "helpdesk"
+// Discord allows a command at most 25 subcommands and 8000 characters of
+// names and descriptions (each counted in its longest language), so the
+// core's commands do not fit under one: they are split between two
+// top-level commands by who uses them.
+const (
+	// commandName is what everyone uses: asking for help, following one's
+	// cases, volunteering, one's language and to-do list.
+	commandName = "helpdesk"
+	// caseCommand is the helpdesk's own casework on a case: the
+	// committee's, the working groups' and the staff's.
+	caseCommand = "case"
+)
+
+// topCommands are the top-level commands, in the order they are registered.
+var topCommands = []string{commandName, caseCommand}
+
+// placement is the top-level command each of the core's commands is a
+// subcommand of on Discord. A command the core adds must be placed here
+// (TestEveryCommandPlaced fails until it is); one that is not is put
+// under /helpdesk while it has room, and logged as unreachable when not.
+var placement = map[string]string{
+	// For everyone.
+	"help":      commandName,
+	"request":   commandName,
+	"volunteer": commandName,
+	"status":    commandName,
+	"mine":      commandName,
+	"list":      commandName,
+	"history":   commandName,
+	"language":  commandName,
+	"experts":   commandName,
+	"guides":    commandName,
+	"stats":     commandName,
+	"dashboard": commandName,
+	"answer":    commandName,
+	"rate":      commandName,
+	"withdraw":  commandName,
+	"todo":      commandName,
+	"digest":    commandName,
+	"mydata":    commandName,
+	"link":      commandName,
+	"unlink":    commandName,
+	// Casework.
+	"ask":       caseCommand,
+	"route":     caseCommand,
+	"claim":     caseCommand,
+	"recommend": caseCommand,
+	"decide":    caseCommand,
+	"resolve":   caseCommand,
+	"close":     caseCommand,
+	"take":      caseCommand,
+	"assign":    caseCommand,
+	"note":      caseCommand,
+	"reason":    caseCommand,
+	"reopen":    caseCommand,
+	"reply":     caseCommand,
+	"erase":     caseCommand,
+}
+
+// maxSubcommands is how many subcommands Discord allows a command.
+const maxSubcommands = 25
+
+// layout is where each of the core's commands is on Discord: the
+// top-level command of each (by placement, else under /helpdesk while it
+// has room), and the commands that found no room.
+func layout(cmds []string) (top map[string]string, unplaced []string) {
+	top = map[string]string{}
+	n := map[string]int{}
+	var rest []string
+	for _, c := range cmds {
+		if t, ok := placement[c]; ok {
+			top[c] = t
+			n[t]++
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	for _, c := range rest {
+		if n[commandName] < maxSubcommands {
+			top[c] = commandName
+			n[commandName]++
+		} else {
+			unplaced = append(unplaced, c)
+		}
+	}
+	return top, unplaced
+}
+
+// tops is the layout of the core's commands, which are fixed.
+var tops = sync.OnceValues(func() (map[string]string, []string) { return layout(bot.Commands()) })
+
+// topOf is the top-level command a command of the core is under (/helpdesk
+// for one that found no room: the core's own name for it).
+func topOf(name string) string {
+	top, _ := tops()
+	if t, ok := top[name]; ok {
+		return t
+	}
+	return commandName
+}
+
+// typed is a command of the core as a person types it on Discord:
+// "take #3" is "/case take #3", "status #3" "/helpdesk status #3".
+func typed(line string) string {
+	name, _, _ := strings.Cut(line, " ")
+	return "/" + topOf(name) + " " + line
+}
 
 // optCase is the option that names a case by its number.
 const optCase = "case"
@@ -94,6 +199,10 @@ var options = map[string][]option{
 	// the core matches as the person's local id.
 	"assign": {{name: "who", desc: "option.staff", required: true, kind: discordgo.ApplicationCommandOptionUser}, caseOpt},
 	"note":   {text("note", "option.note"), caseOpt},
+	// Whom to erase as text: a name, a mention or a mail address (a
+	// requester by mail has no Discord account to pick).
+	"erase":  {text("who", "option.erase_who"), confirmOpt},
+	"link":   {{name: "code", desc: "option.link", kind: discordgo.ApplicationCommandOptionString}},
 	"reason": {text("reason", "option.decision_reason"), caseOpt},
 	"reopen": {text("reason", "option.reopen_reason"), caseOpt},
 	"digest": {{name: "state", desc: "option.digest", required: true, kind: discordgo.ApplicationCommandOptionString, choices: func(*Adapter) []choice {
@@ -136,66 +245,80 @@ func (a *Adapter) localized(t bot.Text, n int) map[discordgo.Locale]string {
 	return out
 }
 
-// command is /helpdesk with every subcommand of the core, its options, and
-// their descriptions in every language Discord and the catalog share.
-func (a *Adapter) commandSpec() *discordgo.ApplicationCommand {
-	desc := bot.T("command." + commandName)
-	descs := a.localized(desc, maxDescription)
-	cmd := &discordgo.ApplicationCommand{
-		Name:                     commandName,
-		Type:                     discordgo.ChatApplicationCommand,
-		Description:              cut(a.say("en", desc), maxDescription),
-		DescriptionLocalizations: &descs,
-	}
-	for _, name := range bot.Commands() {
-		d := bot.T("command." + name)
-		sub := &discordgo.ApplicationCommandOption{
-			Type:                     discordgo.ApplicationCommandOptionSubCommand,
-			Name:                     name,
-			Description:              cut(a.say("en", d), maxDescription),
-			DescriptionLocalizations: a.localized(d, maxDescription),
+// commandSpecs are the top-level commands, each with its subcommands (the
+// core's commands placed under it), their options, and their descriptions
+// in every language Discord and the catalog share.
+func (a *Adapter) commandSpecs() []*discordgo.ApplicationCommand {
+	var out []*discordgo.ApplicationCommand
+	for _, top := range topCommands {
+		desc := bot.T("command." + top)
+		descs := a.localized(desc, maxDescription)
+		cmd := &discordgo.ApplicationCommand{
+			Name:                     top,
+			Type:                     discordgo.ChatApplicationCommand,
+			Description:              cut(a.say("en", desc), maxDescription),
+			DescriptionLocalizations: &descs,
 		}
-		for _, o := range options[name] {
-			od := bot.T(o.desc)
-			opt := &discordgo.ApplicationCommandOption{
-				Type:                     o.kind,
-				Name:                     o.name,
-				Description:              cut(a.say("en", od), maxDescription),
-				DescriptionLocalizations: a.localized(od, maxDescription),
-				Required:                 o.required,
+		for _, name := range bot.Commands() {
+			if placed, _ := tops(); placed[name] == top {
+				cmd.Options = append(cmd.Options, a.subcommand(name))
 			}
-			if o.kind == discordgo.ApplicationCommandOptionString && o.choices == nil {
-				opt.MaxLength = bot.MaxText
-			}
-			if o.min != 0 {
-				v := o.min
-				opt.MinValue = &v
-			}
-			if o.max != 0 {
-				opt.MaxValue = o.max
-			}
-			if o.choices != nil {
-				for _, c := range o.choices(a) {
-					opt.Choices = append(opt.Choices, &discordgo.ApplicationCommandOptionChoice{
-						Name:              cut(a.say("en", c.name), maxChoiceName),
-						NameLocalizations: a.localized(c.name, maxChoiceName),
-						Value:             c.value,
-					})
-				}
-			}
-			sub.Options = append(sub.Options, opt)
 		}
-		cmd.Options = append(cmd.Options, sub)
+		out = append(out, cmd)
 	}
-	sort.SliceStable(cmd.Options, func(i, j int) bool { return cmd.Options[i].Name < cmd.Options[j].Name })
-	return cmd
+	return out
 }
 
-// register registers /helpdesk, trying again with a growing delay while
-// Discord fails for a passing reason (a 5xx, a long rate limit): without
-// it the server has no /helpdesk until the next start. A refusal (4xx) is
-// logged and left.
+// subcommand is one of the core's commands as a subcommand.
+func (a *Adapter) subcommand(name string) *discordgo.ApplicationCommandOption {
+	d := bot.T("command." + name)
+	sub := &discordgo.ApplicationCommandOption{
+		Type:                     discordgo.ApplicationCommandOptionSubCommand,
+		Name:                     name,
+		Description:              cut(a.say("en", d), maxDescription),
+		DescriptionLocalizations: a.localized(d, maxDescription),
+	}
+	for _, o := range options[name] {
+		od := bot.T(o.desc)
+		opt := &discordgo.ApplicationCommandOption{
+			Type:                     o.kind,
+			Name:                     o.name,
+			Description:              cut(a.say("en", od), maxDescription),
+			DescriptionLocalizations: a.localized(od, maxDescription),
+			Required:                 o.required,
+		}
+		if o.kind == discordgo.ApplicationCommandOptionString && o.choices == nil {
+			opt.MaxLength = bot.MaxText
+		}
+		if o.min != 0 {
+			v := o.min
+			opt.MinValue = &v
+		}
+		if o.max != 0 {
+			opt.MaxValue = o.max
+		}
+		if o.choices != nil {
+			for _, c := range o.choices(a) {
+				opt.Choices = append(opt.Choices, &discordgo.ApplicationCommandOptionChoice{
+					Name:              cut(a.say("en", c.name), maxChoiceName),
+					NameLocalizations: a.localized(c.name, maxChoiceName),
+					Value:             c.value,
+				})
+			}
+		}
+		sub.Options = append(sub.Options, opt)
+	}
+	return sub
+}
+
+// register registers the commands, trying again with a growing delay
+// while Discord fails for a passing reason (a 5xx, a long rate limit):
+// without it the server has no commands until the next start. A refusal
+// (4xx) is logged and left.
 func (a *Adapter) register(ctx context.Context) {
+	if _, unplaced := tops(); len(unplaced) > 0 {
+		a.log.Error("discord: commands without a place (Discord allows 25 subcommands a command); add them to placement in adapters/discord/commands.go", "commands", strings.Join(unplaced, " "))
+	}
 	wait := time.Second
 	for {
 		err := a.registerCommands(ctx)
@@ -204,10 +327,10 @@ func (a *Adapter) register(ctx context.Context) {
 		}
 		var ae *apiError
 		if _, app := a.ids(); app == "" || errors.As(err, &ae) && ae.status >= 400 && ae.status < 500 {
-			a.log.Error("discord: register /helpdesk", "err", err)
+			a.log.Error("discord: register the commands", "err", err)
 			return
 		}
-		a.log.Warn("discord: register /helpdesk; will try again", "err", err, "in", wait)
+		a.log.Warn("discord: register the commands; will try again", "err", err, "in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -220,14 +343,14 @@ func (a *Adapter) register(ctx context.Context) {
 }
 
 // registerCommands replaces the application's commands on the server by
-// /helpdesk (a bulk overwrite: the same on every start).
+// /helpdesk and /case (a bulk overwrite: the same on every start).
 func (a *Adapter) registerCommands(ctx context.Context) error {
 	_, app := a.ids()
 	if app == "" {
 		return fmt.Errorf("no application id in READY")
 	}
 	return a.call(ctx, "register commands", func(opts ...discordgo.RequestOption) error {
-		_, err := a.s.ApplicationCommandBulkOverwrite(app, a.cfg.GuildID, []*discordgo.ApplicationCommand{a.commandSpec()}, opts...)
+		_, err := a.s.ApplicationCommandBulkOverwrite(app, a.cfg.GuildID, a.commandSpecs(), opts...)
 		return err
 	})
 }

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +16,14 @@ func TestWholeCase(t *testing.T) {
 	f := newFakeGuild(t)
 	h := newHarness(t, f)
 
-	// /helpdesk is registered once, with every subcommand of the core.
+	// /helpdesk and /case are registered once, with every subcommand of
+	// the core between them, and Discord takes them.
 	h.eventually("the commands", func() bool {
 		return len(f.Calls("PUT", "/applications/"+discordtest.App+"/guilds/"+discordtest.Guild+"/commands")) == 1
 	})
+	if n := len(f.Registrations()); n != 1 {
+		t.Fatalf("Discord took %d registrations, want 1", n)
+	}
 	var cmds []struct {
 		Name    string `json:"name"`
 		Options []struct {
@@ -26,14 +31,23 @@ func TestWholeCase(t *testing.T) {
 		} `json:"options"`
 		DescriptionLocalizations map[string]string `json:"description_localizations"`
 	}
-	if err := json.Unmarshal([]byte(f.Calls("PUT", "/commands")[0].Body), &cmds); err != nil || len(cmds) != 1 {
+	if err := json.Unmarshal([]byte(f.Calls("PUT", "/commands")[0].Body), &cmds); err != nil || len(cmds) != 2 {
 		t.Fatalf("commands: %v %s", err, f.Calls("PUT", "/commands")[0].Body)
 	}
-	if len(cmds[0].Options) != len(bot.Commands()) {
-		t.Errorf("%d subcommands, want %d", len(cmds[0].Options), len(bot.Commands()))
+	var subs []string
+	for _, c := range cmds {
+		for _, o := range c.Options {
+			subs = append(subs, o.Name)
+		}
+		if c.DescriptionLocalizations["sv-SE"] == "" {
+			t.Errorf("/%s has no Swedish description: %v", c.Name, c.DescriptionLocalizations)
+		}
 	}
-	if cmds[0].DescriptionLocalizations["sv-SE"] == "" {
-		t.Errorf("no Swedish description: %v", cmds[0].DescriptionLocalizations)
+	if cmds[0].Name != "helpdesk" || cmds[1].Name != "case" {
+		t.Errorf("commands /%s and /%s, want /helpdesk and /case", cmds[0].Name, cmds[1].Name)
+	}
+	if slices.Sort(subs); !slices.Equal(subs, bot.Commands()) {
+		t.Errorf("subcommands %v, want %v", subs, bot.Commands())
 	}
 
 	card := h.request(rita, "Scans of the city archive")

@@ -207,6 +207,13 @@ func (h *harness) stop() {
 		h.t.Error("the adapter did not stop")
 	}
 	h.cancel = nil
+	// Discord refusing the commands leaves the server without them: no
+	// test passes with that.
+	for _, l := range strings.Split(h.log.String(), "\n") {
+		if strings.Contains(l, "level=ERROR") && strings.Contains(l, `msg="discord: register`) {
+			h.t.Errorf("Discord refused the commands: %s", l)
+		}
+	}
 	if h.t.Failed() {
 		h.t.Logf("log:\n%s", h.log.String())
 	}

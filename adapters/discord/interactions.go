@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,12 +58,13 @@ func (a *Adapter) invocation(ctx context.Context, i *discordgo.Interaction) bot.
 	return inv
 }
 
-// command handles /helpdesk SUBCOMMAND: request and volunteer answer with
+// command handles /helpdesk SUBCOMMAND and /case SUBCOMMAND alike: the
+// subcommand is the core's command. request and volunteer answer with
 // their modal (which must be the first response); every other subcommand
 // is acknowledged at once with a deferred private reply, then answered.
 func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) {
 	data := i.ApplicationCommandData()
-	if data.Name != commandName {
+	if !slices.Contains(topCommands, data.Name) {
 		return
 	}
 	line, caseID := commandLine(data.Options)
@@ -134,7 +136,7 @@ func (a *Adapter) modalSubmit(ctx context.Context, i *discordgo.Interaction) {
 		fctx, cancel := context.WithTimeout(ctx, formTimeout)
 		lang := a.svc.LangOf(fctx, a.invocation(fctx, i).User, string(i.Locale))
 		cancel()
-		msg := &bot.Message{Lang: lang, Lines: []bot.Text{bot.T("form.expired", "cmd", bot.C("/helpdesk request"))}}
+		msg := &bot.Message{Lang: lang, Lines: []bot.Text{bot.T("form.expired", "cmd", bot.Cmd("request"))}}
 		a.respond(ctx, i, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: a.replyData(msg)})
 		return
 	}

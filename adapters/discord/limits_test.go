@@ -42,7 +42,10 @@ func TestEveryTextFitsDiscordWhole(t *testing.T) {
 			}
 		}
 	}
-	texts := []bot.Text{bot.T("command." + commandName)}
+	var texts []bot.Text
+	for _, top := range topCommands {
+		texts = append(texts, bot.T("command."+top))
+	}
 	for _, name := range bot.Commands() {
 		texts = append(texts, bot.T("command."+name))
 		for _, o := range options[name] {

@@ -268,13 +268,14 @@ func (a *Adapter) style(ping []bot.UserID) locales.Style {
 			}
 			return Escape(name)
 		},
+		Command: typed,
 	}
 }
 
 // say renders one of the helpdesk's texts without markup, for places that
 // show none.
 func (a *Adapter) say(lang string, t bot.Text) string {
-	return plain(a.cat.Text(lang, t, locales.Style{Escape: plain}))
+	return plain(a.cat.Text(lang, t, locales.Style{Escape: plain, Command: typed}))
 }
 
 // allowed is the only mention policy the adapter ever sends: nobody is

@@ -106,11 +106,21 @@ func TestCommandLocalizations(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &Adapter{cat: cat}
-	cmd := a.commandSpec()
-	if len(cmd.Options) != len(bot.Commands()) {
-		t.Errorf("%d subcommands, want %d", len(cmd.Options), len(bot.Commands()))
+	n := 0
+	for _, cmd := range a.commandSpecs() {
+		n += len(cmd.Options)
+		if (*cmd.DescriptionLocalizations)["sv-SE"] == "" {
+			t.Errorf("/%s has no Swedish description", cmd.Name)
+		}
 	}
-	for _, sub := range cmd.Options {
+	if n != len(bot.Commands()) {
+		t.Errorf("%d subcommands, want %d", n, len(bot.Commands()))
+	}
+	var subs []*discordgo.ApplicationCommandOption
+	for _, cmd := range a.commandSpecs() {
+		subs = append(subs, cmd.Options...)
+	}
+	for _, sub := range subs {
 		if len(sub.Description) > maxDescription || sub.Description == "" {
 			t.Errorf("%s: description %q", sub.Name, sub.Description)
 		}

@@ -387,7 +387,7 @@ func TestVolunteer(t *testing.T) {
 		t.Fatalf("volunteer answered %s", b)
 	}
 	_, tok := f.Submit(eli, lobbyCh, "en-US", "helpdesk:volunteer", map[string]string{"languages": "Finnish", "skills": "Metadata", "groups": "implementation"})
-	if got, want := h.reply(tok), h.en(bot.T("reply.volunteered", "cmd", bot.C("/helpdesk experts"))); got != want {
+	if got, want := h.reply(tok), h.en(bot.T("reply.volunteered", "cmd", bot.Cmd("experts"))); got != want {
 		t.Errorf("reply %q, want %q", got, want)
 	}
 	_, tok = f.Command(rita, lobbyCh, "experts", "topic", "finnish")

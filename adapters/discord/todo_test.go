@@ -103,7 +103,7 @@ func TestDiscordTodoAndQuestionReminder(t *testing.T) {
 		}
 		return nil
 	}
-	how := sv(bot.T("dm.question.how", "cmd", bot.C("/helpdesk answer #1 …")))
+	how := sv(bot.T("dm.question.how", "cmd", bot.Cmd("answer #1 …")))
 	h.eventually("the question to rita, in Swedish", func() bool {
 		return slices.ContainsFunc(dmOf(rita), func(m discordtest.Message) bool {
 			return strings.Contains(m.Content, "Vilka år?") && strings.Contains(m.Content, how)
@@ -120,7 +120,7 @@ func TestDiscordTodoAndQuestionReminder(t *testing.T) {
 	}
 
 	// Five days on, rita is reminded, in Swedish, and nobody else is.
-	reminder := sv(bot.T("dm.question.reminder", "id", bot.C("#1"), "title", bot.S("Brev"), "since", bot.At(asked), "cmd", bot.C("/helpdesk answer #1 …")))
+	reminder := sv(bot.T("dm.question.reminder", "id", bot.C("#1"), "title", bot.S("Brev"), "since", bot.At(asked), "cmd", bot.Cmd("answer #1 …")))
 	if slices.Contains(h.cat.Missing("sv"), "dm.question.reminder") {
 		t.Logf("note: dm.question.reminder is not in Swedish yet; the reminder is checked in Swedish as the catalog renders it now (English words, a Swedish date)")
 	}
@@ -160,7 +160,7 @@ func TestDiscordTodoAndQuestionReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	escalated := h.en(bot.T("dm.escalated", "id", bot.C("#1"), "title", bot.S("Brev"), "reason", bot.X(bot.T("reason.no_quorum")),
-		"cmd", bot.C("/helpdesk decide #1 …")))
+		"cmd", bot.Cmd("decide #1 …")))
 	h.eventually("ana told to decide", func() bool {
 		return slices.ContainsFunc(dmOf(ana), func(m discordtest.Message) bool { return strings.Contains(words(m.Content), words(escalated)) })
 	})
@@ -176,7 +176,7 @@ func TestDiscordTodoAndQuestionReminder(t *testing.T) {
 	// ana's list now says to decide; chen has no vote left to give;
 	// staff see the question overdue.
 	got = todo(ana)
-	if want := words(h.en(bot.T("todo.decide", "id", bot.C("#1"), "title", bot.S("Brev"), "since", bot.At(deadline), "cmd", bot.C("/helpdesk decide #1 …")))); !strings.Contains(got, want) {
+	if want := words(h.en(bot.T("todo.decide", "id", bot.C("#1"), "title", bot.S("Brev"), "since", bot.At(deadline), "cmd", bot.Cmd("decide #1 …")))); !strings.Contains(got, want) {
 		t.Errorf("ana's to-do list lacks %q:\n%s", want, got)
 	}
 	if got, want := todo(chen), h.en(bot.T("todo.none")); got != words(want) {

@@ -17,7 +17,7 @@ func TestWithdrawIsConfirmedWithItsOption(t *testing.T) {
 	card := h.request(rita, "Letters")
 
 	var confirm []string
-	for _, o := range h.a.commandSpec().Options {
+	for _, o := range h.a.commandSpecs()[0].Options {
 		if o.Name != "withdraw" {
 			continue
 		}
@@ -34,7 +34,7 @@ func TestWithdrawIsConfirmedWithItsOption(t *testing.T) {
 	}
 
 	_, tok := f.Command(rita, lobbyCh, "withdraw", "case", 1)
-	want := words(h.en(bot.T("withdraw.confirm", "id", bot.C("#1"), "title", bot.S("Letters"), "cmd", bot.C("/helpdesk withdraw #1 confirm"))))
+	want := words(h.en(bot.T("withdraw.confirm", "id", bot.C("#1"), "title", bot.S("Letters"), "cmd", bot.Cmd("withdraw #1 confirm"))))
 	if got := words(h.reply(tok)); !strings.Contains(got, want) {
 		t.Fatalf("withdraw without confirm: %q, want %q", got, want)
 	}

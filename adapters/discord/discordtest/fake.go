@@ -51,6 +51,15 @@
 //     closed them makes a post there answer 403 Cannot send messages to
 //     this user (50007) [Create DM; JSON Error Codes].
 //   - Every request needs the bot's "Bot TOKEN" authorization, else 401.
+//   - Application commands: a bulk overwrite or a create is checked
+//     against Discord's limits (at most 100 chat commands, 25 options at
+//     each level, 25 choices; names of 1-32 lower-case characters of
+//     Discord's pattern; descriptions and choice names of 1-100
+//     characters, each localization too; required options first; the
+//     8000 characters of a command, counting each field's longest
+//     localization) and refused whole with 400 Invalid Form Body (50035)
+//     and an "errors" object naming the field [Application Commands;
+//     JSON Error Codes]; see commands.go.
 //   - Interactions take one response; a second answers 400, code 40060
 //     [Create Interaction Response; JSON Error Codes].
 //   - Members: List Guild Members needs the privileged GUILD_MEMBERS
@@ -206,7 +215,7 @@ type Fake struct {
 	sent            map[string]time.Time         // interaction id → dispatched
 	edits           map[string][]string          // interaction token → contents of @original
 	followups       map[string][]string
-	commands        []json.RawMessage // bulk overwrites
+	commands        []json.RawMessage // registrations that passed, each a list of commands
 	authSeen        []string
 	later           []func() // gateway events of the request being handled
 
@@ -551,8 +560,31 @@ func (f *Fake) handle(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && unescaped == "/gateway":
 		writeJSON(w, 200, map[string]string{"url": "ws://" + f.srv.Listener.Addr().String() + "/gw"})
-	case r.Method == "PUT" && len(seg) == 5 && seg[0] == "applications" && seg[4] == "commands":
+	case r.Method == "PUT" && seg[0] == "applications" && (len(seg) == 3 && seg[2] == "commands" || len(seg) == 5 && seg[2] == "guilds" && seg[4] == "commands"):
+		// Bulk Overwrite Global / Guild Application Commands: checked
+		// against Discord's limits (commands.go), refused whole.
+		if errs := checkCommands(body); len(errs) > 0 {
+			writeJSON(w, 400, map[string]any{"code": 50035, "message": "Invalid Form Body", "errors": errs})
+			return
+		}
 		f.commands = append(f.commands, json.RawMessage(body))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	case r.Method == "POST" && seg[0] == "applications" && (len(seg) == 3 && seg[2] == "commands" || len(seg) == 5 && seg[2] == "guilds" && seg[4] == "commands"):
+		// Create Global / Guild Application Command: one command, checked
+		// as in a bulk overwrite.
+		errs := formErrors{}
+		var c appCommand
+		if err := json.Unmarshal(body, &c); err != nil {
+			errs.add(nil, "BASE_TYPE_DICT", "Must be an object.")
+		} else {
+			checkCommand(errs, nil, c)
+		}
+		if len(errs) > 0 {
+			writeJSON(w, 400, map[string]any{"code": 50035, "message": "Invalid Form Body", "errors": errs})
+			return
+		}
+		f.commands = append(f.commands, json.RawMessage("["+string(body)+"]"))
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	case r.Method == "GET" && unescaped == "/users/@me":
@@ -1331,8 +1363,32 @@ func (f *Fake) Interact(user, channel, locale string, typ int, data any) (id, to
 	return id, token
 }
 
-// CommandInDM is /helpdesk SUB used in the bot's direct messages: the
-// interaction carries a user and no member or guild.
+// topFor is the registered top-level command that has the subcommand sub,
+// as a person finds it in Discord's command picker; before any
+// registration was taken, "helpdesk". A subcommand no registered command
+// has fails the test: a person could not use it.
+func (f *Fake) topFor(sub string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.commands) == 0 {
+		return "helpdesk"
+	}
+	var cmds []appCommand
+	_ = json.Unmarshal(f.commands[len(f.commands)-1], &cmds)
+	for _, c := range cmds {
+		for _, o := range c.Options {
+			if o.Type == optSubCommand && o.Name == sub {
+				return c.Name
+			}
+		}
+	}
+	f.t.Errorf("fake discord: no registered command has the subcommand %q", sub)
+	return "helpdesk"
+}
+
+// CommandInDM is SUB of the command that has it (/helpdesk SUB, /case
+// SUB) used in the bot's direct messages: the interaction carries a user
+// and no member or guild.
 func (f *Fake) CommandInDM(user, sub string, opts ...any) (id, token string) {
 	var os []any
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -1346,14 +1402,14 @@ func (f *Fake) CommandInDM(user, sub string, opts ...any) (id, token string) {
 		"id": id, "application_id": App, "type": 2, "token": token, "version": 1,
 		"channel_id": "dm" + user, "locale": "fi",
 		"user": map[string]any{"id": user, "username": "u" + user},
-		"data": map[string]any{"id": "1", "name": "helpdesk", "type": 1,
+		"data": map[string]any{"id": "1", "name": f.topFor(sub), "type": 1,
 			"options": []any{map[string]any{"name": sub, "type": 1, "options": os}}},
 	})
 	return id, token
 }
 
-// Command is /helpdesk SUB in a guild channel, with options (name →
-// value; ints as int).
+// Command is SUB of the command that has it (/helpdesk SUB, /case SUB) in
+// a guild channel, with options (name → value; ints as int).
 func (f *Fake) Command(user, channel, sub string, opts ...any) (id, token string) {
 	var os []any
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -1364,7 +1420,7 @@ func (f *Fake) Command(user, channel, sub string, opts ...any) (id, token string
 		os = append(os, map[string]any{"name": opts[i], "type": typ, "value": opts[i+1]})
 	}
 	return f.Interact(user, channel, "en-US", 2, map[string]any{
-		"id": "1", "name": "helpdesk", "type": 1,
+		"id": "1", "name": f.topFor(sub), "type": 1,
 		"options": []any{map[string]any{"name": sub, "type": 1, "options": os}},
 	})
 }
@@ -1381,6 +1437,14 @@ func (f *Fake) Submit(user, channel, locale, customID string, values map[string]
 }
 
 // --- reading what the bot did
+
+// Registrations are the command registrations Discord took (those within
+// its limits), oldest first: each a JSON list of commands.
+func (f *Fake) Registrations() []json.RawMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.commands)
+}
 
 // Calls lists the REST calls with method whose path contains path.
 func (f *Fake) Calls(method, path string) []Call {
