@@ -48,8 +48,8 @@ type Config struct {
 	// requester is answered where they asked. Empty: each platform's
 	// committee takes the cases filed on it.
 	CommitteePlatform string
-	DefaultLang   string // for people whose language is not known
-	Guides        []Guide
+	DefaultLang       string // for people whose language is not known
+	Guides            []Guide
 	// MaxRequests is how many requests one person may file within
 	// RequestWindow (withdrawn ones count): zero means DefaultMaxRequests
 	// in DefaultRequestWindow.
