@@ -158,3 +158,41 @@ func TestOneCaseAcrossChatPlatforms(t *testing.T) {
 		t.Errorf("mine: %s", txt)
 	}
 }
+
+// A linked person's data holds what each of their identities did, and an
+// erasure takes them all under one pseudonym.
+func TestALinkedPersonsDataAndErasure(t *testing.T) {
+	h, mail := mailHarness(t)
+	rita := bot.UserID("mail:rita@museum.se")
+	h.receive(bot.Letter{ID: "r1@museum.se", From: rita, Subject: "Herbarium", Text: "We have 300 sheets.", Lang: "en"})
+	h.request("rita", bot.Guidance, "Maps of Gotland")
+	h.wantReply(h.cmd("rita", "link rita@museum.se"), "link.mail.sent")
+	if _, err := h.svc.Deliver(h.ctx, "mail"); err != nil {
+		t.Fatal(err)
+	}
+	sent := letters(mail, 0)
+	h.wantReply(h.cmd("rita", "link "+codeIn(t, sent[len(sent)-1].Msg)), "link.done")
+
+	d, err := h.svc.PersonData(h.ctx, id("rita"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cases) != 2 || len(d.Letters) != 1 || len(d.Person.Also) != 1 || d.Person.Also[0] != rita {
+		t.Fatalf("her data: %d cases, %d letters, also %v", len(d.Cases), len(d.Letters), d.Person.Also)
+	}
+
+	h.wantReply(h.cmd("sam", "close #1 Done."), "reply.closed")
+	h.wantReply(h.cmd("sam", "close #2 Done."), "reply.closed")
+	rep, err := h.svc.Erase(h.ctx, rita, bot.EraseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cases) != 2 {
+		t.Fatalf("erased cases %v", rep.Cases)
+	}
+	for _, c := range []int64{1, 2} {
+		if got := h.record(c).Case.Requester; got != rep.Pseudonym {
+			t.Errorf("case %d's requester is %s, want %s", c, got, rep.Pseudonym)
+		}
+	}
+}
