@@ -132,7 +132,7 @@ func TestShellAndExport(t *testing.T) {
 		t.Errorf("case %+v", c)
 	}
 	// The request as submitted.
-	if c.Platform != "shell" || c.Description != "Metadata of 2,000 paintings for Wikidata." || c.Organisation != "Nationalmuseum" || c.Owner != "" || c.ClosedAt != "" {
+	if c.Platform != "shell" || c.Description != "Metadata of 2,000 paintings for Wikidata." || c.Organisation != "Nationalmuseum" || c.Owner != "" || c.ClosedAt != "" || c.ErasedAt != "" {
 		t.Errorf("request %q %q %q, owner %q, closed %q", c.Platform, c.Description, c.Organisation, c.Owner, c.ClosedAt)
 	}
 	if len(c.GroupWork) != 1 || c.GroupWork[0].Group != "implementation" || len(c.GroupWork[0].Claimers) != 1 || c.GroupWork[0].Claimers[0] != "shell:ivan" {
@@ -239,6 +239,7 @@ type exportedCase struct {
 	} `json:"events"`
 	CreatedAt string `json:"created_at"`
 	ClosedAt  string `json:"closed_at"`
+	ErasedAt  string `json:"erased_at"`
 	Rating    *int   `json:"rating"`
 	Language  string `json:"language"`
 }
