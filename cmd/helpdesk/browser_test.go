@@ -87,6 +87,9 @@ func (p *shellProgram) send(lines ...string) {
 
 var linkRE = regexp.MustCompile(`https?://[^\s]+` + bot.SignInPath + `\?t=[A-Za-z0-9_-]+`)
 
+// myDataLinkRE finds the link of /helpdesk mydata.
+var myDataLinkRE = regexp.MustCompile(`https?://[^\s\x{2066}-\x{2069}]+` + bot.SignInPath + `\?next=[^&\s]+&t=[A-Za-z0-9_-]+`)
+
 // link types /helpdesk dashboard and returns the link of the reply.
 func (p *shellProgram) link() string {
 	p.t.Helper()
