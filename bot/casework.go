@@ -69,12 +69,30 @@ func ownable(a asker, c Case) error {
 	return nil
 }
 
+// bareName is a name as a command gives it, without the markup of a
+// mention ("<@123>", "<@!123>") or a leading @.
+func bareName(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "<@"), "!"), ">")
+	return strings.TrimPrefix(s, "@")
+}
+
+// namedOutright is the person s names by themselves, as Who reads them: a
+// mail address or an id as the helpdesk writes it ("discord:…"). A
+// mention or an @name is not one: it is a name on the platform.
+func namedOutright(s string) (UserID, bool) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "@") || strings.HasPrefix(s, "<@") || strings.ContainsAny(s, " <>") || !strings.ContainsAny(s, "@:") {
+		return "", false
+	}
+	id, err := Who(s)
+	return id, err == nil
+}
+
 // staffNamed finds the staff member of a platform a command names: by
 // mention, user name or display name, ignoring case and a leading @.
 func (w *work) staffNamed(platform, name string) (Member, error) {
-	name = strings.TrimSpace(name)
-	name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "<@"), "!"), ">")
-	name = strings.TrimPrefix(name, "@")
+	name = bareName(name)
 	all, err := w.tx.Members(platform)
 	if err != nil {
 		return Member{}, fmt.Errorf("list members: %w", err)

@@ -184,8 +184,11 @@ func (s *Service) Erase(ctx context.Context, who UserID, opt EraseOptions) (Eras
 		}
 		slices.Sort(names)
 		names = slices.Compact(names)
-		for _, id := range m.IDs() {
-			e := Erasure{Person: id, Pseudonym: rep.Pseudonym, Names: names, Cases: rep.Cases, At: w.now}
+		for i, id := range m.IDs() {
+			e := Erasure{Person: id, Pseudonym: rep.Pseudonym, Cases: rep.Cases, At: w.now}
+			if i == 0 {
+				e.Names = names // every name of theirs, looked for in one pass
+			}
 			n, err := w.tx.Erase(e)
 			if err != nil {
 				return fmt.Errorf("erase %s: %w", id, err)
@@ -217,18 +220,14 @@ func (s *Service) Erase(ctx context.Context, who UserID, opt EraseOptions) (Eras
 	return rep, nil
 }
 
-// namesOf are the ways others' texts may write m: their name, and a mail
-// requester's address.
+// namesOf are the ways others' texts may write m: their name, and their
+// id without its platform (a mail address, a user name, a number).
 func namesOf(m Member, who UserID) []string {
 	var names []string
-	if utf8.RuneCountInString(strings.TrimSpace(m.Name)) >= minNameRunes {
-		names = append(names, strings.TrimSpace(m.Name))
-	}
-	if who.Platform() == MailPlatform {
-		names = append(names, who.Local())
-	}
-	if l := who.Local(); who.Platform() == "shell" && utf8.RuneCountInString(l) >= minNameRunes && !slices.Contains(names, l) {
-		names = append(names, l)
+	for _, n := range []string{strings.TrimSpace(m.Name), who.Local()} {
+		if utf8.RuneCountInString(n) >= minNameRunes && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	return names
 }
@@ -453,15 +452,10 @@ func (s *Service) eraseCmd(ctx context.Context, a asker, args string) (Response,
 // as the helpdesk writes it, or someone of platform by mention, user name
 // or display name, ignoring case and a leading @.
 func (w *work) personNamed(platform, name string) (UserID, error) {
-	name = strings.TrimSpace(name)
-	if strings.Contains(name, "@") && !strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "<@") {
-		return UserID(MailPlatform + ":" + strings.ToLower(name)), nil
+	if id, ok := namedOutright(name); ok {
+		return id, nil
 	}
-	if p, _, ok := strings.Cut(name, ":"); ok && p != "" && !strings.ContainsAny(p, " <@") {
-		return UserID(name), nil
-	}
-	name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "<@"), "!"), ">")
-	name = strings.TrimPrefix(name, "@")
+	name = bareName(name)
 	all, err := w.tx.Members(platform)
 	if err != nil {
 		return "", fmt.Errorf("list members: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -130,10 +129,10 @@ func (w *work) receive(l Letter) (Receipt, error) {
 	if err := w.seeSender(l); err != nil {
 		return Receipt{}, err
 	}
-	if wantsData(l) {
+	if asks(l, "mydata") {
 		return Receipt{Outcome: LetterData}, w.mailData(l)
 	}
-	if wantsLink(l) {
+	if asks(l, "link") {
 		// The code goes to the address itself, whoever wrote.
 		return Receipt{Outcome: LetterData}, w.mailLinkCode(l.From, w.langOf(l.From))
 	}
@@ -177,12 +176,12 @@ func (w *work) receive(l Letter) (Receipt, error) {
 	return Receipt{Case: c.ID, Outcome: LetterCase}, w.keepFiles(c, l)
 }
 
-// wantsData reports whether a letter asks for its sender's data: the
-// command's word alone, in the subject or as the whole text.
-func wantsData(l Letter) bool {
+// asks reports whether a letter is the command cmd: its word alone (or
+// "/helpdesk" and the word), as the subject or as the whole text.
+func asks(l Letter, cmd string) bool {
 	is := func(s string) bool {
 		s = strings.ToLower(strings.TrimSpace(s))
-		return s == "mydata" || s == "/helpdesk mydata"
+		return s == cmd || s == "/helpdesk "+cmd
 	}
 	return is(l.Subject) || is(l.Text)
 }
@@ -193,11 +192,10 @@ func wantsData(l Letter) bool {
 func (w *work) mailData(l Letter) error {
 	line := T("mydata.off")
 	if base := strings.TrimRight(w.s.cfg.DashboardURL, "/"); base != "" {
-		secret := NewSecret()
-		if err := w.tx.AddSignIn(SecretHash(secret), l.From, w.now, w.now.Add(SignInValid), MaxSignInLinks); err != nil {
+		link, err := w.signInLink(l.From, base, MyDataPath)
+		if err != nil {
 			return err
 		}
-		link := base + SignInPath + "?" + url.Values{"t": {secret}, "next": {MyDataPath}}.Encode()
 		line = T("mydata.link", "url", C(link)).Plural(int(SignInValid / time.Minute))
 	}
 	m := w.to(l.From, line)

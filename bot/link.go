@@ -73,8 +73,8 @@ func (s *Service) linkCmd(ctx context.Context, a asker, args string) (Response, 
 			return Response{}, err
 		}
 		return s.reply(a.lang, T("link.code", "code", C(code), "cmd", command("link "+code)).Plural(int(LinkCodeValid/time.Minute))), nil
-	case strings.Contains(arg, "@") && !strings.ContainsAny(arg, " <"):
-		to := UserID(MailPlatform + ":" + strings.ToLower(arg))
+	case isAddress(arg):
+		to, _ := namedOutright(arg)
 		if to == a.ID {
 			return Response{}, refuse(Malformed, "link.self")
 		}
@@ -147,6 +147,12 @@ func (s *Service) linkCmd(ctx context.Context, a asker, args string) (Response, 
 	return s.reply(a.lang, T("link.done", "who", P(Person{ID: other.ID, Name: name}), "platform", C(other.ID.Platform()), "cmd", command("unlink"))), nil
 }
 
+// isAddress reports whether s is a mail address, as a command gives one.
+func isAddress(s string) bool {
+	id, ok := namedOutright(s)
+	return ok && id.Platform() == MailPlatform
+}
+
 // newLinkCodeFor keeps a new code for who and returns it.
 func (s *Service) newLinkCodeFor(ctx context.Context, who UserID) (string, error) {
 	code := newLinkCode()
@@ -191,16 +197,6 @@ func (s *Service) unlinkCmd(ctx context.Context, a asker, _ string) (Response, e
 		return s.reply(a.lang, T("link.none", "cmd", command("link"))), nil
 	}
 	return s.reply(a.lang, T("link.undone")), nil
-}
-
-// wantsLink reports whether a letter asks to link its address: the
-// command's word alone, in the subject or as the whole text.
-func wantsLink(l Letter) bool {
-	is := func(s string) bool {
-		s = strings.ToLower(strings.TrimSpace(s))
-		return s == "link" || s == "/helpdesk link"
-	}
-	return is(l.Subject) || is(l.Text)
 }
 
 // casesOf lists the cases m filed with any of their identities, by number.

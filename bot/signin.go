@@ -87,11 +87,20 @@ func (s *Service) dashboard(ctx context.Context, a asker, _ string) (Response, e
 // signInLink makes a one-time sign-in link for who, leading to next (a
 // path of the dashboard; empty for its first page).
 func (s *Service) signInLink(ctx context.Context, who UserID, base, next string) (string, error) {
-	secret := NewSecret()
+	var link string
 	err := s.update(ctx, func(w *work) error {
-		return w.tx.AddSignIn(SecretHash(secret), who, w.now, w.now.Add(SignInValid), MaxSignInLinks)
+		var err error
+		link, err = w.signInLink(who, base, next)
+		return err
 	})
-	if err != nil {
+	return link, err
+}
+
+// signInLink keeps a new one-time link for who in the transaction and
+// returns it.
+func (w *work) signInLink(who UserID, base, next string) (string, error) {
+	secret := NewSecret()
+	if err := w.tx.AddSignIn(SecretHash(secret), who, w.now, w.now.Add(SignInValid), MaxSignInLinks); err != nil {
 		return "", err
 	}
 	q := url.Values{"t": {secret}}
