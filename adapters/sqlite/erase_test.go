@@ -7,56 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wmse/helpdesk/adapters/sqlite/sqlitetest"
 	"github.com/wmse/helpdesk/bot"
 )
-
-// tableDump is every value of every table, one line per row.
-func tableDump(t *testing.T, path string) string {
-	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var tables []string
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var n string
-		_ = rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, tb := range tables {
-		rows, err := db.Query(`SELECT * FROM "` + tb + `"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%s:", tb)
-			for _, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprintf(&b, " %v", v)
-			}
-			b.WriteByte('\n')
-		}
-		rows.Close()
-	}
-	return b.String()
-}
 
 // One person on every platform's tables: Åsa files by mail (with a file),
 // is written about by name in others' texts (in any case, inside JSON in
@@ -142,7 +95,7 @@ func TestEraseReplacesThePersonInEveryTable(t *testing.T) {
 	if n == 0 {
 		t.Fatal("nothing changed")
 	}
-	all := tableDump(t, path)
+	all := sqlitetest.Dump(t, path)
 	for _, gone := range []string{"asa@museum.se", "Åsa", "ÅSA", "åsa", "herbarium.pdf", "CC0 for", "Skokloster", "Pressed plants", "Which licence"} {
 		for _, line := range strings.Split(all, "\n") {
 			if strings.Contains(line, gone) && !strings.HasPrefix(line, "letters: a1@museum.se") {

@@ -120,6 +120,25 @@ func (p *shellProgram) stop() {
 	_ = p.cmd.Wait()
 }
 
+// dashboardShell starts the shell with its dashboard on a fresh database,
+// and says how a page shows a message (for comparisons, without marks).
+func dashboardShell(t *testing.T) (*shellProgram, func(lang, id string, kv ...any) string) {
+	t.Helper()
+	cat, err := locales.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	say := func(lang, id string, kv ...any) string {
+		return words(cat.Text(lang, bot.T(id, kv...), locales.Style{}))
+	}
+	dir := t.TempDir()
+	db, cfg := filepath.Join(dir, "helpdesk.db"), filepath.Join(dir, "helpdesk.toml")
+	if err := os.WriteFile(cfg, []byte("[dashboard]\nlisten = \"127.0.0.1:0\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startShell(t, cfg, db), say
+}
+
 // browser is one browser profile: its own cookies.
 func browser(t *testing.T, chromium string) context.Context {
 	t.Helper()

@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wmse/helpdesk/adapters/sqlite/sqlitetest"
 )
 
 // helpdesk privacy access gives an operator everything the helpdesk holds
@@ -74,58 +74,6 @@ func TestPrivacyAccessGivesAPersonTheirData(t *testing.T) {
 	}
 }
 
-// dumpTables is every value of every table of the database at path, one
-// line per row, for a test that looks for what must not be there.
-func dumpTables(t *testing.T, path string) string {
-	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	names, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for names.Next() {
-		var n string
-		if err := names.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	names.Close()
-	var b strings.Builder
-	for _, tb := range tables {
-		rows, err := db.Query(`SELECT * FROM "` + tb + `"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%s:", tb)
-			for _, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprintf(&b, " %v", v)
-			}
-			b.WriteByte('\n')
-		}
-		rows.Close()
-	}
-	return b.String()
-}
-
 // helpdesk privacy erase: after it, no table of the database holds the
 // person's name, id or words, nor does the export; the case's skeleton,
 // its votes as counts and the statistics stay; names of the person in
@@ -154,7 +102,7 @@ func TestPrivacyEraseLeavesNothingOfThePerson(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stdout, "1 cases filed") || !strings.Contains(r.stdout, "-yes") {
 		t.Fatalf("dry run: %d %q %s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(dumpTables(t, db), "shell:rita") {
+	if !strings.Contains(sqlitetest.Dump(t, db), "shell:rita") {
 		t.Fatal("the dry run erased")
 	}
 	r = MustRunBinary(t, "", "", "privacy", "erase", "-db", db, "-person", "rita", "-yes")
@@ -165,7 +113,7 @@ func TestPrivacyEraseLeavesNothingOfThePerson(t *testing.T) {
 	if r := MustRunBinary(t, "", "", "privacy", "erase", "-db", db, "-person", "rita", "-yes"); r.code != exitError || !strings.Contains(r.stderr, "holds nothing of shell:rita") {
 		t.Errorf("erase again: %d %s", r.code, r.stderr)
 	}
-	all := dumpTables(t, db)
+	all := sqlitetest.Dump(t, db)
 	for _, gone := range []string{"rita", "Rosalind", "2,000 paintings", "Skokloster", "CC0 for all", "owes us a reply", "Which licence", "found another way"} {
 		if strings.Contains(strings.ToLower(all), strings.ToLower(gone)) {
 			for _, line := range strings.Split(all, "\n") {
@@ -252,14 +200,14 @@ func TestRetentionErasesTheCasesPastTheirTime(t *testing.T) {
 	// The shell's clock goes on from the database's last moment (case
 	// 2's closing, day 400) at each start.
 	r = MustRunBinary(t, "/wait 329d\n", "en_GB.UTF-8", "-db", db, "-config", conf)
-	if all := dumpTables(t, db); r.code != 0 || !strings.Contains(all, "Rosalind") {
+	if all := sqlitetest.Dump(t, db); r.code != 0 || !strings.Contains(all, "Rosalind") {
 		t.Fatalf("case 1 was erased before its time: %d %s", r.code, r.stderr)
 	}
 	r = MustRunBinary(t, "/wait 331d\n", "en_GB.UTF-8", "-db", db, "-config", conf)
 	if r.code != 0 {
 		t.Fatalf("wait: %d %s", r.code, r.stderr)
 	}
-	all := dumpTables(t, db)
+	all := sqlitetest.Dump(t, db)
 	for _, gone := range []string{"Rosalind", "Old maps", "Answered by phone"} {
 		if strings.Contains(all, gone) {
 			t.Errorf("%q is still in the database past its time", gone)

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/wmse/helpdesk/bot"
-	"github.com/wmse/helpdesk/locales"
 )
 
 // The case's whole record on the dashboard, in a real browser: a case with
@@ -21,19 +18,7 @@ import (
 // table's deadline column can be reached.
 func TestTheRecordInABrowser(t *testing.T) {
 	chromium := chromiumPath(t)
-	cat, err := locales.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	say := func(lang, id string, kv ...any) string {
-		return words(cat.Text(lang, bot.T(id, kv...), locales.Style{}))
-	}
-	dir := t.TempDir()
-	db, cfg := filepath.Join(dir, "helpdesk.db"), filepath.Join(dir, "helpdesk.toml")
-	if err := os.WriteFile(cfg, []byte("[dashboard]\nlisten = \"127.0.0.1:0\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sh := startShell(t, cfg, db)
+	sh, say := dashboardShell(t)
 	sh.send("/as rita", "/helpdesk request media-upload",
 		"Glass plates", "300 glass plate negatives of the town.", "Town Museum", "https://example.org/plates", "",
 		"/as bo", "/helpdesk ask #1 Which licence will the scans have?",
