@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/wmse/helpdesk/adapters/mail"
 	"github.com/wmse/helpdesk/adapters/mail/langdetect"
@@ -91,7 +94,7 @@ func newDesk(t testing.TB, lmtp bool) *desk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	d := &desk{t: t, ctx: ctx, srv: s, svc: bot.New(store, wall{}, catalog(t), bot.Config{}), chat: &chat{cards: make(chan struct{}, 1000)},
+	d := &desk{t: t, ctx: ctx, srv: s, svc: bot.New(store, wall{}, catalog(t), bot.Config{DashboardURL: "https://helpdesk.test"}), chat: &chat{cards: make(chan struct{}, 1000)},
 		entered: make(chan time.Time, 1000), taken: make(chan time.Time, 1000)}
 	d.svc.Attach("shell", d.chat)
 	out, err := mail.New(mail.Config{Addr: s.SMTPAddr(), TLS: mail.NoTLS, From: deskAddr, FromName: "Helpdesk", Domain: "helpdesk.test", Timeout: 10 * time.Second}, catalog(t))
@@ -359,5 +362,52 @@ func TestMailByLMTP(t *testing.T) {
 	d.letters("lena@museum.test", 2)
 	if n := d.cases(); n != 2 {
 		t.Errorf("%d cases, want 2 (the same mail twice is one)", n)
+	}
+}
+
+// subjectAndText are a letter's subject and its decoded text.
+func subjectAndText(t *testing.T, e *message.Entity) (string, string) {
+	t.Helper()
+	h := gomail.Header{Header: e.Header}
+	subject, err := h.Subject()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(e.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subject, string(b)
+}
+
+// A mail that says "mydata", and one from chat asking to link an address,
+// through the real servers: each answer goes to the address itself, in a
+// letter of its own; the mydata link leads to the person's data; the code
+// the second letter carries, typed in chat, links the chat account to the
+// address, which is told. Neither mail opens a case.
+func TestMyDataAndLinkByMail(t *testing.T) {
+	d := newDesk(t, false)
+	d.send("Lena Berg <lena@museum.test>", deskAddr, "mydata", "")
+	subject, text := subjectAndText(t, d.letters("lena@museum.test", 1)[0])
+	if subject != "Your data at the helpdesk" || !strings.Contains(text, "https://helpdesk.test/signin?next=%2Fmydata.json&t=") {
+		t.Fatalf("the mydata letter: %q\n%s", subject, text)
+	}
+
+	if r := d.command("rita", "link lena@museum.test"); r.Reply == nil || r.Reply.Lines[0].ID != "link.mail.sent" {
+		t.Fatalf("link: %+v", r.Reply)
+	}
+	subject, text = subjectAndText(t, d.letters("lena@museum.test", 2)[1])
+	code := regexp.MustCompile(`/helpdesk link ([A-Z0-9]{5}-[A-Z0-9]{5})`).FindStringSubmatch(text)
+	if subject != "Linking your accounts at the helpdesk" || code == nil {
+		t.Fatalf("the code's letter: %q\n%s", subject, text)
+	}
+	if r := d.command("rita", "link "+code[1]); r.Reply == nil || r.Reply.Lines[0].ID != "link.done" {
+		t.Fatalf("link with the code: %+v", r.Reply)
+	}
+	if _, text = subjectAndText(t, d.letters("lena@museum.test", 3)[2]); !strings.Contains(text, "is now linked to this one") {
+		t.Errorf("the address is not told of the link:\n%s", text)
+	}
+	if n := d.cases(); n != 0 {
+		t.Errorf("%d cases opened", n)
 	}
 }
