@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wmse/helpdesk/adapters/sqlite/sqlitetest"
+	"github.com/wmse/helpdesk/bot"
 )
 
 // helpdesk privacy access gives an operator everything the helpdesk holds
@@ -218,11 +219,18 @@ func TestRetentionErasesTheCasesPastTheirTime(t *testing.T) {
 			t.Errorf("%q was erased before its time", kept)
 		}
 	}
+	// Once: a restart and more time erase nothing again.
+	if r := MustRunBinary(t, "/wait 2d\n", "en_GB.UTF-8", "-db", db, "-config", conf); r.code != 0 {
+		t.Fatalf("wait again: %d %s", r.code, r.stderr)
+	}
 	exp := MustRunBinary(t, "", "", "export", "-db", db)
 	var cases []struct {
 		Requester string `json:"requester"`
 		Erased    string `json:"erased_at"`
 		Stage     string `json:"stage"`
+		Events    []struct {
+			Type string `json:"type"`
+		} `json:"events"`
 	}
 	if err := json.Unmarshal([]byte(exp.stdout), &cases); err != nil {
 		t.Fatalf("%v\n%s", err, exp.stdout)
@@ -230,5 +238,16 @@ func TestRetentionErasesTheCasesPastTheirTime(t *testing.T) {
 	if len(cases) != 2 || cases[0].Erased == "" || !strings.HasPrefix(cases[0].Requester, "erased:") || cases[0].Stage != "closed" ||
 		cases[1].Erased != "" || cases[1].Requester != "shell:rita" {
 		t.Errorf("after retention: %+v", cases)
+	}
+	erasures := 0
+	for _, c := range cases {
+		for _, e := range c.Events {
+			if e.Type == string(bot.EvErased) {
+				erasures++
+			}
+		}
+	}
+	if erasures != 1 {
+		t.Errorf("%d erasures logged, want 1: %+v", erasures, cases)
 	}
 }
