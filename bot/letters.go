@@ -68,7 +68,7 @@ const (
 	LetterMessage   = "message"   // it is a message in its case
 	LetterHeld      = "held"      // not taken: staff were told (a stranger in someone's case, too many)
 	LetterDuplicate = "duplicate" // the same mail again: nothing changed
-	LetterData      = "data"      // it asked for the sender's data: the link went to the address
+	LetterCommand   = "command"   // it was a command (mydata, link): the answer went to the address itself
 )
 
 // LetterRecord is a mail received, as the store keeps it.
@@ -130,11 +130,11 @@ func (w *work) receive(l Letter) (Receipt, error) {
 		return Receipt{}, err
 	}
 	if asks(l, "mydata") {
-		return Receipt{Outcome: LetterData}, w.mailData(l)
+		return Receipt{Outcome: LetterCommand}, w.mailData(l)
 	}
 	if asks(l, "link") {
 		// The code goes to the address itself, whoever wrote.
-		return Receipt{Outcome: LetterData}, w.mailLinkCode(l.From, w.langOf(l.From))
+		return Receipt{Outcome: LetterCommand}, w.mailLinkCode(l.From, w.langOf(l.From))
 	}
 	c, found, err := w.letterCase(l)
 	if err != nil {

@@ -244,7 +244,7 @@ func TestMyDataByMail(t *testing.T) {
 	h, mail := mailHarness(t)
 	lena := bot.UserID("mail:lena@museum.se")
 	r := h.receive(bot.Letter{ID: "d1@museum.se", From: lena, Subject: "mydata", Text: "", Lang: "sv"})
-	if r.Outcome != bot.LetterData || r.Case != 0 {
+	if r.Outcome != bot.LetterCommand || r.Case != 0 {
 		t.Fatalf("receipt %+v", r)
 	}
 	got := letters(mail, 0)
