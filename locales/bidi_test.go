@@ -1,7 +1,6 @@
 package locales_test
 
 import (
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,28 +8,12 @@ import (
 
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
+	"github.com/wmse/helpdesk/locales/fribidi"
 )
 
-// visual lays lines out as a reader sees them, with GNU FriBidi (the
-// reference implementation of the Unicode Bidirectional Algorithm, with
-// isolates), each line its own paragraph with its direction from its first
-// strong character, as Discord and Mattermost show a message. CI installs
-// it (Debian: libfribidi-bin); where it is missing the test says so and
-// skips.
-func visual(t *testing.T, lines ...string) []string {
-	t.Helper()
-	path, err := exec.LookPath("fribidi")
-	if err != nil {
-		t.Skip("fribidi is not installed (Debian: apt-get install libfribidi-bin; .ci/run installs it)")
-	}
-	cmd := exec.Command(path, "--nopad", "--nobreak", "--clean")
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("fribidi: %v", err)
-	}
-	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-}
+// visual lays lines out as a reader sees them, as Discord and Mattermost
+// show a message.
+func visual(t *testing.T, lines ...string) []string { return fribidi.Visual(t, lines...) }
 
 func arabic(t *testing.T) *locales.Catalog {
 	t.Helper()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os/exec"
 	"reflect"
 	"regexp"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
+	"github.com/wmse/helpdesk/locales/fribidi"
 )
 
 // The statistics page, on cases played through the real core and
@@ -384,20 +384,11 @@ func TestStatisticsInArabic(t *testing.T) {
 // are read.)
 func fromTheRight(t *testing.T, line, dir string) string {
 	t.Helper()
-	path, err := exec.LookPath("fribidi")
-	if err != nil {
-		t.Skip("fribidi is not installed (Debian: apt-get install libfribidi-bin)")
-	}
-	cmd := exec.Command(path, "--nopad", "--nobreak", "--novisual", "--vtol", "--"+dir)
-	cmd.Stdin = strings.NewReader(line + "\n")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("fribidi: %v", err)
-	}
+	out := fribidi.Run(t, line+"\n", "--nopad", "--nobreak", "--novisual", "--vtol", "--"+dir)
 	// vtol: for each visual place from the left, the logical index of the
 	// character shown there.
 	var place []int
-	for _, f := range strings.Fields(string(out)) {
+	for _, f := range strings.Fields(out) {
 		i, err := strconv.Atoi(f)
 		if err != nil {
 			t.Fatalf("fribidi: %q", out)

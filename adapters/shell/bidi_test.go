@@ -1,7 +1,6 @@
 package shell_test
 
 import (
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,26 +8,12 @@ import (
 
 	"github.com/wmse/helpdesk/bot"
 	"github.com/wmse/helpdesk/locales"
+	"github.com/wmse/helpdesk/locales/fribidi"
 )
 
 // visual lays lines out as a terminal that implements the Unicode
-// Bidirectional Algorithm shows them, with GNU FriBidi: each line its own
-// paragraph, its direction from its first strong character. Where FriBidi
-// is missing the test says so and skips (Debian: libfribidi-bin).
-func visual(t *testing.T, lines ...string) []string {
-	t.Helper()
-	path, err := exec.LookPath("fribidi")
-	if err != nil {
-		t.Skip("fribidi is not installed (Debian: apt-get install libfribidi-bin)")
-	}
-	cmd := exec.Command(path, "--nopad", "--nobreak", "--clean")
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("fribidi: %v", err)
-	}
-	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-}
+// Bidirectional Algorithm shows them.
+func visual(t *testing.T, lines ...string) []string { return fribidi.Visual(t, lines...) }
 
 func isArabic(r rune) bool { return unicode.Is(unicode.Arabic, r) }
 
